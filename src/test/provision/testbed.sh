@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Provisions the real servers the integration tests run against, from the package registries only:
+#   - kube-apiserver and kubectl, built from k8s.io/kubernetes on the Go module proxy;
+#   - etcd, built from go.etcd.io/etcd/server/v3 on the Go module proxy (Debian's etcd-server as a fallback);
+#   - Prometheus and promtool from Debian's packages.
+# Idempotent: the binaries are cached outside the repo and a second run only checks them.
+# Prints the KUBE_API_TEST_DIR to use on its last line of stdout.
+set -euo pipefail
+
+K8S_VERSION="${FLAGRAMP_K8S_VERSION:-1.34.4}"
+CACHE="${FLAGRAMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flagramp}"
+KUBE_DIR="$CACHE/kube-api-test"
+BIN_DIR="$KUBE_DIR/k8s/${K8S_VERSION}-linux-amd64"
+WORK="$CACHE/build"
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The etcd version a Kubernetes release pins: read it from k8s.io/kubernetes' own go.mod.
+etcd_version_for() {
+  curl -fsS "$(go env GOPROXY | cut -d, -f1)/k8s.io/kubernetes/@v/v$1.mod" \
+    | awk '$1 == "go.etcd.io/etcd/server/v3" { print $2; exit }'
+}
+
+go_ldflags() {
+  local v="v$K8S_VERSION" major minor
+  major="${K8S_VERSION%%.*}"; minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
+  local flags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  printf '%s' "$flags"
+}
+
+build_kubernetes() {
+  local mod="$WORK/k8s-$K8S_VERSION"
+  # go install pkg@version refuses k8s.io/kubernetes because its go.mod replaces the staging modules
+  # with local paths; a throw-away wrapper module requires it and points each staging module at its
+  # published v0.x.y instead.
+  mkdir -p "$mod"
+  local staging="0.${K8S_VERSION#*.}"
+  {
+    echo "module flagramp.io/testbed/k8s"
+    echo
+    echo "go 1.24.0"
+    echo
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo
+    echo "replace ("
+    curl -fsS "$(go env GOPROXY | cut -d, -f1)/k8s.io/kubernetes/@v/v$K8S_VERSION.mod" \
+      | awk -v s="v$staging" '$2 == "=>" && $3 ~ /^\.\/staging\// { printf "\t%s => %s %s\n", $1, $1, s }'
+    echo ")"
+  } > "$mod/go.mod"
+  log "building kube-apiserver and kubectl v$K8S_VERSION from the Go module proxy (takes a while)"
+  (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$(go_ldflags)" \
+      -o "$BIN_DIR/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+}
+
+build_etcd() {
+  local ev; ev="$(etcd_version_for "$K8S_VERSION")"
+  [ -n "$ev" ] || { log "could not read the etcd version pinned by k8s.io/kubernetes v$K8S_VERSION"; return 1; }
+  local mod="$WORK/etcd-$ev"
+  mkdir -p "$mod"
+  # etcd's server module also carries replace directives, so it gets the same wrapper treatment.
+  printf 'module flagramp.io/testbed/etcd\n\ngo 1.23.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ev" > "$mod/go.mod"
+  log "building etcd $ev (pinned by Kubernetes v$K8S_VERSION) from the Go module proxy"
+  (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3)
+}
+
+etcd_from_debian() {
+  log "FALLBACK: building etcd from the Go module proxy failed; using Debian's etcd-server instead"
+  command -v etcd >/dev/null || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y -qq etcd-server >/dev/null; }
+  ln -sf "$(command -v etcd)" "$BIN_DIR/etcd"
+}
+
+install_prometheus() {
+  if command -v prometheus >/dev/null && command -v promtool >/dev/null; then return; fi
+  log "installing prometheus from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # The package starts a system service on :9090; the tests start their own on a free port.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    sudo_if_needed systemctl stop prometheus || true
+  fi
+}
+
+main() {
+  command -v go >/dev/null || { log "go is required to build the Kubernetes binaries"; exit 1; }
+  mkdir -p "$BIN_DIR" "$WORK"
+  export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+  if [ ! -x "$BIN_DIR/kube-apiserver" ] || [ ! -x "$BIN_DIR/kubectl" ]; then
+    local t0=$SECONDS; build_kubernetes; log "kube-apiserver + kubectl built in $((SECONDS - t0))s"
+  fi
+  if [ ! -x "$BIN_DIR/etcd" ]; then
+    local t0=$SECONDS; build_etcd || etcd_from_debian; log "etcd ready in $((SECONDS - t0))s"
+  fi
+  install_prometheus
+  "$BIN_DIR/kube-apiserver" --version >&2
+  "$BIN_DIR/etcd" --version | head -1 >&2
+  prometheus --version 2>&1 | head -1 >&2
+  echo "$KUBE_DIR"
+}
+
+main "$@"
