@@ -1,0 +1,255 @@
+package io.flagramp.testbed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A real Prometheus process on a loopback port, with its own temporary config and data directory.
+ *
+ * <p>Data arrives both ways a test needs: by scraping HTTP targets (every second) and as history
+ * written with {@code promtool tsdb create-blocks-from openmetrics} into the data directory before
+ * the first start. {@link #stop()} and {@link #start()} keep the port and the data, so a test can
+ * take Prometheus away mid-rollout and bring it back.
+ */
+public final class PrometheusServer implements AutoCloseable {
+
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path prometheus;
+  private final Path workDir;
+  private final Path dataDir;
+  private final Path configFile;
+  private final Path logFile;
+  private final int port;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private Process process;
+
+  private PrometheusServer(Path prometheus, Path workDir, int port) {
+    this.prometheus = prometheus;
+    this.workDir = workDir;
+    this.dataDir = workDir.resolve("data");
+    this.configFile = workDir.resolve("prometheus.yml");
+    this.logFile = workDir.resolve("prometheus.log");
+    this.port = port;
+  }
+
+  /**
+   * Prepares a Prometheus that scrapes {@code targets} ("host:port") every second and holds
+   * {@code openMetricsHistory} (may be empty) as backfilled blocks. Call {@link #start()} next.
+   */
+  public static PrometheusServer prepare(List<String> targets, String openMetricsHistory) {
+    Path prometheus = TestBed.onPath("prometheus").orElse(null);
+    Path promtool = TestBed.onPath("promtool").orElse(null);
+    if (prometheus == null || promtool == null) {
+      TestBed.missing("prometheus/promtool (Debian package prometheus)");
+    }
+    try {
+      Path workDir = Files.createTempDirectory("flagramp-prometheus");
+      PrometheusServer server = new PrometheusServer(prometheus, workDir, freeLoopbackPort());
+      Files.createDirectories(server.dataDir);
+      Files.writeString(server.configFile, scrapeConfig(targets));
+      if (!openMetricsHistory.isBlank()) {
+        server.backfill(promtool, openMetricsHistory);
+      }
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String scrapeConfig(List<String> targets) {
+    String list = targets.stream().map(t -> "'" + t + "'").collect(Collectors.joining(", "));
+    return """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: testapp
+            static_configs:
+              - targets: [%s]
+        """.formatted(list);
+  }
+
+  private void backfill(Path promtool, String openMetrics) throws IOException {
+    Path input = workDir.resolve("history.om");
+    Files.writeString(input, openMetrics);
+    run(List.of(promtool.toString(), "tsdb", "create-blocks-from", "openmetrics",
+        input.toString(), dataDir.toString()), "promtool backfill");
+  }
+
+  public synchronized PrometheusServer start() {
+    if (process != null && process.isAlive()) {
+      return this;
+    }
+    try {
+      process = new ProcessBuilder(prometheus.toString(),
+          "--config.file=" + configFile,
+          "--storage.tsdb.path=" + dataDir,
+          "--storage.tsdb.retention.time=30d",
+          "--web.listen-address=127.0.0.1:" + port,
+          "--web.enable-lifecycle")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Process started = process;
+    try {
+      Awaitility.await("Prometheus ready on port " + port)
+          .atMost(STARTUP_TIMEOUT)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> !started.isAlive() || ready());
+    } catch (ConditionTimeoutException e) {
+      // reported below with Prometheus' own log
+    }
+    if (!started.isAlive() || !ready()) {
+      started.destroyForcibly();
+      throw new IllegalStateException("Prometheus did not become ready on port " + port
+          + "; its log:\n" + readLog());
+    }
+    return this;
+  }
+
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+  }
+
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** GETs a path of Prometheus' HTTP API and returns the body; fails on a non-2xx status. */
+  public String get(String pathAndQuery) {
+    try {
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 != 2) {
+        throw new IllegalStateException("GET " + pathAndQuery + " -> " + response.statusCode() + ": " + response.body());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Evaluates {@code promql} at {@code time} through {@code /api/v1/query} and returns each series'
+   * value; an empty list for an empty vector.
+   */
+  public List<Double> instantQuery(String promql, Instant time) {
+    String body = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+        + "&time=" + time.getEpochSecond() + "." + String.format("%03d", time.getNano() / 1_000_000));
+    try {
+      JsonNode data = JSON.readTree(body).path("data");
+      JsonNode result = data.path("result");
+      if ("scalar".equals(data.path("resultType").asText())) {
+        return List.of(Double.parseDouble(result.get(1).asText()));
+      }
+      List<Double> values = new ArrayList<>();
+      result.forEach(series -> values.add(Double.parseDouble(series.path("value").get(1).asText())));
+      return values;
+    } catch (IOException e) {
+      throw new UncheckedIOException("unreadable answer to " + promql + ": " + body, e);
+    }
+  }
+
+  private boolean ready() {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/-/ready"))
+              .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public String readLog() {
+    try {
+      return Files.exists(logFile) ? Files.readString(logFile) : "(no log)";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try (Stream<Path> files = Files.walk(workDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp directory; the OS cleans it up
+    }
+  }
+
+  static int freeLoopbackPort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void run(List<String> command, String what) throws IOException {
+    Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    try {
+      if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException(what + " failed: " + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

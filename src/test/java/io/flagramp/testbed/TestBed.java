@@ -1,0 +1,61 @@
+package io.flagramp.testbed;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+
+/**
+ * Where the real servers of the test bed live, and what happens when one is missing.
+ *
+ * <p>Under {@code CI=true} a missing kube-apiserver or Prometheus fails the run; a developer running a
+ * single test from an IDE without having provisioned gets a skipped test that says how to provision.
+ */
+final class TestBed {
+
+  static final String PROVISION_HINT =
+      "run src/test/provision/testbed.sh (or ./mvnw verify, which runs it) to build and install it";
+
+  private TestBed() {}
+
+  static boolean onCi() {
+    return "true".equalsIgnoreCase(System.getenv("CI"));
+  }
+
+  /** The directory laid out as {@code <dir>/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}}. */
+  static Path kubeApiTestDir() {
+    return Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR"))
+        .map(Path::of)
+        .orElse(Path.of(System.getProperty("user.home"), ".cache", "flagramp", "kube-api-test"));
+  }
+
+  static String kubernetesVersion() {
+    return Optional.ofNullable(System.getenv("FLAGRAMP_K8S_VERSION")).orElse("1.34.4");
+  }
+
+  static Path kubernetesBinary(String name) {
+    return kubeApiTestDir().resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64").resolve(name);
+  }
+
+  /** Finds an executable on the PATH. */
+  static Optional<Path> onPath(String name) {
+    String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Fails under CI, skips elsewhere: a real server the test needs is not installed. */
+  static void missing(String what) {
+    String message = what + " is missing; " + PROVISION_HINT;
+    if (onCi()) {
+      throw new ExtensionConfigurationException("CI=true and " + message);
+    }
+    Assumptions.abort(message);
+  }
+}
