@@ -1,0 +1,45 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/**
+ * The last value of each on-call annotation the operator acted on. An annotation is acted on once:
+ * again only when its value changes.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HandledActions {
+
+  @JsonPropertyDescription("Value of the flagramp.io/abort annotation last acted on.")
+  private String abort;
+
+  @JsonPropertyDescription("Value of the flagramp.io/retry annotation last acted on.")
+  private String retry;
+
+  public String getAbort() {
+    return abort;
+  }
+
+  public void setAbort(String abort) {
+    this.abort = abort;
+  }
+
+  public String getRetry() {
+    return retry;
+  }
+
+  public void setRetry(String retry) {
+    this.retry = retry;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HandledActions h && Objects.equals(abort, h.abort) && Objects.equals(retry, h.retry);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(abort, retry);
+  }
+}

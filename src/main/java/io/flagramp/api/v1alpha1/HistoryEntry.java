@@ -1,0 +1,98 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** One row of the ledger: a step entered, and how it ended. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HistoryEntry {
+
+  @JsonPropertyDescription("The attempt this step belongs to (1 for the first, +1 for each retry).")
+  private Integer attempt;
+
+  @JsonPropertyDescription("Index into spec.steps.")
+  private Integer step;
+
+  @JsonPropertyDescription("Weight written for this step.")
+  private Integer weight;
+
+  @JsonPropertyDescription("When the step was entered (RFC 3339).")
+  private String startedAt;
+
+  @JsonPropertyDescription("When the step ended (RFC 3339); absent while it runs.")
+  private String endedAt;
+
+  @JsonPropertyDescription("Running, Passed, RolledBack or Held.")
+  private StepOutcome outcome;
+
+  public HistoryEntry() {}
+
+  public HistoryEntry(int attempt, int step, int weight, String startedAt) {
+    this.attempt = attempt;
+    this.step = step;
+    this.weight = weight;
+    this.startedAt = startedAt;
+    this.outcome = StepOutcome.Running;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
+  }
+
+  public Integer getStep() {
+    return step;
+  }
+
+  public void setStep(Integer step) {
+    this.step = step;
+  }
+
+  public Integer getWeight() {
+    return weight;
+  }
+
+  public void setWeight(Integer weight) {
+    this.weight = weight;
+  }
+
+  public String getStartedAt() {
+    return startedAt;
+  }
+
+  public void setStartedAt(String startedAt) {
+    this.startedAt = startedAt;
+  }
+
+  public String getEndedAt() {
+    return endedAt;
+  }
+
+  public void setEndedAt(String endedAt) {
+    this.endedAt = endedAt;
+  }
+
+  public StepOutcome getOutcome() {
+    return outcome;
+  }
+
+  public void setOutcome(StepOutcome outcome) {
+    this.outcome = outcome;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HistoryEntry h && Objects.equals(attempt, h.attempt) && Objects.equals(step, h.step)
+        && Objects.equals(weight, h.weight) && Objects.equals(startedAt, h.startedAt)
+        && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome);
+  }
+}

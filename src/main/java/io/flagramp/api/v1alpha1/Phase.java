@@ -1,0 +1,31 @@
+package io.flagramp.api.v1alpha1;
+
+/**
+ * Where a ScalingChange is in its life. Terminal phases end an attempt; a new generation or the
+ * {@code flagramp.io/retry} annotation starts the next one from the first step.
+ *
+ * <ul>
+ *   <li>{@link #Pending}: not started yet; waits for its ConfigMap or for another change that writes
+ *       the same key;
+ *   <li>{@link #Progressing}: a step is applied and soaking;
+ *   <li>{@link #Paused}: {@code spec.suspend} is true, nothing advances;
+ *   <li>{@link #Held}: frozen at the current weight until a person acts (someone else changed the flag);
+ *   <li>{@link #Succeeded}: the last step passed its soak; terminal;
+ *   <li>{@link #RolledBack}: the original values were restored; terminal;
+ *   <li>{@link #Invalid}: the spec cannot work; waits for a fixed spec.
+ * </ul>
+ */
+public enum Phase {
+  Pending,
+  Progressing,
+  Paused,
+  Held,
+  Succeeded,
+  RolledBack,
+  Invalid;
+
+  /** Ends an attempt: nothing more happens until a new generation or a retry. */
+  public boolean isTerminal() {
+    return this == Succeeded || this == RolledBack;
+  }
+}

@@ -1,0 +1,40 @@
+package io.flagramp.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A feature flag in a ConfigMap, ramped step by step and put back when told to (or, with analysis,
+ * when the metrics go bad).
+ */
+@Group(ScalingChange.GROUP)
+@Version(ScalingChange.VERSION)
+@Plural("scalingchanges")
+@ShortNames("schg")
+// kubectl shows printer columns in CRD order, and Fabric8's generator orders them by jsonPath. The
+// recursive-descent paths ("..phase", "..progress", "..status.currentWeight") select the same single
+// status fields as ".status.x" would, and sort before ".metadata", so the columns read
+// Phase, Step, Weight, Age (and Decision with -o wide). Rename no status field to phase/progress.
+@AdditionalPrinterColumn(name = "Phase", jsonPath = "..phase")
+@AdditionalPrinterColumn(name = "Step", jsonPath = "..progress")
+@AdditionalPrinterColumn(name = "Weight", jsonPath = "..status.currentWeight",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Decision", jsonPath = ".status.lastDecision", priority = 1)
+public class ScalingChange extends CustomResource<ScalingChangeSpec, ScalingChangeStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "flagramp.io";
+  public static final String VERSION = "v1alpha1";
+
+  @Override
+  protected ScalingChangeStatus initStatus() {
+    return null;
+  }
+}

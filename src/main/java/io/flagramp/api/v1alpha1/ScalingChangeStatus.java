@@ -1,0 +1,226 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What on-call reads. All progress lives here, so a restarted operator resumes where it was. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ScalingChangeStatus {
+
+  @JsonPropertyDescription("metadata.generation of the spec this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Pending, Progressing, Paused, Held, Succeeded, RolledBack or Invalid.")
+  private Phase phase;
+
+  @JsonPropertyDescription("Attempt number: 1 for the first rollout, +1 for each retry or new spec after a"
+      + " terminal phase.")
+  private Integer attempt;
+
+  @JsonPropertyDescription("Index into spec.steps of the step applied now; -1 before the first step.")
+  private Integer currentStep;
+
+  @JsonPropertyDescription("Weight the flag holds now, as written by the operator; absent before the first step.")
+  private Integer currentWeight;
+
+  @JsonPropertyDescription("Steps entered out of all steps, e.g. 3/6.")
+  private String progress;
+
+  @JsonPropertyDescription("When the current step was entered (RFC 3339). Its soak counts from here.")
+  private String stepStartedAt;
+
+  @JsonPropertyDescription("When the current step's soak ends and the next step (or success) is due (RFC 3339).")
+  private String nextStepAt;
+
+  @JsonPropertyDescription("The flag's keys as they were before the first write of this attempt. A flag key"
+      + " missing from this map did not exist: a revert removes it again. Absent until recorded.")
+  private Map<String, String> originalValues;
+
+  @JsonPropertyDescription("The last decision in one line, with the values it was based on.")
+  private String lastDecision;
+
+  @JsonPropertyDescription("On-call annotations already acted on.")
+  private HandledActions lastHandled;
+
+  @JsonPropertyDescription("One row per step entered, newest last; bounded.")
+  private List<HistoryEntry> history;
+
+  @JsonPropertyDescription("Ready, Reconciling and Stalled, following the kstatus conventions.")
+  private List<Condition> conditions;
+
+  public ScalingChangeStatus() {}
+
+  /** A deep copy, so the planner can build the next status without touching the observed one. */
+  public ScalingChangeStatus copy() {
+    ScalingChangeStatus c = new ScalingChangeStatus();
+    c.observedGeneration = observedGeneration;
+    c.phase = phase;
+    c.attempt = attempt;
+    c.currentStep = currentStep;
+    c.currentWeight = currentWeight;
+    c.progress = progress;
+    c.stepStartedAt = stepStartedAt;
+    c.nextStepAt = nextStepAt;
+    c.originalValues = originalValues == null ? null : new LinkedHashMap<>(originalValues);
+    c.lastDecision = lastDecision;
+    if (lastHandled != null) {
+      c.lastHandled = new HandledActions();
+      c.lastHandled.setAbort(lastHandled.getAbort());
+      c.lastHandled.setRetry(lastHandled.getRetry());
+    }
+    if (history != null) {
+      c.history = new ArrayList<>();
+      for (HistoryEntry h : history) {
+        HistoryEntry e = new HistoryEntry();
+        e.setAttempt(h.getAttempt());
+        e.setStep(h.getStep());
+        e.setWeight(h.getWeight());
+        e.setStartedAt(h.getStartedAt());
+        e.setEndedAt(h.getEndedAt());
+        e.setOutcome(h.getOutcome());
+        c.history.add(e);
+      }
+    }
+    if (conditions != null) {
+      c.conditions = new ArrayList<>();
+      for (Condition k : conditions) {
+        c.conditions.add(new Condition(k.getType(), k.isTrue(), k.getObservedGeneration(),
+            k.getLastTransitionTime(), k.getReason(), k.getMessage()));
+      }
+    }
+    return c;
+  }
+
+  public Optional<Condition> condition(String type) {
+    return conditions == null ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
+  }
+
+  public Integer getCurrentStep() {
+    return currentStep;
+  }
+
+  public void setCurrentStep(Integer currentStep) {
+    this.currentStep = currentStep;
+  }
+
+  public Integer getCurrentWeight() {
+    return currentWeight;
+  }
+
+  public void setCurrentWeight(Integer currentWeight) {
+    this.currentWeight = currentWeight;
+  }
+
+  public String getProgress() {
+    return progress;
+  }
+
+  public void setProgress(String progress) {
+    this.progress = progress;
+  }
+
+  public String getStepStartedAt() {
+    return stepStartedAt;
+  }
+
+  public void setStepStartedAt(String stepStartedAt) {
+    this.stepStartedAt = stepStartedAt;
+  }
+
+  public String getNextStepAt() {
+    return nextStepAt;
+  }
+
+  public void setNextStepAt(String nextStepAt) {
+    this.nextStepAt = nextStepAt;
+  }
+
+  public Map<String, String> getOriginalValues() {
+    return originalValues;
+  }
+
+  public void setOriginalValues(Map<String, String> originalValues) {
+    this.originalValues = originalValues;
+  }
+
+  public String getLastDecision() {
+    return lastDecision;
+  }
+
+  public void setLastDecision(String lastDecision) {
+    this.lastDecision = lastDecision;
+  }
+
+  public HandledActions getLastHandled() {
+    return lastHandled;
+  }
+
+  public void setLastHandled(HandledActions lastHandled) {
+    this.lastHandled = lastHandled;
+  }
+
+  public List<HistoryEntry> getHistory() {
+    return history;
+  }
+
+  public void setHistory(List<HistoryEntry> history) {
+    this.history = history;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ScalingChangeStatus s
+        && Objects.equals(observedGeneration, s.observedGeneration) && phase == s.phase
+        && Objects.equals(attempt, s.attempt) && Objects.equals(currentStep, s.currentStep)
+        && Objects.equals(currentWeight, s.currentWeight) && Objects.equals(progress, s.progress)
+        && Objects.equals(stepStartedAt, s.stepStartedAt) && Objects.equals(nextStepAt, s.nextStepAt)
+        && Objects.equals(originalValues, s.originalValues) && Objects.equals(lastDecision, s.lastDecision)
+        && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
+        && Objects.equals(conditions, s.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, phase, attempt, currentStep, currentWeight, progress,
+        stepStartedAt, nextStepAt, originalValues, lastDecision, lastHandled, history, conditions);
+  }
+}

@@ -1,0 +1,52 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Step {
+
+  /** Go-style durations made of whole numbers: 30s, 5m, 1h30m, 24h, 500ms. */
+  public static final String DURATION_PATTERN = "^([0-9]+(ms|s|m|h))+$";
+
+  @Required
+  @Min(1)
+  @Max(100)
+  @JsonPropertyDescription("Percentage written into the flag's percentageKey while this step runs, 1..100.")
+  private Integer weight;
+
+  @Size(max = 32)
+  @Pattern(DURATION_PATTERN)
+  @JsonPropertyDescription("How long this step soaks before the next one, as a Go-style duration (30s, 5m,"
+      + " 1h, 24h, 1h30m). Omitted means no soak: the next step follows at once. On the last step it is"
+      + " the soak before the change counts as Succeeded.")
+  private String pause;
+
+  public Step() {}
+
+  public Step(int weight, String pause) {
+    this.weight = weight;
+    this.pause = pause;
+  }
+
+  public Integer getWeight() {
+    return weight;
+  }
+
+  public void setWeight(Integer weight) {
+    this.weight = weight;
+  }
+
+  public String getPause() {
+    return pause;
+  }
+
+  public void setPause(String pause) {
+    this.pause = pause;
+  }
+}
