@@ -1,0 +1,12 @@
+package io.flagramp.core;
+
+/** The on-call annotations: each is acted on once per distinct value. */
+public final class Annotations {
+
+  /** Revert now; the value is the reason. */
+  public static final String ABORT = "flagramp.io/abort";
+  /** Start a new attempt from the first step after a terminal phase; any new value. */
+  public static final String RETRY = "flagramp.io/retry";
+
+  private Annotations() {}
+}

@@ -1,0 +1,17 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The planner's answer: at most one ConfigMap write, then the status to record, an Event when
+ * something changed, and when to look again.
+ *
+ * @param write the ConfigMap write to make first, if any
+ * @param status the status to record afterwards (written only if it differs from the observed one)
+ * @param notice the Event for this transition, if it is one
+ * @param requeueAfter when to reconcile again without an event; empty means only on the next event
+ */
+public record Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
+    Optional<Duration> requeueAfter) {}

@@ -1,0 +1,117 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.ScalingChange;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Drives the planner the way the reconciler does, against an in-memory ConfigMap and a simulated
+ * clock: plan, apply the write, record the status, jump the clock to the requested requeue. A fake
+ * in the style of the real thing, so a five-day schedule runs in milliseconds.
+ */
+final class Simulation {
+
+  final Planner planner;
+  ScalingChange change;
+  Instant now;
+  /** The ConfigMap's data; null when the ConfigMap does not exist. */
+  Map<String, String> configMap = new LinkedHashMap<>();
+  /** Field managers other than flagramp owning a key. */
+  final Map<String, List<String>> otherWriters = new LinkedHashMap<>();
+  final List<Claim> others = new ArrayList<>();
+  final List<Plan> plans = new ArrayList<>();
+  int flagWrites;
+  int statusWrites;
+
+  Simulation(PlannerSettings settings, ScalingChange change, Instant start) {
+    this.planner = new Planner(settings);
+    this.change = change;
+    this.now = start;
+  }
+
+  Observation observe() {
+    Optional<ObservedFlag> flag = Optional.ofNullable(configMap).map(data -> {
+      Map<String, String> values = new LinkedHashMap<>();
+      for (String key : change.getSpec().getFlag().keys()) {
+        if (data.containsKey(key)) {
+          values.put(key, data.get(key));
+        }
+      }
+      return new ObservedFlag(values, Map.copyOf(otherWriters));
+    });
+    return new Observation(change, flag, List.copyOf(others), now);
+  }
+
+  /** One reconcile at the current time. */
+  Plan reconcile() {
+    Plan plan = planner.plan(observe());
+    plans.add(plan);
+    plan.write().ifPresent(this::applyToConfigMap);
+    if (!plan.status().equals(change.getStatus())) {
+      statusWrites++;
+      change.setStatus(plan.status());
+    }
+    return plan;
+  }
+
+  void applyToConfigMap(FlagWrite write) {
+    flagWrites++;
+    if (write instanceof FlagWrite.SetValues set) {
+      configMap.putAll(set.values());
+      set.values().keySet().forEach(otherWriters::remove);
+    } else if (write instanceof FlagWrite.Restore restore) {
+      for (String key : restore.keys()) {
+        if (restore.originals().containsKey(key)) {
+          configMap.put(key, restore.originals().get(key));
+        } else {
+          configMap.remove(key);
+        }
+        otherWriters.remove(key);
+      }
+    }
+  }
+
+  /** Reconciles, then jumps the clock by the requeue, until the planner stops asking to be called again. */
+  void runUntilQuiet(int maxReconciles) {
+    for (int i = 0; i < maxReconciles; i++) {
+      Plan plan = reconcile();
+      if (plan.requeueAfter().isEmpty()) {
+        return;
+      }
+      now = now.plus(plan.requeueAfter().get());
+    }
+    throw new AssertionError("still requeueing after " + maxReconciles + " reconciles: " + change.getStatus().getLastDecision());
+  }
+
+  /** Reconciles (jumping the clock) until the change has entered step {@code index}, 0-based. */
+  void runUntilStep(int index) {
+    for (int i = 0; i < 100; i++) {
+      Plan plan = reconcile();
+      if (change.getStatus().getCurrentStep() >= index) {
+        return;
+      }
+      now = now.plus(plan.requeueAfter().orElseThrow(() -> new AssertionError(
+          "stopped before step " + index + ": " + change.getStatus().getLastDecision())));
+    }
+    throw new AssertionError("step " + index + " not reached: " + change.getStatus().getLastDecision());
+  }
+
+  void advance(Duration d) {
+    now = now.plus(d);
+  }
+
+  void annotate(String key, String value) {
+    change.getMetadata().getAnnotations().put(key, value);
+  }
+
+  /** Someone else (kubectl, a GitOps tool) writes a key. */
+  void externalWrite(String key, String value, String manager) {
+    configMap.put(key, value);
+    otherWriters.put(key, List.of(manager));
+  }
+}
