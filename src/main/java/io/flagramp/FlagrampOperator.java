@@ -1,0 +1,66 @@
+package io.flagramp;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flagramp.core.Planner;
+import io.flagramp.operator.ConfigMapFlagStore;
+import io.flagramp.operator.EventRecorder;
+import io.flagramp.operator.FlagStore;
+import io.flagramp.operator.OperatorSettings;
+import io.flagramp.operator.ScalingChangeReconciler;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator process: the current kubeconfig (or the in-cluster service account), all namespaces
+ * or those in FLAGRAMP_NAMESPACES, and one controller for ScalingChanges.
+ */
+public final class FlagrampOperator {
+
+  private static final Logger log = LoggerFactory.getLogger(FlagrampOperator.class);
+
+  private FlagrampOperator() {}
+
+  public static void main(String[] args) {
+    OperatorSettings settings;
+    try {
+      settings = OperatorSettings.from(System.getenv());
+    } catch (IllegalArgumentException e) {
+      log.error("flagramp cannot start: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    log.info("flagramp starting: {}", settings);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    Operator operator = create(client, settings, Clock.systemUTC());
+    operator.installShutdownHook(Duration.ofSeconds(30));
+    operator.start();
+    log.info("flagramp watching ScalingChanges via {}", client.getMasterUrl());
+  }
+
+  /** An operator that is configured but not started, so tests can run it against their own server. */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock) {
+    return create(client, settings, clock, new ConfigMapFlagStore(client));
+  }
+
+  /** As {@link #create(KubernetesClient, OperatorSettings, Clock)}, with the ConfigMap access given. */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags) {
+    Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+    ScalingChangeReconciler reconciler = new ScalingChangeReconciler(new Planner(settings.planner()),
+        flags, new EventRecorder(client, clock, settings.instance()), clock);
+    operator.register(reconciler, config -> {
+      config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
+          .setMaxInterval(60_000).withoutMaxAttempts());
+      if (settings.namespaces().isEmpty()) {
+        config.watchingAllNamespaces();
+      } else {
+        config.settingNamespaces(settings.namespaces());
+      }
+    });
+    return operator;
+  }
+}

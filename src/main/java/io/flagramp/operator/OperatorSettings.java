@@ -1,0 +1,107 @@
+package io.flagramp.operator;
+
+import io.flagramp.core.Durations;
+import io.flagramp.core.PlannerSettings;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The operator's settings, read once at start-up from {@code FLAGRAMP_*} environment variables. Each
+ * has a key, a default and a description here and nowhere else; an unknown {@code FLAGRAMP_*}
+ * variable is refused, so a typo fails the start instead of being silently ignored.
+ */
+public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
+    int historyLimit, String instance) {
+
+  /** Every setting the operator knows. */
+  public enum Setting {
+    NAMESPACES("FLAGRAMP_NAMESPACES", "",
+        "Comma-separated namespaces to watch; empty watches all namespaces."),
+    RESYNC_INTERVAL("FLAGRAMP_RESYNC_INTERVAL", "60s",
+        "Longest time a running change goes without reading its ConfigMap, to notice someone else changing the flag."),
+    PENDING_RETRY_INTERVAL("FLAGRAMP_PENDING_RETRY_INTERVAL", "15s",
+        "How often a Pending change looks again for its ConfigMap or its turn."),
+    HISTORY_LIMIT("FLAGRAMP_HISTORY_LIMIT", "20",
+        "How many rows status.history keeps."),
+    INSTANCE("FLAGRAMP_INSTANCE", "",
+        "Name of this operator instance in Events (reportingInstance); defaults to the host name.");
+
+    public final String key;
+    public final String defaultValue;
+    public final String description;
+
+    Setting(String key, String defaultValue, String description) {
+      this.key = key;
+      this.defaultValue = defaultValue;
+      this.description = description;
+    }
+  }
+
+  public static OperatorSettings defaults() {
+    return from(Map.of());
+  }
+
+  /** Reads the settings from an environment; throws {@link IllegalArgumentException} naming the bad variable. */
+  public static OperatorSettings from(Map<String, String> environment) {
+    Set<String> known = Arrays.stream(Setting.values()).map(s -> s.key).collect(Collectors.toSet());
+    Set<String> unknown = environment.keySet().stream()
+        .filter(k -> k.startsWith("FLAGRAMP_") && !known.contains(k) && !k.equals("FLAGRAMP_CACHE")
+            && !k.equals("FLAGRAMP_K8S_VERSION"))
+        .collect(Collectors.toCollection(TreeSet::new));
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown setting(s) " + unknown + "; known: " + new TreeSet<>(known));
+    }
+    Map<Setting, String> raw = new LinkedHashMap<>();
+    for (Setting s : Setting.values()) {
+      raw.put(s, environment.getOrDefault(s.key, s.defaultValue).trim());
+    }
+    Set<String> namespaces = Arrays.stream(raw.get(Setting.NAMESPACES).split(","))
+        .map(String::trim).filter(n -> !n.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
+    String instance = raw.get(Setting.INSTANCE).isEmpty()
+        ? environment.getOrDefault("HOSTNAME", "flagramp") : raw.get(Setting.INSTANCE);
+    return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
+        duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance);
+  }
+
+  public PlannerSettings planner() {
+    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit);
+  }
+
+  private static Duration duration(Setting s, Map<Setting, String> raw) {
+    try {
+      Duration d = Durations.parse(raw.get(s));
+      if (d.isZero()) {
+        throw new IllegalArgumentException("must be above 0s");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(s.key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int positive(Setting s, Map<Setting, String> raw) {
+    try {
+      int n = Integer.parseInt(raw.get(s));
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(s.key + ": \"" + raw.get(s) + "\" is not a whole number above 0");
+    }
+  }
+
+  /** One line for the start-up log. (No setting is secret today; a secret one would be masked here.) */
+  @Override
+  public String toString() {
+    return "namespaces=" + (namespaces.isEmpty() ? "<all>" : String.join(",", namespaces))
+        + " resyncInterval=" + Durations.format(resyncInterval)
+        + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
+        + " historyLimit=" + historyLimit + " instance=" + instance;
+  }
+}
