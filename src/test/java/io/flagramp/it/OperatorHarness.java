@@ -1,0 +1,160 @@
+package io.flagramp.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.flagramp.FlagrampOperator;
+import io.flagramp.api.v1alpha1.Condition;
+import io.flagramp.api.v1alpha1.FlagTarget;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.api.v1alpha1.ScalingChangeSpec;
+import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.operator.ConfigMapFlagStore;
+import io.flagramp.operator.FlagStore;
+import io.flagramp.operator.OperatorSettings;
+import io.flagramp.testbed.KubeTestCluster;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The operator under test, running in this JVM against the real kube-apiserver: the CRD from
+ * {@code crds/} (the checked-in file, so the test also proves it installs), short intervals, and a
+ * client that records every request it sends.
+ */
+final class OperatorHarness implements AutoCloseable {
+
+  static final Path CRD = Path.of("crds", "scalingchanges.flagramp.io-v1.yml");
+  static final OperatorSettings FAST = OperatorSettings.from(Map.of(
+      "FLAGRAMP_RESYNC_INTERVAL", "2s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it"));
+
+  final KubeTestCluster cluster;
+  final KubernetesClient client;
+  final ApiRequests requests = new ApiRequests();
+  private final KubernetesClient operatorClient;
+  private Operator operator;
+
+  private OperatorHarness(KubeTestCluster cluster) {
+    this.cluster = cluster;
+    this.client = cluster.client();
+    this.operatorClient = new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(read(cluster.kubeconfig())))
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("count-requests", requests))
+        .build();
+  }
+
+  static OperatorHarness start(KubeTestCluster cluster) {
+    return start(cluster, UnaryOperator.identity());
+  }
+
+  /** Starts the operator; {@code decorate} may wrap its ConfigMap access to inject a race. */
+  static OperatorHarness start(KubeTestCluster cluster, UnaryOperator<FlagStore> decorate) {
+    installCrd(cluster.client());
+    OperatorHarness harness = new OperatorHarness(cluster);
+    harness.startOperator(decorate);
+    return harness;
+  }
+
+  static void installCrd(KubernetesClient client) {
+    try (InputStream in = Files.newInputStream(CRD)) {
+      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        CustomResourceDefinition live = client.apiextensions().v1().customResourceDefinitions()
+            .withName(crd.getMetadata().getName()).get();
+        return live.getStatus() != null && live.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+      });
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void startOperator(UnaryOperator<FlagStore> decorate) {
+    operator = FlagrampOperator.create(operatorClient, FAST, Clock.systemUTC(),
+        decorate.apply(new ConfigMapFlagStore(operatorClient)));
+    operator.start();
+  }
+
+  void stopOperator() {
+    operator.stop();
+  }
+
+  MixedOperation<ScalingChange, KubernetesResourceList<ScalingChange>, Resource<ScalingChange>> changes() {
+    return client.resources(ScalingChange.class);
+  }
+
+  ConfigMap createConfigMap(String namespace, String name, Map<String, String> data) {
+    return client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata()
+        .withName(name).withNamespace(namespace).endMetadata().withData(data).build()).create();
+  }
+
+  Map<String, String> configMapData(String namespace, String name) {
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+    return cm == null || cm.getData() == null ? Map.of() : cm.getData();
+  }
+
+  ScalingChange get(String namespace, String name) {
+    return changes().inNamespace(namespace).withName(name).get();
+  }
+
+  Optional<Condition> condition(String namespace, String name, String type) {
+    ScalingChange sc = get(namespace, name);
+    return sc == null || sc.getStatus() == null ? Optional.empty() : sc.getStatus().condition(type);
+  }
+
+  List<Event> events(String namespace, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+  }
+
+  /** A ScalingChange on app-features / USE_REDIS_PERCENTAGE (+ USE_REDIS) with these steps. */
+  static ScalingChange change(String namespace, String name, Step... steps) {
+    ScalingChange sc = new ScalingChange();
+    sc.getMetadata().setName(name);
+    sc.getMetadata().setNamespace(namespace);
+    ScalingChangeSpec spec = new ScalingChangeSpec();
+    spec.setFlag(new FlagTarget("app-features", "USE_REDIS_PERCENTAGE", "USE_REDIS"));
+    spec.setSteps(new ArrayList<>(List.of(steps)));
+    sc.setSpec(spec);
+    return sc;
+  }
+
+  static Step step(int weight, String pause) {
+    return new Step(weight, pause);
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.stop();
+    }
+    operatorClient.close();
+  }
+
+  private static String read(Path path) {
+    try {
+      return Files.readString(path);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
