@@ -96,7 +96,11 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     String reason = e instanceof ReconcileFault fault ? fault.reason() : "ReconcileError";
     String message = e instanceof ReconcileFault ? e.getMessage() : "unexpected error: " + e;
     String id = change.getMetadata().getNamespace() + "/" + change.getMetadata().getName();
-    log.warn("{}: {} ({}); retrying", id, message, reason, e instanceof ReconcileFault ? null : e);
+    if (e instanceof ReconcileFault) {
+      log.warn("{}: {} ({}); retrying", id, message, reason);
+    } else {
+      log.warn("{}: {} ({}); retrying", id, message, reason, e);
+    }
     try {
       ScalingChange fresh = context.getClient().resource(change).get();
       if (fresh == null) {

@@ -1,0 +1,155 @@
+package io.flagramp.it;
+
+import static io.flagramp.it.OperatorHarness.change;
+import static io.flagramp.it.OperatorHarness.step;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.flagramp.api.v1alpha1.Condition;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.testbed.KubeApiServerExtension;
+import io.flagramp.testbed.KubeTestCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Bad specs: the API server rejects what the CRD schema can say; the operator marks the rest Invalid. */
+@ExtendWith(KubeApiServerExtension.class)
+class ValidationIT {
+
+  private static OperatorHarness harness;
+  private static String ns;
+
+  @BeforeAll
+  static void startOperator(KubeTestCluster cluster) {
+    harness = OperatorHarness.start(cluster);
+    ns = cluster.createNamespace("validation");
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    harness.close();
+  }
+
+  static Stream<Arguments> rejected() {
+    return Stream.of(
+        Arguments.of("weights not increasing", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(1).setWeight(1),
+            "spec.steps: Invalid value: \"array\": spec.steps: weights must be strictly increasing"),
+        Arguments.of("a repeated weight", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(2).setWeight(5),
+            "spec.steps: weights must be strictly increasing"),
+        Arguments.of("weight over 100", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(1).setWeight(101),
+            "spec.steps[1].weight: Invalid value: 101: spec.steps[1].weight in body should be less than or equal to 100"),
+        Arguments.of("weight 0", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(0).setWeight(0),
+            "spec.steps[0].weight in body should be greater than or equal to 1"),
+        Arguments.of("a pause that is not a duration", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(0).setPause("1d"),
+            "spec.steps[0].pause in body should match '^([0-9]+(ms|s|m|h))+$'"),
+        Arguments.of("no steps", (Consumer<ScalingChange>) sc -> sc.getSpec().setSteps(new ArrayList<>()),
+            "spec.steps: Invalid value: 0: spec.steps in body should have at least 1 items"),
+        Arguments.of("21 steps", (Consumer<ScalingChange>) sc -> sc.getSpec().setSteps(new ArrayList<>(
+                IntStream.rangeClosed(1, 21).mapToObj(w -> new Step(w, "1m")).toList())),
+            "spec.steps: Too many: 21: must have at most 20 items"),
+        Arguments.of("a ConfigMap name Kubernetes refuses", (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setConfigMapName("App_Features"),
+            "spec.flag.configMapName in body should match"),
+        Arguments.of("a key Kubernetes refuses", (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setPercentageKey("use redis"),
+            "spec.flag.percentageKey in body should match '^[-._a-zA-Z0-9]+$'"),
+        Arguments.of("the same key twice", (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setEnabledKey("USE_REDIS_PERCENTAGE"),
+            "spec.flag.enabledKey must differ from spec.flag.percentageKey"),
+        Arguments.of("no flag", (Consumer<ScalingChange>) sc -> sc.getSpec().setFlag(null),
+            "spec.flag: Required value"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rejected")
+  void theApiServerRejectsWhatTheSchemaCanSayWithItsMessage(String name, Consumer<ScalingChange> breakIt, String message) {
+    ScalingChange sc = change(ns, "bad-" + name.replaceAll("[^a-z0-9]+", "-"), step(1, "1m"), step(5, "1m"), step(100, null));
+    breakIt.accept(sc);
+
+    assertThatThrownBy(() -> harness.changes().resource(sc).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains(message);
+        });
+  }
+
+  @Test
+  void kubectlApplyOfABadSpecShowsTheCelMessage() throws IOException {
+    Path yaml = Files.createTempFile("bad-schg", ".yaml");
+    Files.writeString(yaml, """
+        apiVersion: flagramp.io/v1alpha1
+        kind: ScalingChange
+        metadata:
+          name: decreasing
+        spec:
+          flag: {configMapName: app-features, percentageKey: USE_REDIS_PERCENTAGE}
+          steps:
+            - {weight: 50, pause: 1h}
+            - {weight: 10}
+        """);
+
+    KubeTestCluster.KubectlResult applied = harness.cluster.kubectl("apply", "-n", ns, "-f", yaml.toString());
+
+    assertThat(applied.exitCode()).isNotZero();
+    assertThat(applied.output()).contains("spec.steps: weights must be strictly increasing");
+  }
+
+  @Test
+  void theFlagCannotBeChangedAfterCreation() {
+    harness.changes().resource(change(ns, "immutable", step(1, "1h"), step(100, null))).create();
+
+    KubeTestCluster.KubectlResult patched = harness.cluster.kubectl("patch", "-n", ns, "schg/immutable",
+        "--type=merge", "-p", "{\"spec\":{\"flag\":{\"configMapName\":\"other-features\"}}}");
+
+    assertThat(patched.exitCode()).isNotZero();
+    assertThat(patched.output()).contains("spec.flag is immutable: create a new ScalingChange to ramp another flag");
+    assertThat(harness.get(ns, "immutable").getSpec().getFlag().getConfigMapName()).isEqualTo("app-features");
+  }
+
+  @Test
+  void aSpecTheSchemaCannotCatchIsInvalidNamingTheFieldWithoutARetryLoop() {
+    String ns = harness.cluster.createNamespace("invalid");
+    harness.createConfigMap(ns, "app-features", java.util.Map.of());
+    ScalingChange sc = change(ns, "overflow", step(1, "99999999999999999999h"), step(100, null));
+
+    harness.changes().resource(sc).create();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> harness.get(ns, "overflow").getStatus() != null
+        && harness.get(ns, "overflow").getStatus().getPhase() == Phase.Invalid);
+    ScalingChange invalid = harness.get(ns, "overflow");
+    Condition stalled = invalid.getStatus().condition(Condition.STALLED).orElseThrow();
+    assertThat(stalled.isTrue()).isTrue();
+    assertThat(stalled.getReason()).isEqualTo("InvalidSpec");
+    assertThat(stalled.getMessage())
+        .isEqualTo("invalid spec: spec.steps[0].pause: \"99999999999999999999h\" is out of range");
+    assertThat(invalid.getStatus().condition(Condition.READY).orElseThrow().isTrue()).isFalse();
+    assertThat(harness.events(ns, "overflow")).anySatisfy(e -> {
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getReason()).isEqualTo("InvalidSpec");
+    });
+
+    String version = invalid.getMetadata().getResourceVersion();
+    List<ApiRequests.Request> writes = harness.requests.writesIn(ns);
+    long reads = harness.requests.configMapReadsIn(ns);
+    // Well past the 1s retry and 2s resync intervals: an Invalid change is not looked at again.
+    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() ->
+        harness.get(ns, "overflow").getMetadata().getResourceVersion().equals(version)
+            && harness.requests.writesIn(ns).size() == writes.size()
+            && harness.requests.configMapReadsIn(ns) == reads);
+  }
+}
