@@ -49,8 +49,7 @@ public final class ConfigMapFlagStore implements FlagStore {
         values.put(key, data.get(key));
       }
     }
-    return Optional.of(new Snapshot(new ObservedFlag(values, otherWriters(cm, keys)),
-        cm.getMetadata().getResourceVersion()));
+    return Optional.of(new Snapshot(new ObservedFlag(values, otherWriters(cm, keys)), versionOf(cm)));
   }
 
   /** For each key, the field managers other than flagramp that own {@code data.<key>}. */
@@ -77,7 +76,7 @@ public final class ConfigMapFlagStore implements FlagStore {
   }
 
   @Override
-  public void write(String namespace, String configMap, FlagWrite write, String readVersion) {
+  public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
     try {
       if (write instanceof FlagWrite.SetValues set) {
         apply(namespace, configMap, set.values(), readVersion);
@@ -89,9 +88,17 @@ public final class ConfigMapFlagStore implements FlagStore {
     }
   }
 
-  private ConfigMap apply(String namespace, String configMap, Map<String, String> values, String version) {
+  private static ReadVersion versionOf(ConfigMap cm) {
+    return new ReadVersion(cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Applies the values. The uid and resourceVersion in the applied object are preconditions: the
+   * resourceVersion alone would not stop apply from creating a ConfigMap deleted since the read.
+   */
+  private ConfigMap apply(String namespace, String configMap, Map<String, String> values, ReadVersion version) {
     ConfigMapBuilder desired = new ConfigMapBuilder().withNewMetadata().withName(configMap)
-        .withNamespace(namespace).withResourceVersion(version).endMetadata();
+        .withNamespace(namespace).withUid(version.uid()).withResourceVersion(version.resourceVersion()).endMetadata();
     if (!values.isEmpty()) {
       desired.withData(values);
     }
@@ -105,7 +112,7 @@ public final class ConfigMapFlagStore implements FlagStore {
    * removes them where flagramp was their only owner; a key someone else also owns is then removed
    * explicitly, since the original state had no such key at all.
    */
-  private void restore(String namespace, String configMap, FlagWrite.Restore restore, String version) {
+  private void restore(String namespace, String configMap, FlagWrite.Restore restore, ReadVersion version) {
     ConfigMap after = apply(namespace, configMap, restore.originals(), version);
     Map<String, String> data = after.getData() == null ? Map.of() : after.getData();
     List<String> stillThere = restore.keys().stream()
@@ -115,8 +122,9 @@ public final class ConfigMapFlagStore implements FlagStore {
     }
     Map<String, Object> removal = new LinkedHashMap<>();
     stillThere.forEach(k -> removal.put(k, null));
+    ReadVersion applied = versionOf(after);
     Map<String, Object> patch = Map.of(
-        "metadata", Map.of("resourceVersion", after.getMetadata().getResourceVersion()),
+        "metadata", Map.of("uid", applied.uid(), "resourceVersion", applied.resourceVersion()),
         "data", removal);
     client.configMaps().inNamespace(namespace).withName(configMap)
         .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(),

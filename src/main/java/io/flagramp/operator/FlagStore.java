@@ -12,12 +12,16 @@ public interface FlagStore {
   Optional<Snapshot> read(String namespace, String configMap, List<String> keys);
 
   /**
-   * Writes the flag's keys, on the condition that the ConfigMap is still at {@code readVersion}
-   * (the version the decision was made on).
+   * Writes the flag's keys, on the condition that the ConfigMap is still the one read at
+   * {@code readVersion} (the decision was made on it): not changed since, not deleted, not recreated.
    *
    * @throws FlagWriteFailed when the write is refused or fails; the change is retried with fresh state
    */
-  void write(String namespace, String configMap, FlagWrite write, String readVersion);
+  void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion);
 
-  record Snapshot(ObservedFlag flag, String resourceVersion) {}
+  /** What was read: the flag's keys, and exactly which version of which ConfigMap they came from. */
+  record Snapshot(ObservedFlag flag, ReadVersion version) {}
+
+  /** A ConfigMap's identity and resourceVersion: both are preconditions of a write. */
+  record ReadVersion(String uid, String resourceVersion) {}
 }

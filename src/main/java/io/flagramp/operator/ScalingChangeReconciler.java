@@ -66,7 +66,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     if (plan.write().isPresent()) {
       FlagTarget flag = change.getSpec().getFlag();
       flags.write(namespace, flag.getConfigMapName(), plan.write().get(),
-          snapshot.map(FlagStore.Snapshot::resourceVersion).orElse(null));
+          snapshot.map(FlagStore.Snapshot::version).orElse(null));
     }
     if (!plan.status().equals(change.getStatus())) {
       statusWriter.write(change, plan.status(), context);
@@ -147,8 +147,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
       return DeleteControl.defaultDelete();
     }
     FlagWrite.Restore restore = new FlagWrite.Restore(flag.keys(), status.getOriginalValues());
-    flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), restore,
-        snapshot.get().resourceVersion());
+    flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), restore, snapshot.get().version());
     announce(change, Notice.normal("DeletedRestored", "deleted " + where + ": onDelete=Restore "
         + restore.describe()));
     return DeleteControl.defaultDelete();
