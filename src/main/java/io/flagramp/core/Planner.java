@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  *   <li>before its first write a change waits its turn for its keys (Pending, Conflict), honours
  *       suspend, then records the original values, in a status write of its own before any flag write;
  *   <li>once it has written, a flag key that no longer holds what flagramp wrote means someone else
- *       changed it: Held (ExternalChange), until the value is put back or the change is aborted;
+ *       changed it: Held (ExternalChange), until the value is put back (the step then soaks again
+ *       from the start) or the change is aborted;
  *   <li>suspend pauses; otherwise the current step soaks until its pause has passed, then the next
  *       step is entered, or after the last step the change has Succeeded.
  * </ol>
@@ -99,6 +100,9 @@ public final class Planner {
             .plan(Optional.empty(), Optional.of(settings.resyncInterval()));
       }
     }
+    if (d.next.getPhase() == Phase.Held) {
+      return resumeAfterHeld(d);
+    }
     if (spec.suspended()) {
       return d.decide(Phase.Paused, "Suspended", "suspended (spec.suspend) at weight "
               + d.next.getCurrentWeight() + ", step " + d.progress(), Notice.Kind.Normal)
@@ -120,9 +124,10 @@ public final class Planner {
     }
     if (step == last) {
       d.closeRunningStep(StepOutcome.Passed);
+      Duration soaked = pause(spec, step);
       return d.decide(Phase.Succeeded, "Succeeded", "step " + d.progress() + " at weight "
-              + d.next.getCurrentWeight() + " soaked " + Durations.format(pause(spec, step)) + ": succeeded",
-          Notice.Kind.Normal).plan(Optional.empty(), Optional.empty());
+              + d.next.getCurrentWeight() + (soaked.isZero() ? "" : " soaked " + Durations.format(soaked))
+              + ": succeeded", Notice.Kind.Normal).plan(Optional.empty(), Optional.empty());
     }
     return enterStep(d, step + 1, "");
   }
@@ -188,6 +193,22 @@ public final class Planner {
     }
     return d.decide(Phase.Progressing, "Resumed", "resumed at weight " + d.next.getCurrentWeight() + ", step "
         + d.progress() + "; soaking until " + Timestamps.format(due), Notice.Kind.Normal).plan(Optional.empty(), requeue);
+  }
+
+  /**
+   * The flag holds what flagramp wrote again. While it was Held the flag was not at this step's
+   * weight, so the step did not really soak: its soak starts again now.
+   */
+  private Plan resumeAfterHeld(Draft d) {
+    int step = d.currentStep();
+    Duration pause = pause(d.o.change().getSpec(), Math.min(step, d.steps() - 1));
+    Instant due = Timestamps.truncate(d.now).plus(pause);
+    d.next.setStepStartedAt(Timestamps.format(d.now));
+    d.next.setNextStepAt(Timestamps.format(due));
+    return d.decide(Phase.Progressing, "Resumed", "resumed at weight " + d.next.getCurrentWeight() + ", step "
+            + d.progress() + ": the flag holds what flagramp wrote again; the step soaks again until "
+            + Timestamps.format(due), Notice.Kind.Normal)
+        .plan(Optional.empty(), Optional.of(min(pause, settings.resyncInterval())));
   }
 
   private Plan abort(Draft d, String reason) {

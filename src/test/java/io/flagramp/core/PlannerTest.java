@@ -8,6 +8,7 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.api.v1alpha1.StepOutcome;
+import io.flagramp.demo.Simulation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -326,16 +327,23 @@ class PlannerTest {
   }
 
   @Test
-  void aHeldChangeResumesWhenTheValueIsPutBack() {
+  void aHeldChangeResumesWhenTheValueIsPutBackAndTheStepSoaksAgainFromThen() {
     Simulation sim = atStep(1);
+    sim.advance(Duration.ofSeconds(10));
     sim.externalWrite(PCT, "0", "kubectl-edit");
     sim.reconcile();
+    sim.advance(Duration.ofSeconds(40));
     sim.externalWrite(PCT, "5", "kubectl-edit");
 
     Plan plan = sim.reconcile();
 
     assertThat(plan.status().getPhase()).isEqualTo(Phase.Progressing);
-    assertThat(plan.status().getLastDecision()).startsWith("resumed at weight 5, step 2/4");
+    assertThat(plan.write()).isEmpty();
+    assertThat(plan.status().getLastDecision()).isEqualTo("resumed at weight 5, step 2/4: the flag holds what"
+        + " flagramp wrote again; the step soaks again until 2026-11-26T02:01:50Z");
+    assertThat(plan.status().getStepStartedAt()).isEqualTo("2026-11-26T02:01:20Z");
+    assertThat(plan.requeueAfter()).contains(Duration.ofSeconds(30));
+    assertThat(plan.notice().orElseThrow().reason()).isEqualTo("Resumed");
   }
 
   @Test

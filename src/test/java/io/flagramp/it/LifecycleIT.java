@@ -172,6 +172,47 @@ class LifecycleIT {
         .containsExactly("1:50", "1:60", "2:70", "2:100");
   }
 
+  @Test
+  void someoneElseChangingTheFlagMidRolloutHoldsItWithAWarningUntilTheValueIsPutBack() {
+    String ns = harness.cluster.createNamespace("drift");
+    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
+    harness.changes().resource(change(ns, "use-redis", step(5, "4s"), step(100, null))).create();
+    await().atMost(WAIT).until(() -> "5".equals(harness.configMapData(ns, "app-features").get("USE_REDIS_PERCENTAGE")));
+
+    patchConfigMap(ns, "{\"data\":{\"USE_REDIS_PERCENTAGE\":\"0\"}}");
+
+    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Held);
+    Condition stalled = harness.condition(ns, "use-redis", Condition.STALLED).orElseThrow();
+    assertThat(stalled.isTrue()).isTrue();
+    assertThat(stalled.getReason()).isEqualTo("ExternalChange");
+    assertThat(stalled.getMessage()).isEqualTo("USE_REDIS_PERCENTAGE in ConfigMap app-features is \"0\" but flagramp"
+        + " wrote \"5\" (changed by kubectl-patch): holding at weight 5; put the value back to resume, or abort"
+        + " to restore the original values");
+    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getReason()).isEqualTo("ExternalChange");
+    });
+    assertThat(harness.configMapData(ns, "app-features")).as("flagramp does not fight it")
+        .containsEntry("USE_REDIS_PERCENTAGE", "0");
+
+    patchConfigMap(ns, "{\"data\":{\"USE_REDIS_PERCENTAGE\":\"5\"}}");
+
+    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Resumed");
+    ScalingChange done = harness.get(ns, "use-redis");
+    java.time.Instant resumedAt = harness.events(ns, "use-redis").stream().filter(e -> e.getReason().equals("Resumed"))
+        .map(e -> java.time.Instant.parse(e.getLastTimestamp())).findFirst().orElseThrow();
+    assertThat(java.time.Instant.parse(done.getStatus().getHistory().get(1).getStartedAt()))
+        .as("the step soaked its full 4s again after the value was put back")
+        .isAfterOrEqualTo(resumedAt.plusSeconds(3));
+  }
+
+  private static void patchConfigMap(String ns, String patch) {
+    KubeTestCluster.KubectlResult r = harness.cluster.kubectl("patch", "-n", ns, "configmap/app-features",
+        "--type=merge", "-p", patch);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+  }
+
   /**
    * The API server answers 409 because the ConfigMap changed between the operator's read and its
    * write (a race injected by {@link RacingFlagStore}: the conflict itself is the real server's).
@@ -214,7 +255,7 @@ class LifecycleIT {
     }
 
     @Override
-    public void write(String namespace, String configMap, FlagWrite write, String readVersion) {
+    public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
       if (namespace.startsWith("race-") && raceInjected.compareAndSet(false, true)) {
         harness.client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata()
                 .withName(configMap).withNamespace(namespace).endMetadata().addToData("RACER", "was here").build())

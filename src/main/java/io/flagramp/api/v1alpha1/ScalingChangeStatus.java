@@ -32,7 +32,8 @@ public class ScalingChangeStatus {
   @JsonPropertyDescription("Steps entered out of all steps, e.g. 3/6.")
   private String progress;
 
-  @JsonPropertyDescription("When the current step was entered (RFC 3339). Its soak counts from here.")
+  @JsonPropertyDescription("When the current step's soak started (RFC 3339): when the step was entered, or when"
+      + " it resumed after Held.")
   private String stepStartedAt;
 
   @JsonPropertyDescription("When the current step's soak ends and the next step (or success) is due (RFC 3339).")
