@@ -1,6 +1,13 @@
-package io.flagramp.core;
+package io.flagramp.demo;
 
 import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.Claim;
+import io.flagramp.core.FlagWrite;
+import io.flagramp.core.Observation;
+import io.flagramp.core.ObservedFlag;
+import io.flagramp.core.Plan;
+import io.flagramp.core.Planner;
+import io.flagramp.core.PlannerSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,30 +18,30 @@ import java.util.Optional;
 
 /**
  * Drives the planner the way the reconciler does, against an in-memory ConfigMap and a simulated
- * clock: plan, apply the write, record the status, jump the clock to the requested requeue. A fake
- * in the style of the real thing, so a five-day schedule runs in milliseconds.
+ * clock: plan, apply the write, record the status, jump the clock to the requested requeue. It runs
+ * the demo without a cluster, and the planner's tests, where a five-day schedule takes milliseconds.
  */
-final class Simulation {
+public final class Simulation {
 
-  final Planner planner;
-  ScalingChange change;
-  Instant now;
+  public final Planner planner;
+  public ScalingChange change;
+  public Instant now;
   /** The ConfigMap's data; null when the ConfigMap does not exist. */
-  Map<String, String> configMap = new LinkedHashMap<>();
+  public Map<String, String> configMap = new LinkedHashMap<>();
   /** Field managers other than flagramp owning a key. */
-  final Map<String, List<String>> otherWriters = new LinkedHashMap<>();
-  final List<Claim> others = new ArrayList<>();
-  final List<Plan> plans = new ArrayList<>();
-  int flagWrites;
-  int statusWrites;
+  public final Map<String, List<String>> otherWriters = new LinkedHashMap<>();
+  public final List<Claim> others = new ArrayList<>();
+  public final List<Plan> plans = new ArrayList<>();
+  public int flagWrites;
+  public int statusWrites;
 
-  Simulation(PlannerSettings settings, ScalingChange change, Instant start) {
+  public Simulation(PlannerSettings settings, ScalingChange change, Instant start) {
     this.planner = new Planner(settings);
     this.change = change;
     this.now = start;
   }
 
-  Observation observe() {
+  public Observation observe() {
     Optional<ObservedFlag> flag = Optional.ofNullable(configMap).map(data -> {
       Map<String, String> values = new LinkedHashMap<>();
       for (String key : change.getSpec().getFlag().keys()) {
@@ -48,7 +55,7 @@ final class Simulation {
   }
 
   /** One reconcile at the current time. */
-  Plan reconcile() {
+  public Plan reconcile() {
     Plan plan = planner.plan(observe());
     plans.add(plan);
     plan.write().ifPresent(this::applyToConfigMap);
@@ -59,7 +66,7 @@ final class Simulation {
     return plan;
   }
 
-  void applyToConfigMap(FlagWrite write) {
+  public void applyToConfigMap(FlagWrite write) {
     flagWrites++;
     if (write instanceof FlagWrite.SetValues set) {
       configMap.putAll(set.values());
@@ -77,7 +84,7 @@ final class Simulation {
   }
 
   /** Reconciles, then jumps the clock by the requeue, until the planner stops asking to be called again. */
-  void runUntilQuiet(int maxReconciles) {
+  public void runUntilQuiet(int maxReconciles) {
     for (int i = 0; i < maxReconciles; i++) {
       Plan plan = reconcile();
       if (plan.requeueAfter().isEmpty()) {
@@ -89,7 +96,7 @@ final class Simulation {
   }
 
   /** Reconciles (jumping the clock) until the change has entered step {@code index}, 0-based. */
-  void runUntilStep(int index) {
+  public void runUntilStep(int index) {
     for (int i = 0; i < 100; i++) {
       Plan plan = reconcile();
       if (change.getStatus().getCurrentStep() >= index) {
@@ -101,16 +108,16 @@ final class Simulation {
     throw new AssertionError("step " + index + " not reached: " + change.getStatus().getLastDecision());
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
-  void annotate(String key, String value) {
+  public void annotate(String key, String value) {
     change.getMetadata().getAnnotations().put(key, value);
   }
 
   /** Someone else (kubectl, a GitOps tool) writes a key. */
-  void externalWrite(String key, String value, String manager) {
+  public void externalWrite(String key, String value, String manager) {
     configMap.put(key, value);
     otherWriters.put(key, List.of(manager));
   }

@@ -1,0 +1,122 @@
+package io.flagramp.demo;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.core.Annotations;
+import io.flagramp.core.Plan;
+import io.flagramp.core.PlannerSettings;
+import io.flagramp.operator.OperatorSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The operator's main job without a cluster: the planner drives a ScalingChange (the playbook's
+ * use-redis example, or a YAML file given as the argument) against an in-memory ConfigMap on a
+ * simulated clock, so days of soaks pass in a second. First a rollout to the end, then a second
+ * attempt that on-call aborts at 25%, which puts the original values back.
+ */
+public final class Demo {
+
+  private static final Instant START = Instant.parse("2026-11-23T02:00:00Z");
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("EEE HH:mm").withZone(ZoneOffset.UTC);
+
+  private final PrintStream out;
+  private final PlannerSettings settings = OperatorSettings.defaults().planner();
+
+  Demo(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws IOException {
+    ScalingChange change = args.length > 0 ? load(Files.newInputStream(Path.of(args[0])))
+        : load(Demo.class.getResourceAsStream("/demo/use-redis.yaml"));
+    new Demo(System.out).run(change);
+  }
+
+  static ScalingChange load(InputStream in) throws IOException {
+    try (in) {
+      return new KubernetesSerialization().unmarshal(in, ScalingChange.class);
+    }
+  }
+
+  void run(ScalingChange template) {
+    String cm = template.getSpec().getFlag().getConfigMapName();
+    out.println("flagramp demo: " + template.getMetadata().getName() + " on a simulated clock, no cluster needed");
+    out.println("The operator's planner decides; the ConfigMap " + cm + " lives in memory.");
+
+    out.println();
+    out.println("1) The rollout");
+    Simulation rollout = simulation(copy(template), START);
+    show(rollout, Integer.MAX_VALUE, "");
+    Duration took = Duration.between(START, rollout.now);
+    out.printf("   %s after %dd %dh of simulated time: %d ConfigMap writes, %d status writes.%n",
+        rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(), rollout.flagWrites,
+        rollout.statusWrites);
+
+    out.println();
+    out.println("2) The revert: on-call aborts at weight 25");
+    Simulation revert = simulation(copy(template), START);
+    show(revert, 25, "");
+    revert.advance(Duration.ofHours(3));
+    out.println("   $ kubectl annotate schg/" + template.getMetadata().getName() + " "
+        + Annotations.ABORT + "=\"error rate up\"");
+    revert.annotate(Annotations.ABORT, "error rate up");
+    show(revert, Integer.MAX_VALUE, "");
+    out.println("   " + revert.change.getStatus().getPhase() + ": " + cm + " holds exactly what it held before.");
+  }
+
+  private Simulation simulation(ScalingChange change, Instant start) {
+    Simulation sim = new Simulation(settings, change, start);
+    sim.configMap.putAll(Map.of("USE_REDIS", "false", "SOCKET_TIMEOUT_MS", "30000"));  // examples/app-features.yaml
+    out.println("   " + change.getSpec().getFlag().getConfigMapName() + " before: " + data(sim.configMap));
+    return sim;
+  }
+
+  /** Reconciles until the change is quiet or has reached {@code stopAtWeight}, printing each transition. */
+  private void show(Simulation sim, int stopAtWeight, String indent) {
+    for (int i = 0; i < 10_000; i++) {
+      Plan plan = sim.reconcile();
+      plan.notice().ifPresent(n -> {
+        ScalingChangeStatus s = sim.change.getStatus();
+        out.printf("   %s  %-12s %-4s %4s  %s%n", TIME.format(sim.now), s.getPhase(), s.getProgress(),
+            s.getCurrentWeight() == null ? "-" : s.getCurrentWeight(), n.message());
+        if (plan.write().isPresent()) {
+          out.printf("   %9s  %s%n", "", data(sim.configMap));
+        }
+      });
+      Integer weight = sim.change.getStatus().getCurrentWeight();
+      if (plan.requeueAfter().isEmpty() || (weight != null && weight >= stopAtWeight)) {
+        return;
+      }
+      sim.advance(plan.requeueAfter().get());
+    }
+  }
+
+  private static String data(Map<String, String> configMap) {
+    return configMap.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+  }
+
+  private static ScalingChange copy(ScalingChange change) {
+    KubernetesSerialization json = new KubernetesSerialization();
+    ScalingChange copy = json.unmarshal(json.asJson(change), ScalingChange.class);
+    copy.getMetadata().setGeneration(1L);
+    copy.getMetadata().setCreationTimestamp(START.toString());
+    if (copy.getMetadata().getAnnotations() == null) {
+      copy.getMetadata().setAnnotations(new HashMap<>());
+    }
+    return copy;
+  }
+}

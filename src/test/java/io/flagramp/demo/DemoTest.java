@@ -1,0 +1,29 @@
+package io.flagramp.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The README's first command: the embedded example rolls out to the end, then reverts on abort. */
+class DemoTest {
+
+  @Test
+  void theEmbeddedExampleRollsOutToTheEndAndThenRevertsOnAbort() throws Exception {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    new Demo(new PrintStream(buffer, true, StandardCharsets.UTF_8))
+        .run(Demo.load(Demo.class.getResourceAsStream("/demo/use-redis.yaml")));
+    String out = buffer.toString(StandardCharsets.UTF_8);
+
+    assertThat(out).contains("entered step 1/6 at weight 1; soaking 1h until 2026-11-23T03:00:00Z")
+        .contains("Fri 03:00  Succeeded    6/6   100  step 6/6 at weight 100: succeeded")
+        .contains("Succeeded after 4d 1h of simulated time: 6 ConfigMap writes, 8 status writes.")
+        .contains("aborted by flagramp.io/abort=\"error rate up\" at weight 25 (step 4/6): removed"
+            + " USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
+        .contains("RolledBack: app-features holds exactly what it held before.");
+    String afterRevert = out.substring(out.lastIndexOf("aborted by"));
+    assertThat(afterRevert).contains("SOCKET_TIMEOUT_MS=30000 USE_REDIS=false\n").doesNotContain("USE_REDIS_PERCENTAGE=");
+  }
+}
