@@ -5,6 +5,8 @@
 #   - Prometheus and promtool from Debian's packages.
 # Idempotent: the binaries are cached outside the repo and a second run only checks them.
 # Prints the KUBE_API_TEST_DIR to use on its last line of stdout.
+# (No pipeline here ends early, e.g. with head or awk's exit: under pipefail the writer's SIGPIPE
+# would fail the script at random.)
 set -euo pipefail
 
 K8S_VERSION="${FLAGRAMP_K8S_VERSION:-1.34.4}"
@@ -20,7 +22,7 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # The etcd version a Kubernetes release pins: read it from k8s.io/kubernetes' own go.mod.
 etcd_version_for() {
   curl -fsS "$(go env GOPROXY | cut -d, -f1)/k8s.io/kubernetes/@v/v$1.mod" \
-    | awk '$1 == "go.etcd.io/etcd/server/v3" { print $2; exit }'
+    | awk '$1 == "go.etcd.io/etcd/server/v3" && !found { print $2; found = 1 }'
 }
 
 go_ldflags() {
@@ -99,8 +101,8 @@ main() {
   fi
   install_prometheus
   "$BIN_DIR/kube-apiserver" --version >&2
-  "$BIN_DIR/etcd" --version | head -1 >&2
-  prometheus --version 2>&1 | head -1 >&2
+  "$BIN_DIR/etcd" --version 2>&1 | sed -n 1p >&2
+  prometheus --version 2>&1 | sed -n 1p >&2
   echo "$KUBE_DIR"
 }
 
