@@ -48,7 +48,7 @@ class CrashSafetyIT {
     int writesWhileDown = harness.requests.writesIn(ns).size();
     harness.startOperator(UnaryOperator.identity());
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> phaseOf(ns) == Phase.Succeeded);
+    await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
     ScalingChange done = harness.get(ns, "use-redis");
     List<HistoryEntry> history = done.getStatus().getHistory();
     assertThat(history).extracting(HistoryEntry::getWeight).containsExactly(1, 5, 100);
@@ -67,8 +67,4 @@ class CrashSafetyIT {
     return sc == null || sc.getStatus() == null ? -2 : sc.getStatus().getCurrentStep();
   }
 
-  private static Phase phaseOf(String ns) {
-    ScalingChange sc = harness.get(ns, "use-redis");
-    return sc == null || sc.getStatus() == null ? null : sc.getStatus().getPhase();
-  }
 }

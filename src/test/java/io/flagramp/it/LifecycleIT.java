@@ -61,7 +61,7 @@ class LifecycleIT {
 
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
     assertThat(harness.configMapData(ns, "app-features"))
         .containsExactlyInAnyOrderEntriesOf(Map.of("USE_REDIS", "true", "USE_REDIS_PERCENTAGE", "100"));
   }
@@ -83,8 +83,8 @@ class LifecycleIT {
 
     annotate(ns, "first", Annotations.ABORT, "make room");
 
-    await().atMost(WAIT).until(() -> phase(ns, "second") == Phase.Succeeded);
-    assertThat(phase(ns, "first")).isEqualTo(Phase.RolledBack);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "second") == Phase.Succeeded);
+    assertThat(harness.phase(ns, "first")).isEqualTo(Phase.RolledBack);
     assertThat(harness.get(ns, "second").getStatus().getOriginalValues())
         .as("recorded after the first change had restored its originals")
         .containsExactly(Map.entry("USE_REDIS", "false"));
@@ -132,13 +132,13 @@ class LifecycleIT {
     String ns = harness.cluster.createNamespace("retry");
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
     harness.changes().resource(change(ns, "use-redis", step(10, "1s"), step(100, null))).create();
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
     annotate(ns, "use-redis", Annotations.ABORT, "rehearsal");
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.RolledBack);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
 
     annotate(ns, "use-redis", Annotations.RETRY, "2026-11-26T10:00");
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded
         && harness.get(ns, "use-redis").getStatus().getAttempt() == 2);
     ScalingChange sc = harness.get(ns, "use-redis");
     assertThat(sc.getStatus().getLastHandled().getRetry()).isEqualTo("2026-11-26T10:00");
@@ -156,13 +156,13 @@ class LifecycleIT {
     String ns = harness.cluster.createNamespace("respec");
     harness.createConfigMap(ns, "app-features", Map.of());
     harness.changes().resource(change(ns, "use-redis", step(50, "1s"), step(60, null))).create();
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
 
     KubeTestCluster.KubectlResult patched = harness.cluster.kubectl("patch", "-n", ns, "schg/use-redis",
         "--type=merge", "-p", "{\"spec\":{\"steps\":[{\"weight\":70,\"pause\":\"1s\"},{\"weight\":100}]}}");
     assertThat(patched.exitCode()).as(patched.output()).isZero();
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded
         && harness.get(ns, "use-redis").getStatus().getAttempt() == 2);
     ScalingChange sc = harness.get(ns, "use-redis");
     assertThat(sc.getStatus().getObservedGeneration()).isEqualTo(2L);
@@ -181,7 +181,7 @@ class LifecycleIT {
 
     patchConfigMap(ns, "{\"data\":{\"USE_REDIS_PERCENTAGE\":\"0\"}}");
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Held);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Held);
     Condition stalled = harness.condition(ns, "use-redis", Condition.STALLED).orElseThrow();
     assertThat(stalled.isTrue()).isTrue();
     assertThat(stalled.getReason()).isEqualTo("ExternalChange");
@@ -197,7 +197,7 @@ class LifecycleIT {
 
     patchConfigMap(ns, "{\"data\":{\"USE_REDIS_PERCENTAGE\":\"5\"}}");
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
     assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Resumed");
     ScalingChange done = harness.get(ns, "use-redis");
     java.time.Instant resumedAt = harness.events(ns, "use-redis").stream().filter(e -> e.getReason().equals("Resumed"))
@@ -226,7 +226,7 @@ class LifecycleIT {
 
     harness.changes().resource(change(ns, "use-redis", step(15, "1s"), step(100, null))).create();
 
-    await().atMost(WAIT).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
     assertThat(raceInjected).isTrue();
     assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
@@ -271,10 +271,6 @@ class LifecycleIT {
     assertThat(r.exitCode()).as(r.output()).isZero();
   }
 
-  private static Phase phase(String ns, String name) {
-    ScalingChange sc = harness.get(ns, name);
-    return sc == null || sc.getStatus() == null ? null : sc.getStatus().getPhase();
-  }
 
   private static String reason(String ns, String name, String type) {
     return harness.condition(ns, name, type).map(Condition::getReason).orElse("");

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.flagramp.FlagrampOperator;
 import io.flagramp.api.v1alpha1.Condition;
 import io.flagramp.api.v1alpha1.FlagTarget;
+import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
@@ -114,6 +115,12 @@ final class OperatorHarness implements AutoCloseable {
 
   ScalingChange get(String namespace, String name) {
     return changes().inNamespace(namespace).withName(name).get();
+  }
+
+  /** The phase, or null before the operator wrote a status (or once the object is gone). */
+  Phase phase(String namespace, String name) {
+    ScalingChange sc = get(namespace, name);
+    return sc == null || sc.getStatus() == null ? null : sc.getStatus().getPhase();
   }
 
   Optional<Condition> condition(String namespace, String name, String type) {

@@ -92,7 +92,7 @@ class RolloutIT {
           harness.cluster.kubectl("wait", "--for=condition=Ready", "scalingchange/use-redis", "-n", ns,
               "--timeout=90s"));
 
-      await().atMost(Duration.ofSeconds(90)).until(() -> phase(ns, "use-redis") == Phase.Succeeded);
+      await().atMost(Duration.ofSeconds(90)).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
       KubeTestCluster.KubectlResult waited = kubectlWait.join();
 
       assertThat(waited.exitCode()).as(waited.output()).isZero();
@@ -152,7 +152,7 @@ class RolloutIT {
         Annotations.ABORT + "=p99 up");
     assertThat(annotated.exitCode()).as(annotated.output()).isZero();
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> phase(ns, "use-redis") == Phase.RolledBack);
+    await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
     ConfigMap after = harness.client.configMaps().inNamespace(ns).withName("app-features").get();
     assertThat(after.getData()).isEqualTo(before.getData());
     assertThat(after.getData()).doesNotContainKey("USE_REDIS_PERCENTAGE").containsEntry("USE_REDIS", "false");
@@ -193,8 +193,4 @@ class RolloutIT {
     assertThat(writes.subList(writesBefore, writes.size())).as("writes during the soak").isEmpty();
   }
 
-  private static Phase phase(String ns, String name) {
-    ScalingChange sc = harness.get(ns, name);
-    return sc == null || sc.getStatus() == null ? null : sc.getStatus().getPhase();
-  }
 }
