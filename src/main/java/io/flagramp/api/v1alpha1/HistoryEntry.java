@@ -23,8 +23,11 @@ public class HistoryEntry {
   @JsonPropertyDescription("When the step ended (RFC 3339); absent while it runs.")
   private String endedAt;
 
-  @JsonPropertyDescription("Running, Passed, RolledBack or Held.")
+  @JsonPropertyDescription("Running, Passed or RolledBack.")
   private StepOutcome outcome;
+
+  @JsonPropertyDescription("The step's analysis verdict in one line (the decision that ended it).")
+  private String verdict;
 
   public HistoryEntry() {}
 
@@ -84,15 +87,23 @@ public class HistoryEntry {
     this.outcome = outcome;
   }
 
+  public String getVerdict() {
+    return verdict;
+  }
+
+  public void setVerdict(String verdict) {
+    this.verdict = verdict;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof HistoryEntry h && Objects.equals(attempt, h.attempt) && Objects.equals(step, h.step)
         && Objects.equals(weight, h.weight) && Objects.equals(startedAt, h.startedAt)
-        && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome;
+        && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome && Objects.equals(verdict, h.verdict);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome);
+    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome, verdict);
   }
 }

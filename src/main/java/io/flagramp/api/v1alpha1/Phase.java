@@ -7,9 +7,12 @@ package io.flagramp.api.v1alpha1;
  * <ul>
  *   <li>{@link #Pending}: not started yet; waits for its ConfigMap or for another change that writes
  *       the same key;
- *   <li>{@link #Progressing}: a step is applied and soaking;
+ *   <li>{@link #Progressing}: a step is applied and soaking (and, with analysis, being measured);
+ *   <li>{@link #Baking}: the last step passed; measuring on for spec.bake before Succeeded;
  *   <li>{@link #Paused}: {@code spec.suspend} is true, nothing advances;
- *   <li>{@link #Held}: frozen at the current weight until a person acts (someone else changed the flag);
+ *   <li>{@link #Held}: frozen at the current weight: someone else changed the flag (ExternalChange), a
+ *       metric failed with onFailure Hold (ThresholdBreached), Prometheus keeps failing
+ *       (MetricsUnavailable) or a metric has no data after the soak (NoData);
  *   <li>{@link #Succeeded}: the last step passed its soak; terminal;
  *   <li>{@link #RolledBack}: the original values were restored; terminal;
  *   <li>{@link #Invalid}: the spec cannot work; waits for a fixed spec.
@@ -18,6 +21,7 @@ package io.flagramp.api.v1alpha1;
 public enum Phase {
   Pending,
   Progressing,
+  Baking,
   Paused,
   Held,
   Succeeded,

@@ -3,6 +3,7 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -28,6 +29,21 @@ public class ScalingChangeSpec {
   @JsonPropertyDescription("The schedule: each step writes its weight into the flag and soaks for its pause"
       + " before the next one. Weights are strictly increasing, 1..100.")
   private List<Step> steps = new ArrayList<>();
+
+  @JsonPropertyDescription("Optional: Prometheus queries every step must keep within bounds. Without it a step"
+      + " passes when its pause is over.")
+  private Analysis analysis;
+
+  @Size(max = 32)
+  @Pattern(Step.DURATION_PATTERN)
+  @JsonPropertyDescription("After the last step passed: keep measuring for this long (phase Baking) before"
+      + " Succeeded.")
+  private String bake;
+
+  @Default("Revert")
+  @JsonPropertyDescription("What a failed analysis does: Revert restores the original values at once"
+      + " (RolledBack); Hold freezes the flag at its current weight (Held).")
+  private OnFailure onFailure;
 
   @Default("false")
   @JsonPropertyDescription("A Git-friendly pause: while true no step is entered or left. Reverting (abort,"
@@ -65,6 +81,34 @@ public class ScalingChangeSpec {
 
   public boolean suspended() {
     return Boolean.TRUE.equals(suspend);
+  }
+
+  public Analysis getAnalysis() {
+    return analysis;
+  }
+
+  public void setAnalysis(Analysis analysis) {
+    this.analysis = analysis;
+  }
+
+  public String getBake() {
+    return bake;
+  }
+
+  public void setBake(String bake) {
+    this.bake = bake;
+  }
+
+  public OnFailure getOnFailure() {
+    return onFailure;
+  }
+
+  public void setOnFailure(OnFailure onFailure) {
+    this.onFailure = onFailure;
+  }
+
+  public OnFailure onFailureOrDefault() {
+    return onFailure == null ? OnFailure.Revert : onFailure;
   }
 
   public OnDelete getOnDelete() {

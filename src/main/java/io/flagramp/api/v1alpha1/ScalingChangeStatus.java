@@ -16,7 +16,7 @@ public class ScalingChangeStatus {
   @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Pending, Progressing, Paused, Held, Succeeded, RolledBack or Invalid.")
+  @JsonPropertyDescription("Pending, Progressing, Baking, Paused, Held, Succeeded, RolledBack or Invalid.")
   private Phase phase;
 
   @JsonPropertyDescription("Attempt number: 1 for the first rollout, +1 for each retry or new spec after a"
@@ -42,6 +42,13 @@ public class ScalingChangeStatus {
   @JsonPropertyDescription("The flag's keys as they were before the first write of this attempt. A flag key"
       + " missing from this map did not exist: a revert removes it again. Absent until recorded.")
   private Map<String, String> originalValues;
+
+  @JsonPropertyDescription("Each metric's baseline value (4 significant digits), measured before the first step"
+      + " of this attempt. A metric without data then is missing here.")
+  private Map<String, String> baseline;
+
+  @JsonPropertyDescription("The latest measurement of each metric, with its verdict and counters.")
+  private List<MetricStatus> metrics;
 
   @JsonPropertyDescription("The last decision in one line, with the values it was based on.")
   private String lastDecision;
@@ -69,6 +76,13 @@ public class ScalingChangeStatus {
     c.stepStartedAt = stepStartedAt;
     c.nextStepAt = nextStepAt;
     c.originalValues = originalValues == null ? null : new LinkedHashMap<>(originalValues);
+    c.baseline = baseline == null ? null : new LinkedHashMap<>(baseline);
+    if (metrics != null) {
+      c.metrics = new ArrayList<>();
+      for (MetricStatus m : metrics) {
+        c.metrics.add(m.copy());
+      }
+    }
     c.lastDecision = lastDecision;
     if (lastHandled != null) {
       c.lastHandled = new HandledActions();
@@ -85,6 +99,7 @@ public class ScalingChangeStatus {
         e.setStartedAt(h.getStartedAt());
         e.setEndedAt(h.getEndedAt());
         e.setOutcome(h.getOutcome());
+        e.setVerdict(h.getVerdict());
         c.history.add(e);
       }
     }
@@ -175,6 +190,22 @@ public class ScalingChangeStatus {
     this.originalValues = originalValues;
   }
 
+  public Map<String, String> getBaseline() {
+    return baseline;
+  }
+
+  public void setBaseline(Map<String, String> baseline) {
+    this.baseline = baseline;
+  }
+
+  public List<MetricStatus> getMetrics() {
+    return metrics;
+  }
+
+  public void setMetrics(List<MetricStatus> metrics) {
+    this.metrics = metrics;
+  }
+
   public String getLastDecision() {
     return lastDecision;
   }
@@ -214,7 +245,8 @@ public class ScalingChangeStatus {
         && Objects.equals(attempt, s.attempt) && Objects.equals(currentStep, s.currentStep)
         && Objects.equals(currentWeight, s.currentWeight) && Objects.equals(progress, s.progress)
         && Objects.equals(stepStartedAt, s.stepStartedAt) && Objects.equals(nextStepAt, s.nextStepAt)
-        && Objects.equals(originalValues, s.originalValues) && Objects.equals(lastDecision, s.lastDecision)
+        && Objects.equals(originalValues, s.originalValues) && Objects.equals(baseline, s.baseline)
+        && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
         && Objects.equals(conditions, s.conditions);
   }
@@ -222,6 +254,6 @@ public class ScalingChangeStatus {
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, attempt, currentStep, currentWeight, progress,
-        stepStartedAt, nextStepAt, originalValues, lastDecision, lastHandled, history, conditions);
+        stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions);
   }
 }

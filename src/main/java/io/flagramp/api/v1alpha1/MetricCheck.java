@@ -1,0 +1,108 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** One metric and its bounds. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.min) || has(self.max) || has(self.maxIncrease)",
+    message = "a metric needs at least one of min, max or maxIncrease")
+@ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max",
+    message = "min must not exceed max")
+public class MetricCheck {
+
+  /** "50%" (relative to the baseline) or "0.002" (absolute). */
+  public static final String INCREASE_PATTERN = "^[0-9]+(\\.[0-9]+)?%?$";
+
+  @Required
+  @Size(min = 1, max = 63)
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @JsonPropertyDescription("Name of the metric in status, Events and decisions, e.g. error-rate.")
+  private String name;
+
+  @Required
+  @Size(min = 1, max = 4096)
+  @JsonPropertyDescription("PromQL returning one value (a scalar or a single-element vector).")
+  private String query;
+
+  @JsonPropertyDescription("Lowest passing value.")
+  private Double min;
+
+  @JsonPropertyDescription("Highest passing value.")
+  private Double max;
+
+  @Size(max = 32)
+  @Pattern(INCREASE_PATTERN)
+  @JsonPropertyDescription("Highest passing increase over the baseline: \"50%\" relative, \"0.002\" absolute.")
+  private String maxIncrease;
+
+  @Default("1")
+  @Min(1)
+  @JsonPropertyDescription("Consecutive failing measurements before the change fails.")
+  private Integer failureLimit;
+
+  public MetricCheck() {}
+
+  public MetricCheck(String name, String query) {
+    this.name = name;
+    this.query = query;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getQuery() {
+    return query;
+  }
+
+  public void setQuery(String query) {
+    this.query = query;
+  }
+
+  public Double getMin() {
+    return min;
+  }
+
+  public void setMin(Double min) {
+    this.min = min;
+  }
+
+  public Double getMax() {
+    return max;
+  }
+
+  public void setMax(Double max) {
+    this.max = max;
+  }
+
+  public String getMaxIncrease() {
+    return maxIncrease;
+  }
+
+  public void setMaxIncrease(String maxIncrease) {
+    this.maxIncrease = maxIncrease;
+  }
+
+  public Integer getFailureLimit() {
+    return failureLimit;
+  }
+
+  public void setFailureLimit(Integer failureLimit) {
+    this.failureLimit = failureLimit;
+  }
+
+  public int failureLimitOrDefault() {
+    return failureLimit == null ? 1 : failureLimit;
+  }
+}

@@ -1,0 +1,9 @@
+package io.flagramp.api.v1alpha1;
+
+/** The verdict of one measurement. */
+public enum MetricResult {
+  Pass,
+  Fail,
+  NoData,
+  Error
+}

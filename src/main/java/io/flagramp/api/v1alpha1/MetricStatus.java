@@ -1,0 +1,133 @@
+package io.flagramp.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** The latest measurement of one metric, its verdict and its counters. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class MetricStatus {
+
+  @JsonPropertyDescription("The metric's name from spec.analysis.metrics (or minSamples).")
+  private String name;
+
+  @JsonPropertyDescription("The latest value, 4 significant digits; absent when there was none.")
+  private String value;
+
+  @JsonPropertyDescription("Pass, Fail, NoData or Error.")
+  private MetricResult result;
+
+  @JsonPropertyDescription("Failing measurements in a row (a pass resets it).")
+  private Integer consecutiveFailures;
+
+  @JsonPropertyDescription("Failed queries in a row (an answer resets it).")
+  private Integer consecutiveErrors;
+
+  @JsonPropertyDescription("Passing measurements during the current step.")
+  private Integer passes;
+
+  @JsonPropertyDescription("When the latest measurement was taken (RFC 3339).")
+  private String measuredAt;
+
+  @JsonPropertyDescription("The latest verdict in one line, with value, bound and count.")
+  private String message;
+
+  public MetricStatus() {}
+
+  public MetricStatus(String name) {
+    this.name = name;
+    this.consecutiveFailures = 0;
+    this.consecutiveErrors = 0;
+    this.passes = 0;
+  }
+
+  public MetricStatus copy() {
+    MetricStatus c = new MetricStatus();
+    c.name = name;
+    c.value = value;
+    c.result = result;
+    c.consecutiveFailures = consecutiveFailures;
+    c.consecutiveErrors = consecutiveErrors;
+    c.passes = passes;
+    c.measuredAt = measuredAt;
+    c.message = message;
+    return c;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getValue() {
+    return value;
+  }
+
+  public void setValue(String value) {
+    this.value = value;
+  }
+
+  public MetricResult getResult() {
+    return result;
+  }
+
+  public void setResult(MetricResult result) {
+    this.result = result;
+  }
+
+  public Integer getConsecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  public void setConsecutiveFailures(Integer consecutiveFailures) {
+    this.consecutiveFailures = consecutiveFailures;
+  }
+
+  public Integer getConsecutiveErrors() {
+    return consecutiveErrors;
+  }
+
+  public void setConsecutiveErrors(Integer consecutiveErrors) {
+    this.consecutiveErrors = consecutiveErrors;
+  }
+
+  public Integer getPasses() {
+    return passes;
+  }
+
+  public void setPasses(Integer passes) {
+    this.passes = passes;
+  }
+
+  public String getMeasuredAt() {
+    return measuredAt;
+  }
+
+  public void setMeasuredAt(String measuredAt) {
+    this.measuredAt = measuredAt;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MetricStatus m && Objects.equals(name, m.name) && Objects.equals(value, m.value)
+        && result == m.result && Objects.equals(consecutiveFailures, m.consecutiveFailures)
+        && Objects.equals(consecutiveErrors, m.consecutiveErrors) && Objects.equals(passes, m.passes)
+        && Objects.equals(measuredAt, m.measuredAt) && Objects.equals(message, m.message);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, value, result, consecutiveFailures, consecutiveErrors, passes, measuredAt, message);
+  }
+}
