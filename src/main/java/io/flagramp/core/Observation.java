@@ -12,5 +12,16 @@ import java.util.Optional;
  * @param flag the flag's keys in the ConfigMap; empty when the ConfigMap does not exist
  * @param others what the other ScalingChanges in the namespace write
  * @param now the clock's time
+ * @param measurements answers to the planner's last {@link MeasurementRequest}, taken at {@code now}
  */
-public record Observation(ScalingChange change, Optional<ObservedFlag> flag, List<Claim> others, Instant now) {}
+public record Observation(ScalingChange change, Optional<ObservedFlag> flag, List<Claim> others, Instant now,
+    Optional<Measurements> measurements) {
+
+  public Observation(ScalingChange change, Optional<ObservedFlag> flag, List<Claim> others, Instant now) {
+    this(change, flag, others, now, Optional.empty());
+  }
+
+  public Observation withMeasurements(Measurements answers) {
+    return new Observation(change, flag, others, now, Optional.of(answers));
+  }
+}

@@ -12,6 +12,18 @@ import java.util.Optional;
  * @param status the status to record afterwards (written only if it differs from the observed one)
  * @param notice the Event for this transition, if it is one
  * @param requeueAfter when to reconcile again without an event; empty means only on the next event
+ * @param measure queries to answer first: when present, nothing else of this plan is to be carried
+ *     out; plan again with the answers
  */
 public record Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
-    Optional<Duration> requeueAfter) {}
+    Optional<Duration> requeueAfter, Optional<MeasurementRequest> measure) {
+
+  public Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
+      Optional<Duration> requeueAfter) {
+    this(write, status, notice, requeueAfter, Optional.empty());
+  }
+
+  static Plan measureFirst(ScalingChangeStatus unchanged, MeasurementRequest request) {
+    return new Plan(Optional.empty(), unchanged, Optional.empty(), Optional.empty(), Optional.of(request));
+  }
+}

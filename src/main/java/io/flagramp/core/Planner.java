@@ -3,7 +3,9 @@ package io.flagramp.core;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.HandledActions;
 import io.flagramp.api.v1alpha1.HistoryEntry;
+import io.flagramp.api.v1alpha1.OnFailure;
 import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ProviderErrorAction;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
@@ -100,8 +102,17 @@ public final class Planner {
             .plan(Optional.empty(), Optional.of(settings.resyncInterval()));
       }
     }
-    if (d.next.getPhase() == Phase.Held) {
-      return resumeAfterHeld(d);
+    Optional<Analyzer> analyzer = Analyzer.of(spec.getAnalysis());
+    String heldFor = d.heldFor();
+    if ("ExternalChange".equals(heldFor)) {
+      return resumeAfterHeld(d, "the flag holds what flagramp wrote again");
+    }
+    if ("ThresholdBreached".equals(heldFor)) {
+      if (d.generationChanged()) {
+        analyzer.ifPresent(a -> a.startOver(d.next));
+        return resumeAfterHeld(d, "spec changed (generation " + d.generation + "), the analysis starts again");
+      }
+      return d.keep(Optional.empty());  // frozen by onFailure: Hold until abort or a spec change
     }
     if (spec.suspended()) {
       return d.decide(Phase.Paused, "Suspended", "suspended (spec.suspend) at weight "
@@ -110,6 +121,9 @@ public final class Planner {
     }
     int step = d.currentStep();
     if (step < 0) {
+      if (analyzer.isPresent() && analyzer.get().needsBaseline(d.next)) {
+        return baseline(d, analyzer.get());
+      }
       return enterStep(d, 0, "");
     }
     int last = d.steps() - 1;
@@ -118,18 +132,116 @@ public final class Planner {
       // fresh soak (a longer soak is never the unsafe choice).
       return enterStep(d, Math.min(step, last), "spec changed (generation " + d.generation + "): ");
     }
-    Instant due = Timestamps.parse(d.next.getStepStartedAt()).plus(pause(spec, step));
-    if (d.now.isBefore(due)) {
-      return soak(d, due);
+    Optional<Instant> nextMeasurement = Optional.empty();
+    if (analyzer.isPresent()) {
+      Analyzer a = analyzer.get();
+      if (!d.now.isBefore(a.nextMeasurement(d.next))) {
+        if (!d.measured(MeasurementRequest.Kind.STEP)) {
+          return Plan.measureFirst(d.next, a.stepRequest());
+        }
+        Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), d.next.getCurrentWeight(), d.now);
+        if (outcome.kind() == Analyzer.Outcome.Kind.FAILED) {
+          return fail(d, outcome.line(), "ThresholdBreached");
+        }
+        if (outcome.kind() == Analyzer.Outcome.Kind.PROVIDER_DOWN) {
+          return providerDown(d, a, outcome.line());
+        }
+      }
+      nextMeasurement = Optional.of(a.nextMeasurement(d.next));
+      if ("MetricsUnavailable".equals(heldFor) || ("NoData".equals(heldFor) && !a.gate(d.next).noData())) {
+        d.decide(Phase.Progressing, "Resumed", "resumed at weight " + d.next.getCurrentWeight() + ", step "
+            + d.progress() + ": " + ("NoData".equals(heldFor) ? "the metrics have data again"
+            : "Prometheus answers again"), Notice.Kind.Normal);
+      }
     }
-    if (step == last) {
-      d.closeRunningStep(StepOutcome.Passed);
-      Duration soaked = pause(spec, step);
-      return d.decide(Phase.Succeeded, "Succeeded", "step " + d.progress() + " at weight "
-              + d.next.getCurrentWeight() + (soaked.isZero() ? "" : " soaked " + Durations.format(soaked))
-              + ": succeeded", Notice.Kind.Normal).plan(Optional.empty(), Optional.empty());
+    Instant pauseDue = Timestamps.parse(d.next.getStepStartedAt()).plus(pause(spec, step));
+    if (d.now.isBefore(pauseDue)) {
+      return soak(d, pauseDue, nextMeasurement);
     }
-    return enterStep(d, step + 1, "");
+    Analyzer.Gate gate = analyzer.map(a -> a.gate(d.next))
+        .orElse(new Analyzer.Gate(true, false, "soaked " + Durations.format(pause(spec, step)) + ", no analysis"));
+    if (!gate.passing()) {
+      Duration untilMeasured = nextMeasurement.map(t -> min(Duration.between(d.now, t), settings.resyncInterval()))
+          .orElse(settings.resyncInterval());
+      if (gate.noData()) {
+        if ("NoData".equals(heldFor)) {
+          return d.keep(Optional.of(untilMeasured));
+        }
+        return d.decide(Phase.Held, "NoData", gate.line() + ": holding at weight " + d.next.getCurrentWeight()
+            + " until it has data", Notice.Kind.Warning).plan(Optional.empty(), Optional.of(untilMeasured));
+      }
+      if (d.next.getPhase() == Phase.Baking) {
+        return d.keep(Optional.of(untilMeasured));
+      }
+      return d.decide(Phase.Progressing, "AwaitingAnalysis", "step " + d.progress() + " soaked "
+              + Durations.format(pause(spec, step)) + "; waiting for a passing analysis", Notice.Kind.Normal)
+          .plan(Optional.empty(), Optional.of(untilMeasured));
+    }
+    if (step < last) {
+      d.closeRunningStep(StepOutcome.Passed, gate.line());
+      return enterStep(d, step + 1, "");
+    }
+    Duration bake = spec.getBake() == null ? Duration.ZERO : Durations.parse(spec.getBake());
+    Instant bakeDue = pauseDue.plus(bake);
+    if (d.now.isBefore(bakeDue)) {
+      Duration requeue = min(Duration.between(d.now, bakeDue), settings.resyncInterval());
+      if (nextMeasurement.isPresent()) {
+        requeue = min(requeue, Duration.between(d.now, nextMeasurement.get()));
+      }
+      if (d.next.getPhase() == Phase.Baking) {
+        return d.keep(Optional.of(requeue));
+      }
+      analyzer.ifPresent(a -> a.startOver(d.next));
+      d.next.setNextStepAt(Timestamps.format(bakeDue));
+      return d.decide(Phase.Baking, "Baking", "step " + d.progress() + " at weight " + d.next.getCurrentWeight()
+          + " passed (" + gate.line() + "); baking " + Durations.format(bake) + " until "
+          + Timestamps.format(bakeDue), Notice.Kind.Normal).plan(Optional.empty(), Optional.of(requeue));
+    }
+    d.closeRunningStep(StepOutcome.Passed, gate.line());
+    Duration soaked = pause(spec, step).plus(bake);
+    return d.decide(Phase.Succeeded, "Succeeded", "step " + d.progress() + " at weight "
+            + d.next.getCurrentWeight() + (soaked.isZero() ? "" : " soaked " + Durations.format(soaked))
+            + (analyzer.isPresent() ? " and passed analysis (" + gate.line() + ")" : "") + ": succeeded",
+        Notice.Kind.Normal).plan(Optional.empty(), Optional.empty());
+  }
+
+  /** Before the first step: each metric's baseline, measured once (again next interval if Prometheus failed). */
+  private Plan baseline(Draft d, Analyzer a) {
+    if (!d.measured(MeasurementRequest.Kind.BASELINE)) {
+      return Plan.measureFirst(d.next, a.baselineRequest());
+    }
+    Analyzer.Outcome outcome = a.recordBaseline(d.next, d.o.measurements().get(), d.now);
+    return switch (outcome.kind()) {
+      case OK -> enterStep(d, 0, outcome.line() + "; ");
+      case PROVIDER_DOWN -> providerDown(d, a, outcome.line());
+      default -> d.decide(Phase.Progressing, "BaselineUnavailable", outcome.line() + "; measuring the baseline"
+              + " again in " + Durations.format(a.interval()), Notice.Kind.Warning)
+          .plan(Optional.empty(), Optional.of(a.interval()));
+    };
+  }
+
+  /** The circuit breaker tripped: hold and keep asking, or fail the change. */
+  private Plan providerDown(Draft d, Analyzer a, String line) {
+    if (a.onProviderError() == ProviderErrorAction.Fail) {
+      return fail(d, line, "MetricsUnavailable");
+    }
+    if ("MetricsUnavailable".equals(d.heldFor())) {
+      return d.keep(Optional.of(a.interval()));  // still down: counters move in status.metrics, the decision stays
+    }
+    String where = d.currentStep() < 0 ? "before the first step" : "at weight " + d.next.getCurrentWeight();
+    return d.decide(Phase.Held, "MetricsUnavailable", line + ": holding " + where + " until Prometheus answers",
+        Notice.Kind.Warning).plan(Optional.empty(), Optional.of(a.interval()));
+  }
+
+  /** A failed analysis: onFailure Revert restores the original values at once; Hold freezes the flag. */
+  private Plan fail(Draft d, String line, String reason) {
+    if (d.o.change().getSpec().onFailureOrDefault() == OnFailure.Hold && d.currentStep() >= 0) {
+      d.recordVerdict(line);
+      return d.decide(Phase.Held, reason, line + ": holding at weight " + d.next.getCurrentWeight()
+          + " (onFailure: Hold); abort to restore the original values", Notice.Kind.Warning)
+          .plan(Optional.empty(), Optional.empty());
+    }
+    return revert(d, reason, line + ": reverted, ", line);
   }
 
   private Plan beforeFirstWrite(Draft d, ObservedFlag observed) {
@@ -171,6 +283,7 @@ public final class Planner {
     int weight = spec.getSteps().get(step).getWeight();
     Duration pause = pause(spec, step);
     d.closeRunningStep(StepOutcome.Passed);
+    Analyzer.of(spec.getAnalysis()).ifPresent(a -> a.startOver(d.next));
     d.next.setCurrentStep(step);
     d.next.setCurrentWeight(weight);
     d.next.setStepStartedAt(Timestamps.format(d.now));
@@ -184,10 +297,13 @@ public final class Planner {
             Optional.of(min(pause, settings.resyncInterval())));
   }
 
-  private Plan soak(Draft d, Instant due) {
+  private Plan soak(Draft d, Instant due, Optional<Instant> nextMeasurement) {
     d.next.setNextStepAt(Timestamps.format(due));
-    Duration left = Duration.between(d.now, due);
-    Optional<Duration> requeue = Optional.of(min(left, settings.resyncInterval()));
+    Duration left = min(Duration.between(d.now, due), settings.resyncInterval());
+    if (nextMeasurement.isPresent()) {
+      left = min(left, Duration.between(d.now, nextMeasurement.get()));
+    }
+    Optional<Duration> requeue = Optional.of(left);
     if (d.next.getPhase() == Phase.Progressing) {
       return d.keep(requeue);
     }
@@ -196,18 +312,18 @@ public final class Planner {
   }
 
   /**
-   * The flag holds what flagramp wrote again. While it was Held the flag was not at this step's
-   * weight, so the step did not really soak: its soak starts again now.
+   * Leaves Held with a fresh soak of the current step. After an external change the flag was not at
+   * this step's weight meanwhile, so the step did not really soak; after a breach held by
+   * onFailure: Hold and a spec change, the step must pass a fresh analysis.
    */
-  private Plan resumeAfterHeld(Draft d) {
+  private Plan resumeAfterHeld(Draft d, String why) {
     int step = d.currentStep();
     Duration pause = pause(d.o.change().getSpec(), Math.min(step, d.steps() - 1));
     Instant due = Timestamps.truncate(d.now).plus(pause);
     d.next.setStepStartedAt(Timestamps.format(d.now));
     d.next.setNextStepAt(Timestamps.format(due));
     return d.decide(Phase.Progressing, "Resumed", "resumed at weight " + d.next.getCurrentWeight() + ", step "
-            + d.progress() + ": the flag holds what flagramp wrote again; the step soaks again until "
-            + Timestamps.format(due), Notice.Kind.Normal)
+            + d.progress() + ": " + why + "; the step soaks again until " + Timestamps.format(due), Notice.Kind.Normal)
         .plan(Optional.empty(), Optional.of(min(pause, settings.resyncInterval())));
   }
 
@@ -234,16 +350,29 @@ public final class Planner {
           + " now writes " + String.join(", ", holder.get().keys()) + "; abort that one instead",
           Notice.Kind.Warning).plan(Optional.empty(), Optional.empty());
     }
-    d.closeRunningStep(StepOutcome.RolledBack);
+    return revert(d, "Aborted", "aborted by " + by + " " + where + ": ", "aborted by " + by);
+  }
+
+  /**
+   * Restores the original values now, the one path for abort and for a failed analysis: the
+   * change ends RolledBack with Stalled=True, and the decision names what was restored.
+   */
+  private Plan revert(Draft d, String reason, String prefix, String verdict) {
+    ScalingChangeStatus s = d.next;
+    FlagTarget flag = d.o.change().getSpec().getFlag();
+    d.closeRunningStep(StepOutcome.RolledBack, verdict);
     s.setCurrentWeight(null);
+    if (s.getOriginalValues() == null || d.currentStep() < 0) {
+      return d.decide(Phase.RolledBack, reason, prefix + "nothing was written, nothing to restore",
+          Notice.Kind.Warning).plan(Optional.empty(), Optional.empty());
+    }
     if (d.o.flag().isEmpty()) {
-      return d.decide(Phase.RolledBack, "Aborted", "aborted by " + by + " " + where + ": ConfigMap "
-          + flag.getConfigMapName() + " no longer exists, nothing to restore", Notice.Kind.Warning)
-          .plan(Optional.empty(), Optional.empty());
+      return d.decide(Phase.RolledBack, reason, prefix + "ConfigMap " + flag.getConfigMapName()
+          + " no longer exists, nothing to restore", Notice.Kind.Warning).plan(Optional.empty(), Optional.empty());
     }
     FlagWrite.Restore restore = new FlagWrite.Restore(flag.keys(), s.getOriginalValues());
-    return d.decide(Phase.RolledBack, "Aborted", "aborted by " + by + " " + where + ": " + restore.describe(),
-        Notice.Kind.Warning).plan(Optional.of(restore), Optional.empty());
+    return d.decide(Phase.RolledBack, reason, prefix + restore.describe(), Notice.Kind.Warning)
+        .plan(Optional.of(restore), Optional.empty());
   }
 
   private Plan retry(Draft d, String value) {
@@ -381,6 +510,11 @@ public final class Planner {
     }
 
     void closeRunningStep(StepOutcome outcome) {
+      closeRunningStep(outcome, null);
+    }
+
+    /** Ends the running history row with its outcome and, when there is one, its verdict. */
+    void closeRunningStep(StepOutcome outcome, String verdict) {
       if (next.getHistory() == null) {
         return;
       }
@@ -388,8 +522,37 @@ public final class Planner {
         if (h.getOutcome() == StepOutcome.Running) {
           h.setOutcome(outcome);
           h.setEndedAt(Timestamps.format(now));
+          if (verdict != null) {
+            h.setVerdict(verdict);
+          }
         }
       }
+    }
+
+    /** Notes the analysis verdict on the running row without ending it (a held step). */
+    void recordVerdict(String verdict) {
+      if (next.getHistory() != null) {
+        next.getHistory().stream().filter(h -> h.getOutcome() == StepOutcome.Running)
+            .forEach(h -> h.setVerdict(verdict));
+      }
+    }
+
+    /** Why the change is Held (the reason on its conditions), or null when it is not Held. */
+    String heldFor() {
+      if (next.getPhase() != Phase.Held) {
+        return null;
+      }
+      return next.condition(io.flagramp.api.v1alpha1.Condition.READY)
+          .map(io.flagramp.api.v1alpha1.Condition::getReason).orElse(null);
+    }
+
+    boolean generationChanged() {
+      return next.getObservedGeneration() != null && next.getObservedGeneration() < generation;
+    }
+
+    /** The observation carries answers of this kind, taken now. */
+    boolean measured(MeasurementRequest.Kind kind) {
+      return o.measurements().filter(m -> m.kind() == kind).isPresent();
     }
 
     /** A transition: the phase, its reason and the one-line decision; an Event if the decision is new. */

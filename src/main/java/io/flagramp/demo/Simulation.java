@@ -3,6 +3,9 @@ package io.flagramp.demo;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Claim;
 import io.flagramp.core.FlagWrite;
+import io.flagramp.core.Measurement;
+import io.flagramp.core.MeasurementRequest;
+import io.flagramp.core.Measurements;
 import io.flagramp.core.Observation;
 import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.Plan;
@@ -15,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * Drives the planner the way the reconciler does, against an in-memory ConfigMap and a simulated
@@ -34,6 +38,11 @@ public final class Simulation {
   public final List<Plan> plans = new ArrayList<>();
   public int flagWrites;
   public int statusWrites;
+  /** Answers the planner's queries: (metric name or "minSamples", PromQL) to a measurement. */
+  public BiFunction<String, String, Measurement> metrics = (name, promql) -> {
+    throw new IllegalStateException("no metrics in this simulation, asked for " + name + ": " + promql);
+  };
+  public int queries;
 
   public Simulation(PlannerSettings settings, ScalingChange change, Instant start) {
     this.planner = new Planner(settings);
@@ -56,7 +65,14 @@ public final class Simulation {
 
   /** One reconcile at the current time. */
   public Plan reconcile() {
-    Plan plan = planner.plan(observe());
+    Observation observation = observe();
+    Plan plan = planner.plan(observation);
+    if (plan.measure().isPresent()) {
+      plan = planner.plan(observation.withMeasurements(answer(plan.measure().get())));
+      if (plan.measure().isPresent()) {
+        throw new IllegalStateException("the planner asked to measure twice in one reconcile");
+      }
+    }
     plans.add(plan);
     plan.write().ifPresent(this::applyToConfigMap);
     if (!plan.status().equals(change.getStatus())) {
@@ -64,6 +80,19 @@ public final class Simulation {
       change.setStatus(plan.status());
     }
     return plan;
+  }
+
+  private Measurements answer(MeasurementRequest request) {
+    Map<String, Measurement> answers = new LinkedHashMap<>();
+    request.queries().forEach((name, promql) -> {
+      queries++;
+      answers.put(name, metrics.apply(name, promql));
+    });
+    Optional<Measurement> samples = request.samplesQuery().map(q -> {
+      queries++;
+      return metrics.apply("minSamples", q);
+    });
+    return new Measurements(request.kind(), answers, samples);
   }
 
   public void applyToConfigMap(FlagWrite write) {

@@ -1,0 +1,232 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.Analysis;
+import io.flagramp.api.v1alpha1.MetricCheck;
+import io.flagramp.api.v1alpha1.MetricResult;
+import io.flagramp.api.v1alpha1.MetricStatus;
+import io.flagramp.api.v1alpha1.OnNoData;
+import io.flagramp.api.v1alpha1.ProviderErrorAction;
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The analysis side of the planner, pure: what to measure and when, how a round of measurements
+ * changes status.metrics, and whether a step may pass. The {@link Planner} decides what follows.
+ */
+final class Analyzer {
+
+  /** The samples gate's entry in status.metrics; metric names are lower case, so it cannot clash. */
+  static final String SAMPLES = "minSamples";
+
+  private final Analysis analysis;
+  private final Duration interval;
+  private final int errorLimit;
+  private final ProviderErrorAction onProviderError;
+  private final OnNoData onNoData;
+
+  private Analyzer(Analysis analysis) {
+    this.analysis = analysis;
+    this.interval = analysis.getInterval() == null ? Duration.ofMinutes(1) : Durations.parse(analysis.getInterval());
+    this.errorLimit = analysis.getOnProviderError() == null || analysis.getOnProviderError().getConsecutiveErrorLimit() == null
+        ? 5 : analysis.getOnProviderError().getConsecutiveErrorLimit();
+    this.onProviderError = analysis.getOnProviderError() == null || analysis.getOnProviderError().getAction() == null
+        ? ProviderErrorAction.Hold : analysis.getOnProviderError().getAction();
+    this.onNoData = analysis.getOnNoData() == null ? OnNoData.Hold : analysis.getOnNoData();
+  }
+
+  static Optional<Analyzer> of(Analysis analysis) {
+    return Optional.ofNullable(analysis).map(Analyzer::new);
+  }
+
+  Duration interval() {
+    return interval;
+  }
+
+  ProviderErrorAction onProviderError() {
+    return onProviderError;
+  }
+
+  // ---- baseline ----
+
+  boolean needsBaseline(ScalingChangeStatus status) {
+    return analysis.getBaseline() != null && status.getBaseline() == null;
+  }
+
+  /** Each metric averaged over the baseline window, ending now: avg_over_time((q)[window:resolution]). */
+  MeasurementRequest baselineRequest() {
+    Duration window = Durations.parse(analysis.getBaseline().getWindow());
+    Duration resolution = window.dividedBy(10).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+        : window.dividedBy(10).withNanos(0);
+    Map<String, String> queries = new LinkedHashMap<>();
+    for (MetricCheck m : analysis.getMetrics()) {
+      queries.put(m.getName(), "avg_over_time((" + m.getQuery() + ")[" + Durations.format(window) + ":"
+          + Durations.format(resolution) + "])");
+    }
+    return new MeasurementRequest(MeasurementRequest.Kind.BASELINE, queries, Optional.empty(), interval);
+  }
+
+  /**
+   * Records a baseline round. Values are kept; a metric without data is left out (one that needs it
+   * for maxIncrease is then judged NoData at every step). A provider failure keeps the whole baseline
+   * from being recorded: it is measured again next interval, counted toward the breaker.
+   */
+  Outcome recordBaseline(ScalingChangeStatus status, Measurements answers, Instant now) {
+    List<MetricStatus> metrics = new ArrayList<>();
+    Map<String, String> baseline = new LinkedHashMap<>();
+    Optional<MetricStatus> down = Optional.empty();
+    Optional<MetricStatus> failing = Optional.empty();
+    for (MetricCheck m : analysis.getMetrics()) {
+      Measurement answer = answers.byMetric().get(m.getName());
+      MetricStatus previous = metric(status, m.getName());
+      if (answer instanceof Measurement.Failed) {
+        MetricStatus next = Judge.judge(m, Optional.empty(), previous, answer, onNoData, errorLimit, 0, now);
+        next.setMessage("baseline " + next.getMessage().replace(" at weight 0", ""));
+        metrics.add(next);
+        failing = failing.or(() -> Optional.of(next));
+        if (next.getConsecutiveErrors() >= errorLimit) {
+          down = down.or(() -> Optional.of(next));
+        }
+      } else {
+        if (answer instanceof Measurement.Value v) {
+          baseline.put(m.getName(), Numbers.format(v.value()));
+        }
+        if (previous != null) {
+          metrics.add(previous);
+        }
+      }
+    }
+    status.setMetrics(metrics.isEmpty() ? null : metrics);
+    if (down.isPresent()) {
+      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage());
+    }
+    if (failing.isPresent()) {
+      return new Outcome(Outcome.Kind.WAIT, failing.get().getMessage());
+    }
+    status.setBaseline(baseline);
+    String recorded = analysis.getMetrics().stream()
+        .map(m -> m.getName() + " " + baseline.getOrDefault(m.getName(), "no data"))
+        .collect(Collectors.joining(", "));
+    return new Outcome(Outcome.Kind.OK, "baseline over " + analysis.getBaseline().getWindow() + ": " + recorded);
+  }
+
+  // ---- measuring a step ----
+
+  MeasurementRequest stepRequest() {
+    Map<String, String> queries = new LinkedHashMap<>();
+    for (MetricCheck m : analysis.getMetrics()) {
+      queries.put(m.getName(), m.getQuery());
+    }
+    return new MeasurementRequest(MeasurementRequest.Kind.STEP, queries,
+        Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval);
+  }
+
+  /** A step's first measurement comes one interval after it started, then one every interval. */
+  Instant nextMeasurement(ScalingChangeStatus status) {
+    Instant last = Timestamps.parse(status.getStepStartedAt());
+    if (status.getMetrics() != null) {
+      for (MetricStatus m : status.getMetrics()) {
+        if (m.getMeasuredAt() != null && Timestamps.parse(m.getMeasuredAt()).isAfter(last)) {
+          last = Timestamps.parse(m.getMeasuredAt());
+        }
+      }
+    }
+    return last.plus(interval);
+  }
+
+  /** Judges a round of step measurements into status.metrics; says if the change failed or the breaker tripped. */
+  Outcome judgeStep(ScalingChangeStatus status, Measurements answers, int weight, Instant now) {
+    List<MetricStatus> next = new ArrayList<>();
+    Optional<String> breached = Optional.empty();
+    Optional<String> down = Optional.empty();
+    for (MetricCheck m : analysis.getMetrics()) {
+      Optional<Double> baseline = Optional.ofNullable(status.getBaseline()).map(b -> b.get(m.getName()))
+          .map(Double::parseDouble);
+      MetricStatus judged = Judge.judge(m, baseline, metric(status, m.getName()), answers.byMetric().get(m.getName()),
+          onNoData, errorLimit, weight, now);
+      next.add(judged);
+      if (Judge.breached(m, judged)) {
+        breached = breached.or(() -> Optional.of(judged.getMessage()));
+      }
+      if (judged.getConsecutiveErrors() >= errorLimit) {
+        down = down.or(() -> Optional.of(judged.getMessage()));
+      }
+    }
+    if (analysis.getMinSamples() != null && answers.samples().isPresent()) {
+      MetricStatus samples = Judge.judgeSamples(SAMPLES, analysis.getMinSamples().getMin(), metric(status, SAMPLES),
+          answers.samples().get(), errorLimit, weight, now);
+      next.add(samples);
+      if (samples.getConsecutiveErrors() >= errorLimit) {
+        down = down.or(() -> Optional.of(samples.getMessage()));
+      }
+    }
+    status.setMetrics(next);
+    if (breached.isPresent()) {
+      return new Outcome(Outcome.Kind.FAILED, breached.get());
+    }
+    return down.map(line -> new Outcome(Outcome.Kind.PROVIDER_DOWN, line))
+        .orElseGet(() -> new Outcome(Outcome.Kind.OK, ""));
+  }
+
+  /**
+   * Whether the step may pass: every metric passed during it and passes now, and there is enough
+   * traffic. Otherwise the first reason it may not, and whether that reason is missing data.
+   */
+  Gate gate(ScalingChangeStatus status) {
+    for (MetricCheck m : analysis.getMetrics()) {
+      MetricStatus s = metric(status, m.getName());
+      if (s == null || s.getResult() == null || s.getMeasuredAt() == null
+          || Timestamps.parse(s.getMeasuredAt()).isBefore(Timestamps.parse(status.getStepStartedAt()))) {
+        return new Gate(false, false, m.getName() + ": not measured yet in this step");
+      }
+      if (s.getResult() != MetricResult.Pass || s.getPasses() < 1) {
+        return new Gate(false, s.getResult() == MetricResult.NoData, s.getMessage());
+      }
+    }
+    if (analysis.getMinSamples() != null) {
+      MetricStatus samples = metric(status, SAMPLES);
+      if (samples == null || samples.getResult() != MetricResult.Pass) {
+        return new Gate(false, false, samples == null ? "minSamples: not measured yet" : samples.getMessage());
+      }
+    }
+    String passed = analysis.getMetrics().stream().map(m -> metric(status, m.getName()).getMessage())
+        .collect(Collectors.joining("; "));
+    return new Gate(true, false, passed);
+  }
+
+  /** A new step (or the bake) is judged afresh: it must pass on its own measurements. */
+  void startOver(ScalingChangeStatus status) {
+    if (status.getMetrics() != null) {
+      for (MetricStatus m : status.getMetrics()) {
+        m.setPasses(0);
+        m.setConsecutiveFailures(0);
+      }
+    }
+  }
+
+  static MetricStatus metric(ScalingChangeStatus status, String name) {
+    if (status.getMetrics() == null) {
+      return null;
+    }
+    return status.getMetrics().stream().filter(m -> name.equals(m.getName())).findFirst().orElse(null);
+  }
+
+  /** What a round of measurements means for the change. */
+  record Outcome(Kind kind, String line) {
+    enum Kind {
+      OK,
+      WAIT,
+      FAILED,
+      PROVIDER_DOWN
+    }
+  }
+
+  /** Whether a step may pass, and if not why. */
+  record Gate(boolean passing, boolean noData, String line) {}
+}
