@@ -68,7 +68,7 @@ public final class Planner {
     if (retry != null && !retry.equals(d.handled().getRetry())) {
       return retry(d, retry);
     }
-    Optional<SpecProblem> problem = SpecValidator.validate(spec);
+    Optional<SpecProblem> problem = SpecValidator.validate(spec, settings.defaultPrometheus());
     if (problem.isPresent()) {
       return d.decide(Phase.Invalid, "InvalidSpec", "invalid spec: " + problem.get(), Notice.Kind.Warning)
           .plan(Optional.empty(), Optional.empty());

@@ -1,10 +1,15 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.FlagTarget;
+import io.flagramp.api.v1alpha1.MetricCheck;
+import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -17,11 +22,17 @@ public final class SpecValidator {
 
   private static final Pattern NAME = Pattern.compile(FlagTarget.NAME_PATTERN);
   private static final Pattern KEY = Pattern.compile(FlagTarget.KEY_PATTERN);
+  private static final Pattern INCREASE = Pattern.compile(MetricCheck.INCREASE_PATTERN);
 
   private SpecValidator() {}
 
-  /** The first problem found, in field order. */
+  /** The first problem found, in field order, for an operator without a default Prometheus. */
   public static Optional<SpecProblem> validate(ScalingChangeSpec spec) {
+    return validate(spec, false);
+  }
+
+  /** The first problem found, in field order. */
+  public static Optional<SpecProblem> validate(ScalingChangeSpec spec, boolean defaultPrometheus) {
     if (spec == null) {
       return problem("spec", "is required");
     }
@@ -66,15 +77,80 @@ public final class SpecValidator {
         return problem(field + ".weight", weight + " must be greater than the previous step's " + previous);
       }
       previous = weight;
-      if (step.getPause() != null) {
-        try {
-          Durations.parse(step.getPause());
-        } catch (IllegalArgumentException e) {
-          return problem(field + ".pause", e.getMessage());
-        }
+      Optional<SpecProblem> pause = duration(field + ".pause", step.getPause());
+      if (pause.isPresent()) {
+        return pause;
+      }
+    }
+    Optional<SpecProblem> bake = duration("spec.bake", spec.getBake());
+    if (bake.isPresent()) {
+      return bake;
+    }
+    return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus);
+  }
+
+  private static Optional<SpecProblem> analysis(Analysis analysis, boolean defaultPrometheus) {
+    PrometheusSource source = analysis.getPrometheus();
+    if ((source == null || source.getAddress() == null) && !defaultPrometheus) {
+      return problem("spec.analysis.prometheus.address", "is not set, and the operator has no default"
+          + " (FLAGRAMP_PROMETHEUS_ADDRESS)");
+    }
+    if (source != null) {
+      Optional<SpecProblem> timeout = duration("spec.analysis.prometheus.timeout", source.getTimeout());
+      if (timeout.isPresent()) {
+        return timeout;
+      }
+    }
+    Optional<SpecProblem> interval = duration("spec.analysis.interval", analysis.getInterval());
+    if (interval.isPresent()) {
+      return interval;
+    }
+    if (analysis.getInterval() != null && Durations.parse(analysis.getInterval()).isZero()) {
+      return problem("spec.analysis.interval", "must be longer than 0s");
+    }
+    if (analysis.getBaseline() != null) {
+      Optional<SpecProblem> window = duration("spec.analysis.baseline.window", analysis.getBaseline().getWindow());
+      if (window.isPresent()) {
+        return window;
+      }
+    }
+    List<MetricCheck> metrics = analysis.getMetrics();
+    if (metrics == null || metrics.isEmpty()) {
+      return problem("spec.analysis.metrics", "needs at least one metric");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < metrics.size(); i++) {
+      MetricCheck m = metrics.get(i);
+      String field = "spec.analysis.metrics[" + i + "]";
+      if (m.getName() == null || !names.add(m.getName())) {
+        return problem(field + ".name", quote(m.getName()) + " is missing or used twice");
+      }
+      if (m.getQuery() == null || m.getQuery().isBlank()) {
+        return problem(field + ".query", "is required");
+      }
+      if (m.getMin() == null && m.getMax() == null && m.getMaxIncrease() == null) {
+        return problem(field, "needs at least one of min, max or maxIncrease");
+      }
+      if (m.getMaxIncrease() != null && !INCREASE.matcher(m.getMaxIncrease()).matches()) {
+        return problem(field + ".maxIncrease", quote(m.getMaxIncrease()) + " is neither \"50%\" nor \"0.002\"");
+      }
+      if (m.getMaxIncrease() != null && analysis.getBaseline() == null) {
+        return problem("spec.analysis.baseline", "is required, since " + field + " sets maxIncrease");
       }
     }
     return Optional.empty();
+  }
+
+  private static Optional<SpecProblem> duration(String field, String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      Durations.parse(value);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return problem(field, e.getMessage());
+    }
   }
 
   private static Optional<SpecProblem> problem(String field, String message) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
  * variable is refused, so a typo fails the start instead of being silently ignored.
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
-    int historyLimit, String instance) {
+    int historyLimit, String instance, Optional<String> prometheusAddress) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -29,7 +30,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     HISTORY_LIMIT("FLAGRAMP_HISTORY_LIMIT", "20",
         "How many rows status.history keeps."),
     INSTANCE("FLAGRAMP_INSTANCE", "",
-        "Name of this operator instance in Events (reportingInstance); defaults to the host name.");
+        "Name of this operator instance in Events (reportingInstance); defaults to the host name."),
+    PROMETHEUS_ADDRESS("FLAGRAMP_PROMETHEUS_ADDRESS", "",
+        "Prometheus base URL for ScalingChanges that do not name one in spec.analysis.prometheus.address.");
 
     public final String key;
     public final String defaultValue;
@@ -64,12 +67,18 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         .map(String::trim).filter(n -> !n.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
     String instance = raw.get(Setting.INSTANCE).isEmpty()
         ? environment.getOrDefault("HOSTNAME", "flagramp") : raw.get(Setting.INSTANCE);
+    String prometheus = raw.get(Setting.PROMETHEUS_ADDRESS);
+    if (!prometheus.isEmpty() && !prometheus.matches("^https?://\\S+$")) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + prometheus
+          + "\" is not an http(s) URL");
+    }
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
-        duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance);
+        duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
+        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus));
   }
 
   public PlannerSettings planner() {
-    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit);
+    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress.isPresent());
   }
 
   private static Duration duration(Setting s, Map<Setting, String> raw) {
@@ -102,6 +111,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     return "namespaces=" + (namespaces.isEmpty() ? "<all>" : String.join(",", namespaces))
         + " resyncInterval=" + Durations.format(resyncInterval)
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
-        + " historyLimit=" + historyLimit + " instance=" + instance;
+        + " historyLimit=" + historyLimit + " instance=" + instance
+        + " prometheusAddress=" + prometheusAddress.orElse("<none>");
   }
 }

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /** The planner with spec.analysis, driven by a fake metrics source that sees the flag's weight. */
 class AnalysisPlannerTest {
 
-  static final PlannerSettings SETTINGS = new PlannerSettings(Duration.ofMinutes(10), Duration.ofSeconds(15), 20);
+  /** An operator with a default Prometheus, so the changes here need not name one. */
+  static final PlannerSettings SETTINGS = new PlannerSettings(Duration.ofMinutes(10), Duration.ofSeconds(15), 20, true);
   static final Instant T0 = Instant.parse("2026-11-26T02:00:00Z");
   static final String PCT = "USE_REDIS_PERCENTAGE";
 
@@ -343,6 +344,19 @@ class AnalysisPlannerTest {
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(sim.now).isEqualTo(T0.plus(Duration.ofMinutes(6 + 5)));
     assertThat(sim.change.getStatus().getLastDecision()).startsWith("step 3/3 at weight 100 soaked 7m and passed analysis");
+  }
+
+  @Test
+  void analysisWithoutAnAddressIsInvalidWhenTheOperatorHasNoDefault() {
+    Simulation sim = new Simulation(new PlannerSettings(Duration.ofMinutes(10), Duration.ofSeconds(15), 20, false),
+        threeSteps(), T0);
+
+    Plan plan = sim.reconcile();
+
+    assertThat(plan.status().getPhase()).isEqualTo(Phase.Invalid);
+    assertThat(plan.status().getLastDecision()).isEqualTo("invalid spec: spec.analysis.prometheus.address: is not"
+        + " set, and the operator has no default (FLAGRAMP_PROMETHEUS_ADDRESS)");
+    assertThat(sim.queries).isZero();
   }
 
   @Test

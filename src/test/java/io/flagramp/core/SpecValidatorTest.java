@@ -2,7 +2,13 @@ package io.flagramp.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flagramp.api.v1alpha1.Analysis;
+import io.flagramp.api.v1alpha1.Baseline;
+import io.flagramp.api.v1alpha1.MetricCheck;
+import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +35,53 @@ class SpecValidatorTest {
         Arguments.of("pause out of range", (Consumer<ScalingChangeSpec>) s -> s.getSteps().get(0).setPause("99999999999999999999h"),
             "spec.steps[0].pause: \"99999999999999999999h\" is out of range"),
         Arguments.of("pause not a duration", (Consumer<ScalingChangeSpec>) s -> s.getSteps().get(0).setPause("1d"),
-            "spec.steps[0].pause: \"1d\" is not a duration like 30s, 5m, 1h30m or 24h"));
+            "spec.steps[0].pause: \"1d\" is not a duration like 30s, 5m, 1h30m or 24h"),
+        Arguments.of("bake out of range", (Consumer<ScalingChangeSpec>) s -> s.setBake("99999999999999999999m"),
+            "spec.bake: \"99999999999999999999m\" is out of range"),
+        Arguments.of("valid analysis", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(analysis()), null),
+        Arguments.of("interval 0s", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().setInterval("0s");
+        }, "spec.analysis.interval: must be longer than 0s"),
+        Arguments.of("a metric name twice", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().getMetrics().add(metric("error-rate", 0.5, null));
+        }, "spec.analysis.metrics[1].name: \"error-rate\" is missing or used twice"),
+        Arguments.of("a metric without bounds", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().getMetrics().add(metric("latency", null, null));
+        }, "spec.analysis.metrics[1]: needs at least one of min, max or maxIncrease"),
+        Arguments.of("maxIncrease without a baseline", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().getMetrics().add(metric("latency", null, "50%"));
+        }, "spec.analysis.baseline: is required, since spec.analysis.metrics[1] sets maxIncrease"),
+        Arguments.of("maxIncrease neither relative nor absolute", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().setBaseline(new Baseline("10m"));
+          s.getAnalysis().getMetrics().add(metric("latency", null, "fifty"));
+        }, "spec.analysis.metrics[1].maxIncrease: \"fifty\" is neither \"50%\" nor \"0.002\""),
+        Arguments.of("no Prometheus address", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().setPrometheus(null);
+        }, "spec.analysis.prometheus.address: is not set, and the operator has no default (FLAGRAMP_PROMETHEUS_ADDRESS)"));
+  }
+
+  static Analysis analysis() {
+    Analysis a = new Analysis();
+    PrometheusSource source = new PrometheusSource();
+    source.setAddress("http://prometheus:9090");
+    a.setPrometheus(source);
+    a.setInterval("1m");
+    a.setMetrics(new ArrayList<>(List.of(metric("error-rate", null, null))));
+    a.getMetrics().get(0).setMax(0.01);
+    return a;
+  }
+
+  static MetricCheck metric(String name, Double max, String maxIncrease) {
+    MetricCheck m = new MetricCheck(name, "q");
+    m.setMax(max);
+    m.setMaxIncrease(maxIncrease);
+    return m;
   }
 
   @ParameterizedTest(name = "{0}")
