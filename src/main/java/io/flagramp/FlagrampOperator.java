@@ -3,9 +3,12 @@ package io.flagramp;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flagramp.core.Planner;
+import io.flagramp.metrics.MetricsSource;
+import io.flagramp.metrics.QueryFailure;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.EventRecorder;
 import io.flagramp.operator.FlagStore;
+import io.flagramp.operator.Measurer;
 import io.flagramp.operator.OperatorSettings;
 import io.flagramp.operator.ScalingChangeReconciler;
 import io.javaoperatorsdk.operator.Operator;
@@ -36,22 +39,29 @@ public final class FlagrampOperator {
     }
     log.info("flagramp starting: {}", settings);
     KubernetesClient client = new KubernetesClientBuilder().build();
-    Operator operator = create(client, settings, Clock.systemUTC());
+    // Replaced by the OkHttp Prometheus client in the next change.
+    MetricsSource metrics = q -> {
+      throw new QueryFailure.Unreachable("no Prometheus client in this build", null);
+    };
+    Operator operator = create(client, settings, Clock.systemUTC(), metrics);
     operator.installShutdownHook(Duration.ofSeconds(30));
     operator.start();
     log.info("flagramp watching ScalingChanges via {}", client.getMasterUrl());
   }
 
   /** An operator that is configured but not started, so tests can run it against their own server. */
-  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock) {
-    return create(client, settings, clock, new ConfigMapFlagStore(client));
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
+      MetricsSource metrics) {
+    return create(client, settings, clock, new ConfigMapFlagStore(client), metrics);
   }
 
-  /** As {@link #create(KubernetesClient, OperatorSettings, Clock)}, with the ConfigMap access given. */
-  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags) {
+  /** As {@link #create(KubernetesClient, OperatorSettings, Clock, MetricsSource)}, with the ConfigMap access given. */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
+      MetricsSource metrics) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(new Planner(settings.planner()),
-        flags, new EventRecorder(client, clock, settings.instance()), clock);
+        flags, new Measurer(client, metrics, settings.prometheusAddress()),
+        new EventRecorder(client, clock, settings.instance()), clock);
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());

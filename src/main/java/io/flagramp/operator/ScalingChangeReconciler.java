@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The thin layer between JOSDK and the {@link Planner}: observe (the ConfigMap, the other changes
- * from the informer cache, the clock), plan, act (at most one ConfigMap write, then status only if it
- * changed, then an Event for a transition), and reschedule for whatever is due next. It never
- * sleeps.
+ * from the informer cache, the clock, and the metrics when the planner asks for them), plan, act (at
+ * most one ConfigMap write, then status only if it changed, then an Event for a transition), and
+ * reschedule for whatever is due next. It never sleeps.
  */
 @ControllerConfiguration(name = ScalingChangeReconciler.NAME, finalizerName = ScalingChangeReconciler.FINALIZER,
     generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = ActionableUpdates.class))
@@ -43,13 +43,16 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
 
   private final Planner planner;
   private final FlagStore flags;
+  private final Measurer measurer;
   private final EventRecorder events;
   private final Clock clock;
   private final StatusWriter statusWriter = new StatusWriter();
 
-  public ScalingChangeReconciler(Planner planner, FlagStore flags, EventRecorder events, Clock clock) {
+  public ScalingChangeReconciler(Planner planner, FlagStore flags, Measurer measurer, EventRecorder events,
+      Clock clock) {
     this.planner = planner;
     this.flags = flags;
+    this.measurer = measurer;
     this.events = events;
     this.clock = clock;
   }
@@ -62,6 +65,14 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
         Claims.of(context.getPrimaryCache().list(namespace).toList(), change.getMetadata().getName()),
         clock.instant());
     Plan plan = planner.plan(observation);
+    if (plan.measure().isPresent()) {
+      // The planner needs numbers first: measure at the observation's time and plan again with them.
+      plan = planner.plan(observation.withMeasurements(
+          measurer.measure(change, plan.measure().get(), observation.now())));
+      if (plan.measure().isPresent()) {
+        throw new IllegalStateException("the planner asked to measure twice in one reconcile");
+      }
+    }
 
     if (plan.write().isPresent()) {
       FlagTarget flag = change.getSpec().getFlag();

@@ -19,6 +19,8 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.metrics.MetricsSource;
+import io.flagramp.metrics.QueryFailure;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.FlagStore;
 import io.flagramp.operator.OperatorSettings;
@@ -47,15 +49,24 @@ final class OperatorHarness implements AutoCloseable {
   static final OperatorSettings FAST = OperatorSettings.from(Map.of(
       "FLAGRAMP_RESYNC_INTERVAL", "2s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it"));
 
+  /** For tests without spec.analysis: any query is a failure that says so. */
+  static final MetricsSource NO_METRICS = q -> {
+    throw new QueryFailure.Unreachable("this test has no Prometheus", null);
+  };
+
   final KubeTestCluster cluster;
   final KubernetesClient client;
   final ApiRequests requests = new ApiRequests();
   private final KubernetesClient operatorClient;
+  private final OperatorSettings settings;
+  private final MetricsSource metrics;
   private Operator operator;
 
-  private OperatorHarness(KubeTestCluster cluster) {
+  private OperatorHarness(KubeTestCluster cluster, OperatorSettings settings, MetricsSource metrics) {
     this.cluster = cluster;
     this.client = cluster.client();
+    this.settings = settings;
+    this.metrics = metrics;
     this.operatorClient = new KubernetesClientBuilder()
         .withConfig(Config.fromKubeconfig(read(cluster.kubeconfig())))
         .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("count-requests", requests))
@@ -68,8 +79,13 @@ final class OperatorHarness implements AutoCloseable {
 
   /** Starts the operator; {@code decorate} may wrap its ConfigMap access to inject a race. */
   static OperatorHarness start(KubeTestCluster cluster, UnaryOperator<FlagStore> decorate) {
+    return start(cluster, FAST, NO_METRICS, decorate);
+  }
+
+  static OperatorHarness start(KubeTestCluster cluster, OperatorSettings settings, MetricsSource metrics,
+      UnaryOperator<FlagStore> decorate) {
     installCrd(cluster.client());
-    OperatorHarness harness = new OperatorHarness(cluster);
+    OperatorHarness harness = new OperatorHarness(cluster, settings, metrics);
     harness.startOperator(decorate);
     return harness;
   }
@@ -90,8 +106,8 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   void startOperator(UnaryOperator<FlagStore> decorate) {
-    operator = FlagrampOperator.create(operatorClient, FAST, Clock.systemUTC(),
-        decorate.apply(new ConfigMapFlagStore(operatorClient)));
+    operator = FlagrampOperator.create(operatorClient, settings, Clock.systemUTC(),
+        decorate.apply(new ConfigMapFlagStore(operatorClient)), metrics);
     operator.start();
   }
 
