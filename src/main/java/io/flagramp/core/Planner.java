@@ -173,8 +173,10 @@ public final class Planner {
       if (d.next.getPhase() == Phase.Baking) {
         return d.keep(Optional.of(untilMeasured));
       }
-      return d.decide(Phase.Progressing, "AwaitingAnalysis", "step " + d.progress() + " soaked "
-              + Durations.format(pause(spec, step)) + "; waiting for a passing analysis", Notice.Kind.Normal)
+      Duration pause = pause(spec, step);
+      return d.decide(Phase.Progressing, "AwaitingAnalysis", "step " + d.progress()
+              + (pause.isZero() ? " at weight " + d.next.getCurrentWeight() : " soaked " + Durations.format(pause))
+              + "; waiting for a passing analysis", Notice.Kind.Normal)
           .plan(Optional.empty(), Optional.of(untilMeasured));
     }
     if (step < last) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Annotations;
+import io.flagramp.core.Measurement;
 import io.flagramp.core.Plan;
 import io.flagramp.core.PlannerSettings;
 import io.flagramp.operator.OperatorSettings;
@@ -23,11 +24,15 @@ import java.util.stream.Collectors;
 /**
  * The operator's main job without a cluster: the planner drives a ScalingChange (the playbook's
  * use-redis example, or a YAML file given as the argument) against an in-memory ConfigMap on a
- * simulated clock, so days of soaks pass in a second. First a rollout to the end, then a second
- * attempt that on-call aborts at 25%, which puts the original values back.
+ * simulated clock, so days of soaks pass in a second. Metrics come from a simulated app instead of
+ * Prometheus: a metric whose name contains "error" reads 0.002, one with "latency" 0.2, minSamples
+ * 5000. Three runs: a rollout to the end; on-call aborting at 25%; and the error rate climbing at
+ * 10%, which the analysis catches and reverts without a person.
  */
 public final class Demo {
 
+  /** examples/use-redis.yaml, packaged by the build. */
+  static final String EMBEDDED = "/demo/use-redis.yaml";
   private static final Instant START = Instant.parse("2026-11-23T02:00:00Z");
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("EEE HH:mm").withZone(ZoneOffset.UTC);
@@ -41,7 +46,7 @@ public final class Demo {
 
   public static void main(String[] args) throws IOException {
     ScalingChange change = args.length > 0 ? load(Files.newInputStream(Path.of(args[0])))
-        : load(Demo.class.getResourceAsStream("/demo/use-redis.yaml"));
+        : load(Demo.class.getResourceAsStream(EMBEDDED));
     new Demo(System.out).run(change);
   }
 
@@ -61,9 +66,10 @@ public final class Demo {
     Simulation rollout = simulation(copy(template), START);
     show(rollout, Integer.MAX_VALUE, "");
     Duration took = Duration.between(START, rollout.now);
-    out.printf("   %s after %dd %dh of simulated time: %d ConfigMap writes, %d status writes.%n",
+    out.printf("   %s after %dd %dh of simulated time: %d ConfigMap writes, %d status writes (%s).%n",
         rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(), rollout.flagWrites,
-        rollout.statusWrites);
+        rollout.statusWrites, template.getSpec().getAnalysis() == null ? "one per transition"
+            : "one per measurement round, with the values on-call reads");
 
     out.println();
     out.println("2) The revert: on-call aborts at weight 25");
@@ -75,10 +81,35 @@ public final class Demo {
     revert.annotate(Annotations.ABORT, "error rate up");
     show(revert, Integer.MAX_VALUE, "");
     out.println("   " + revert.change.getStatus().getPhase() + ": " + cm + " holds exactly what it held before.");
+
+    if (template.getSpec().getAnalysis() != null) {
+      out.println();
+      out.println("3) The automatic revert: the error rate climbs to 3.1% once the flag reaches 10%");
+      Simulation breach = simulation(copy(template), START);
+      breach.metrics = (name, promql) -> name.contains("error") && weight(breach) >= 10
+          ? new Measurement.Value(0.031) : app(name, promql);
+      show(breach, Integer.MAX_VALUE, "");
+      out.println("   " + breach.change.getStatus().getPhase() + " without a person: " + cm
+          + " holds exactly what it held before.");
+    }
+  }
+
+  /** The simulated app's healthy readings. */
+  private static Measurement app(String name, String promql) {
+    if (name.equals("minSamples")) {
+      return new Measurement.Value(5000);
+    }
+    return new Measurement.Value(name.contains("latency") ? 0.2 : 0.002);
+  }
+
+  private static int weight(Simulation sim) {
+    Integer weight = sim.change.getStatus() == null ? null : sim.change.getStatus().getCurrentWeight();
+    return weight == null ? 0 : weight;
   }
 
   private Simulation simulation(ScalingChange change, Instant start) {
     Simulation sim = new Simulation(settings, change, start);
+    sim.metrics = Demo::app;
     sim.configMap.putAll(Map.of("USE_REDIS", "false", "SOCKET_TIMEOUT_MS", "30000"));  // examples/app-features.yaml
     out.println("   " + change.getSpec().getFlag().getConfigMapName() + " before: " + data(sim.configMap));
     return sim;
@@ -86,7 +117,7 @@ public final class Demo {
 
   /** Reconciles until the change is quiet or has reached {@code stopAtWeight}, printing each transition. */
   private void show(Simulation sim, int stopAtWeight, String indent) {
-    for (int i = 0; i < 10_000; i++) {
+    for (int i = 0; i < 100_000; i++) {
       Plan plan = sim.reconcile();
       plan.notice().ifPresent(n -> {
         ScalingChangeStatus s = sim.change.getStatus();

@@ -11,19 +11,24 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
 
   @Test
-  void theEmbeddedExampleRollsOutToTheEndAndThenRevertsOnAbort() throws Exception {
+  void theEmbeddedExampleRollsOutRevertsOnAbortAndRevertsByItselfWhenTheErrorRateClimbs() throws Exception {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     new Demo(new PrintStream(buffer, true, StandardCharsets.UTF_8))
-        .run(Demo.load(Demo.class.getResourceAsStream("/demo/use-redis.yaml")));
+        .run(Demo.load(Demo.class.getResourceAsStream(Demo.EMBEDDED)));
     String out = buffer.toString(StandardCharsets.UTF_8);
 
-    assertThat(out).contains("entered step 1/6 at weight 1; soaking 1h until 2026-11-23T03:00:00Z")
-        .contains("Fri 03:00  Succeeded    6/6   100  step 6/6 at weight 100: succeeded")
-        .contains("Succeeded after 4d 1h of simulated time: 6 ConfigMap writes, 8 status writes.")
+    assertThat(out).contains("baseline over 30m: error-rate 0.002, p99-latency 0.2; entered step 1/6 at weight 1;"
+            + " soaking 1h until 2026-11-23T03:00:00Z")
+        .contains("Baking       6/6   100  step 6/6 at weight 100 passed")
+        .containsPattern("Fri 04:00  Succeeded    6/6   100  step 6/6 at weight 100 soaked 1h and passed analysis")
+        .contains("Succeeded after 4d 2h of simulated time: 6 ConfigMap writes,")
         .contains("aborted by flagramp.io/abort=\"error rate up\" at weight 25 (step 4/6): removed"
             + " USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
-        .contains("RolledBack: app-features holds exactly what it held before.");
-    String afterRevert = out.substring(out.lastIndexOf("aborted by"));
+        .contains("RolledBack: app-features holds exactly what it held before.")
+        .contains("Tue 03:03  RolledBack   3/6     -  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted,"
+            + " removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
+        .contains("RolledBack without a person: app-features holds exactly what it held before.");
+    String afterRevert = out.substring(out.lastIndexOf("reverted, removed"));
     assertThat(afterRevert).contains("SOCKET_TIMEOUT_MS=30000 USE_REDIS=false\n").doesNotContain("USE_REDIS_PERCENTAGE=");
   }
 }
