@@ -1,0 +1,176 @@
+package io.flagramp.metrics;
+
+import io.flagramp.core.Durations;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.math.BigDecimal;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import okhttp3.Credentials;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link MetricsSource} over Prometheus' HTTP API: one {@code GET /api/v1/query} per query, with the
+ * evaluation time sent explicitly, bounded by the endpoint's timeout, authenticated and trusted as its
+ * {@link PrometheusEndpoint.Auth} says. Every way it can go wrong ends in a typed {@link QueryFailure}
+ * whose message fits a status line and carries no secret.
+ */
+public final class PrometheusClient implements MetricsSource {
+
+  private static final Logger log = LoggerFactory.getLogger(PrometheusClient.class);
+
+  /** One value never needs this much; a bigger answer is a wrong query or not Prometheus. */
+  static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
+
+  private final EndpointClients clients;
+
+  public PrometheusClient() {
+    this(new OkHttpClient());
+  }
+
+  /** All calls go through clients derived from {@code base}, sharing its connection pool. */
+  public PrometheusClient(OkHttpClient base) {
+    this.clients = new EndpointClients(base);
+  }
+
+  @Override
+  public double query(Query query) throws QueryFailure {
+    PrometheusEndpoint endpoint = query.endpoint();
+    HttpUrl address = HttpUrl.parse(endpoint.address());
+    if (address == null) {
+      throw new QueryFailure.Unreachable("Prometheus address " + withoutUserInfo(endpoint.address())
+          + " is not an http(s) URL", null);
+    }
+    String where = "Prometheus at " + address.newBuilder().username("").password("").build()
+        .toString().replaceFirst("/$", "");
+    OkHttpClient client;
+    try {
+      client = clients.clientFor(endpoint.timeout(), endpoint.auth().caCertificatePem());
+    } catch (GeneralSecurityException e) {
+      throw new QueryFailure.Unreachable(where + " unreachable: TLS failure: the CA certificate (ca.crt) is unusable: "
+          + PrometheusAnswer.oneLine(String.valueOf(e.getMessage())), e);
+    }
+    Request request = request(address, query, where);
+    long started = System.nanoTime();
+    try (Response response = client.newCall(request).execute()) {
+      byte[] body = readBody(response, endpoint.timeout(), where);
+      double value = PrometheusAnswer.read(response.code(), body, where);
+      log.debug("{} = {} at {} from {} in {} ms", query.promql(), value, query.at(), where,
+          (System.nanoTime() - started) / 1_000_000);
+      return value;
+    } catch (IOException e) {
+      throw unreachable(where, endpoint.timeout(), e);
+    }
+  }
+
+  private static Request request(HttpUrl address, Query query, String where) throws QueryFailure {
+    HttpUrl url = address.newBuilder()
+        .addPathSegments("api/v1/query")
+        .addQueryParameter("query", query.promql())
+        .addQueryParameter("time", evaluationTime(query))
+        .build();
+    Request.Builder request = new Request.Builder().url(url).get().header("Accept", "application/json");
+    PrometheusEndpoint.Auth auth = query.endpoint().auth();
+    try {
+      if (auth.bearerToken().isPresent()) {
+        // Secrets written with `echo` end in a newline, which is never part of a token.
+        request.header("Authorization", "Bearer " + auth.bearerToken().get().strip());
+      } else if (auth.username().isPresent()) {
+        request.header("Authorization",
+            Credentials.basic(auth.username().get(), auth.password().orElse(""), StandardCharsets.UTF_8));
+      }
+    } catch (IllegalArgumentException e) {
+      // OkHttp leaves the value of an Authorization header out of its message; so do we.
+      throw new QueryFailure.Unreachable(where + " not asked: the credentials hold characters an HTTP header "
+          + "cannot carry", null);
+    }
+    return request.build();
+  }
+
+  /** Unix seconds with millisecond precision, the form Prometheus' {@code time} parameter takes. */
+  static String evaluationTime(Query query) {
+    return BigDecimal.valueOf(query.at().toEpochMilli(), 3).toPlainString();
+  }
+
+  private static byte[] readBody(Response response, Duration timeout, String where)
+      throws QueryFailure, InterruptedIOException {
+    BufferedSource source = response.body().source();
+    try {
+      if (source.request(MAX_ANSWER_BYTES + 1)) {
+        throw new QueryFailure.UnreadableAnswer("unreadable answer from " + where + " (HTTP " + response.code()
+            + ", more than " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB)", null);
+      }
+      return source.readByteArray();
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      // The head arrived, the body broke off: Prometheus answered, but not readably.
+      throw new QueryFailure.UnreadableAnswer("unreadable answer from " + where + " (HTTP " + response.code()
+          + ", body cut off: " + PrometheusAnswer.oneLine(String.valueOf(e.getMessage())) + ")", e);
+    }
+  }
+
+  private static QueryFailure.Unreachable unreachable(String where, Duration timeout, IOException e) {
+    return new QueryFailure.Unreachable(where + " unreachable: " + why(e, timeout), e);
+  }
+
+  private static String why(IOException e, Duration timeout) {
+    if (e instanceof InterruptedIOException) {
+      // OkHttp's call timeout, and the socket's connect and read timeouts, all end here.
+      return Thread.currentThread().isInterrupted() ? "interrupted" : "timed out after " + Durations.format(timeout);
+    }
+    if (e instanceof UnknownHostException) {
+      return "unknown host";
+    }
+    if (e instanceof ConnectException) {
+      return "cannot connect (" + rootMessage(e) + ")";
+    }
+    if (e instanceof SSLPeerUnverifiedException) {
+      return "TLS failure: its certificate is not for this host name";
+    }
+    if (e instanceof SSLException) {
+      return causedBy(e, CertPathBuilderException.class) || causedBy(e, CertPathValidatorException.class)
+          || causedBy(e, CertificateException.class)
+          ? "TLS failure: its certificate is not signed by a trusted CA"
+          : "TLS failure: " + rootMessage(e);
+    }
+    return e.getClass().getSimpleName() + ": " + rootMessage(e);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() != null ? root.getMessage() : e.getMessage();
+    return PrometheusAnswer.oneLine(message != null ? message : root.getClass().getSimpleName());
+  }
+
+  /** An address that did not parse may still hold {@code user:password@}; never show it. */
+  private static String withoutUserInfo(String address) {
+    return PrometheusAnswer.oneLine(address.replaceAll("//[^/@]*@", "//"));
+  }
+}
