@@ -14,13 +14,18 @@ import java.time.temporal.ChronoUnit;
  *   <li>{@code testbed_history_value}: a gauge that reads {@code i} at {@code anchor + 15s * i},
  *       i = 0..240;
  *   <li>{@code testbed_history_requests_total{code="200"}}: a counter that grows by 30 every 15s,
- *       so its rate is exactly 2 per second.
+ *       so its rate is exactly 2 per second;
+ *   <li>{@code testbed_history_replica_value{replica="0|1|2"}}: three series of one gauge, each
+ *       reading its replica number, for a query that matches more than one series;
+ *   <li>{@code testbed_history_idle_requests_total{code="200"}}: a counter that never grows, so a
+ *       ratio of its rates is 0/0 (NaN), as an error rate is when no requests arrive.
  * </ul>
  */
 public final class BackfilledHistory {
 
   public static final Duration STEP = Duration.ofSeconds(15);
   public static final int SAMPLES = 241;
+  public static final int REPLICAS = 3;
 
   private final Instant anchor;
 
@@ -49,6 +54,19 @@ public final class BackfilledHistory {
     for (int i = 0; i < SAMPLES; i++) {
       out.append("testbed_history_requests_total{code=\"200\"} ").append(30L * i).append(' ')
           .append(at(i).getEpochSecond()).append('\n');
+    }
+    out.append("# HELP testbed_history_replica_value Three series, each reading its replica number.\n");
+    out.append("# TYPE testbed_history_replica_value gauge\n");
+    for (int replica = 0; replica < REPLICAS; replica++) {
+      for (int i = 0; i < SAMPLES; i++) {
+        out.append("testbed_history_replica_value{replica=\"").append(replica).append("\"} ").append(replica)
+            .append(' ').append(at(i).getEpochSecond()).append('\n');
+      }
+    }
+    out.append("# HELP testbed_history_idle_requests Requests that never come.\n");
+    out.append("# TYPE testbed_history_idle_requests counter\n");
+    for (int i = 0; i < SAMPLES; i++) {
+      out.append("testbed_history_idle_requests_total{code=\"200\"} 0 ").append(at(i).getEpochSecond()).append('\n');
     }
     out.append("# EOF\n");
     return out.toString();
