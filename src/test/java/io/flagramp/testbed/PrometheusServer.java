@@ -19,9 +19,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -32,6 +34,9 @@ import org.awaitility.core.ConditionTimeoutException;
  * written with {@code promtool tsdb create-blocks-from openmetrics} into the data directory before
  * the first start. {@link #stop()} and {@link #start()} keep the port and the data, so a test can
  * take Prometheus away mid-rollout and bring it back.
+ *
+ * <p>By default it serves plain http at the root; {@link Web} adds a path prefix, TLS and basic auth
+ * for tests of clients that need them.
  */
 public final class PrometheusServer implements AutoCloseable {
 
@@ -43,17 +48,53 @@ public final class PrometheusServer implements AutoCloseable {
   private final Path dataDir;
   private final Path configFile;
   private final Path logFile;
+  private final Path webConfigFile;
   private final int port;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Web web;
+  private final HttpClient http;
   private Process process;
 
-  private PrometheusServer(Path prometheus, Path workDir, int port) {
+  /**
+   * How Prometheus serves its web API.
+   *
+   * @param routePrefix a path prefix for every endpoint, such as {@code /prom}; empty for none
+   * @param webConfig the contents of {@code --web.config.file} ({@code tls_server_config},
+   *     {@code basic_auth_users}), if any
+   * @param trust present exactly when the web config makes Prometheus serve https: what this class'
+   *     own requests (readiness, {@link #get}, {@link #instantQuery}) trust
+   * @param authorization the {@code Authorization} header this class' own requests send, if any
+   */
+  public record Web(String routePrefix, Optional<String> webConfig, Optional<SSLContext> trust,
+      Optional<String> authorization) {
+
+    public static final Web PLAIN = new Web("", Optional.empty(), Optional.empty(), Optional.empty());
+
+    public Web withRoutePrefix(String prefix) {
+      return new Web(prefix, webConfig, trust, authorization);
+    }
+
+    /** A web config file; {@code trust} must be given when it holds a {@code tls_server_config}. */
+    public Web withWebConfig(String yaml, Optional<SSLContext> trust, Optional<String> authorization) {
+      return new Web(routePrefix, Optional.of(yaml), trust, authorization);
+    }
+
+    String scheme() {
+      return trust.isPresent() ? "https" : "http";
+    }
+  }
+
+  private PrometheusServer(Path prometheus, Path workDir, int port, Web web) {
     this.prometheus = prometheus;
     this.workDir = workDir;
     this.dataDir = workDir.resolve("data");
     this.configFile = workDir.resolve("prometheus.yml");
+    this.webConfigFile = workDir.resolve("web.yml");
     this.logFile = workDir.resolve("prometheus.log");
     this.port = port;
+    this.web = web;
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    web.trust().ifPresent(http::sslContext);
+    this.http = http.build();
   }
 
   /**
@@ -61,6 +102,11 @@ public final class PrometheusServer implements AutoCloseable {
    * {@code openMetricsHistory} (may be empty) as backfilled blocks. Call {@link #start()} next.
    */
   public static PrometheusServer prepare(List<String> targets, String openMetricsHistory) {
+    return prepare(targets, openMetricsHistory, Web.PLAIN);
+  }
+
+  /** As {@link #prepare(List, String)}, serving its API as {@code web} says. */
+  public static PrometheusServer prepare(List<String> targets, String openMetricsHistory, Web web) {
     Path prometheus = TestBed.onPath("prometheus").orElse(null);
     Path promtool = TestBed.onPath("promtool").orElse(null);
     if (prometheus == null || promtool == null) {
@@ -68,9 +114,12 @@ public final class PrometheusServer implements AutoCloseable {
     }
     try {
       Path workDir = Files.createTempDirectory("flagramp-prometheus");
-      PrometheusServer server = new PrometheusServer(prometheus, workDir, freeLoopbackPort());
+      PrometheusServer server = new PrometheusServer(prometheus, workDir, freeLoopbackPort(), web);
       Files.createDirectories(server.dataDir);
       Files.writeString(server.configFile, scrapeConfig(targets));
+      if (web.webConfig().isPresent()) {
+        Files.writeString(server.webConfigFile, web.webConfig().get());
+      }
       if (!openMetricsHistory.isBlank()) {
         server.backfill(promtool, openMetricsHistory);
       }
@@ -105,13 +154,20 @@ public final class PrometheusServer implements AutoCloseable {
     if (process != null && process.isAlive()) {
       return this;
     }
+    List<String> command = new ArrayList<>(List.of(prometheus.toString(),
+        "--config.file=" + configFile,
+        "--storage.tsdb.path=" + dataDir,
+        "--storage.tsdb.retention.time=30d",
+        "--web.listen-address=127.0.0.1:" + port,
+        "--web.enable-lifecycle"));
+    if (!web.routePrefix().isEmpty()) {
+      command.add("--web.route-prefix=" + web.routePrefix());
+    }
+    if (web.webConfig().isPresent()) {
+      command.add("--web.config.file=" + webConfigFile);
+    }
     try {
-      process = new ProcessBuilder(prometheus.toString(),
-          "--config.file=" + configFile,
-          "--storage.tsdb.path=" + dataDir,
-          "--storage.tsdb.retention.time=30d",
-          "--web.listen-address=127.0.0.1:" + port,
-          "--web.enable-lifecycle")
+      process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
@@ -154,8 +210,9 @@ public final class PrometheusServer implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** Where its API is: {@code http://127.0.0.1:<port>}, with https and the route prefix if {@link Web} set them. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port;
+    return web.scheme() + "://127.0.0.1:" + port + web.routePrefix();
   }
 
   public int port() {
@@ -166,8 +223,7 @@ public final class PrometheusServer implements AutoCloseable {
   public String get(String pathAndQuery) {
     try {
       HttpResponse<String> response = http.send(
-          HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
+          request(pathAndQuery).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() / 100 != 2) {
         throw new IllegalStateException("GET " + pathAndQuery + " -> " + response.statusCode() + ": " + response.body());
       }
@@ -203,8 +259,8 @@ public final class PrometheusServer implements AutoCloseable {
 
   private boolean ready() {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/-/ready"))
-              .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
+      return http.send(request("/-/ready").timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding())
           .statusCode() == 200;
     } catch (IOException e) {
       return false;
@@ -212,6 +268,12 @@ public final class PrometheusServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  private HttpRequest.Builder request(String pathAndQuery) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery));
+    web.authorization().ifPresent(value -> request.header("Authorization", value));
+    return request;
   }
 
   public String readLog() {
