@@ -73,18 +73,24 @@ final class Analyzer {
   }
 
   /**
-   * Records a baseline round. Values are kept; a metric without data is left out (one that needs it
-   * for maxIncrease is then judged NoData at every step). A provider failure keeps the whole baseline
-   * from being recorded: it is measured again next interval, counted toward the breaker.
+   * Records a baseline round. Values are kept. A metric without data is left out, unless it needs a
+   * baseline for maxIncrease: then nothing is recorded and the baseline is measured again next
+   * interval (with onNoData: Fail the change fails, before any write). A provider failure likewise
+   * keeps the whole baseline from being recorded, counted toward the breaker.
    */
   Outcome recordBaseline(ScalingChangeStatus status, Measurements answers, Instant now) {
     List<MetricStatus> metrics = new ArrayList<>();
     Map<String, String> baseline = new LinkedHashMap<>();
     Optional<MetricStatus> down = Optional.empty();
     Optional<MetricStatus> failing = Optional.empty();
+    Optional<String> missing = Optional.empty();
     for (MetricCheck m : analysis.getMetrics()) {
       Measurement answer = answers.byMetric().get(m.getName());
       MetricStatus previous = metric(status, m.getName());
+      if (answer instanceof Measurement.NoData n && m.getMaxIncrease() != null) {
+        missing = missing.or(() -> Optional.of("baseline " + m.getName() + ": no data (" + n.why() + "), needed for"
+            + " maxIncrease"));
+      }
       if (answer instanceof Measurement.Failed) {
         MetricStatus next = Judge.judge(m, Optional.empty(), previous, answer, onNoData, errorLimit, 0, now);
         next.setMessage("baseline " + next.getMessage().replace(" at weight 0", ""));
@@ -108,6 +114,9 @@ final class Analyzer {
     }
     if (failing.isPresent()) {
       return new Outcome(Outcome.Kind.WAIT, failing.get().getMessage());
+    }
+    if (missing.isPresent()) {
+      return new Outcome(onNoData == OnNoData.Fail ? Outcome.Kind.FAILED : Outcome.Kind.WAIT, missing.get());
     }
     status.setBaseline(baseline);
     String recorded = analysis.getMetrics().stream()

@@ -216,6 +216,7 @@ public final class Planner {
     return switch (outcome.kind()) {
       case OK -> enterStep(d, 0, outcome.line() + "; ");
       case PROVIDER_DOWN -> providerDown(d, a, outcome.line());
+      case FAILED -> fail(d, outcome.line(), "NoData");
       default -> d.decide(Phase.Progressing, "BaselineUnavailable", outcome.line() + "; measuring the baseline"
               + " again in " + Durations.format(a.interval()), Notice.Kind.Warning)
           .plan(Optional.empty(), Optional.of(a.interval()));

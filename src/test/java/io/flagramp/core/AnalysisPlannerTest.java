@@ -318,6 +318,42 @@ class AnalysisPlannerTest {
   }
 
   @Test
+  void aBaselineWithoutDataForAMaxIncreaseMetricIsMeasuredAgainBeforeAnyWrite() {
+    Simulation sim = sim(threeSteps());
+    AtomicBoolean empty = new AtomicBoolean(true);
+    sim.metrics = (name, promql) -> empty.get() && name.equals("p99-latency")
+        ? new Measurement.NoData("query returned no series") : healthy(name, promql);
+
+    for (int i = 0; i < 4; i++) {
+      sim.advance(sim.reconcile().requeueAfter().orElseThrow());
+    }
+
+    assertThat(sim.flagWrites).isZero();
+    assertThat(sim.change.getStatus().getBaseline()).isNull();
+    assertThat(sim.change.getStatus().getLastDecision()).isEqualTo("baseline p99-latency: no data (query returned no"
+        + " series), needed for maxIncrease; measuring the baseline again in 1m");
+    empty.set(false);
+    sim.runUntilQuiet(100);
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+  }
+
+  @Test
+  void aBaselineWithoutDataWithOnNoDataFailEndsTheChangeBeforeAnyWrite() {
+    ScalingChange change = threeSteps();
+    change.getSpec().getAnalysis().setOnNoData(OnNoData.Fail);
+    Simulation sim = sim(change);
+    sim.metrics = (name, promql) -> name.equals("p99-latency")
+        ? new Measurement.NoData("query returned no series") : healthy(name, promql);
+
+    sim.runUntilQuiet(100);
+
+    assertThat(sim.flagWrites).isZero();
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.RolledBack);
+    assertThat(sim.change.getStatus().getLastDecision()).isEqualTo("baseline p99-latency: no data (query returned no"
+        + " series), needed for maxIncrease: reverted, nothing was written, nothing to restore");
+  }
+
+  @Test
   void afterTheLastStepTheChangeBakesMeasuringAndABreachWhileBakingReverts() {
     ScalingChange change = threeSteps();
     change.getSpec().setBake("5m");
