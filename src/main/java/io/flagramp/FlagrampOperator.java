@@ -4,7 +4,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flagramp.core.Planner;
 import io.flagramp.metrics.MetricsSource;
-import io.flagramp.metrics.QueryFailure;
+import io.flagramp.metrics.PrometheusClient;
+import io.flagramp.metrics.SharedQueries;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.EventRecorder;
 import io.flagramp.operator.FlagStore;
@@ -39,11 +40,8 @@ public final class FlagrampOperator {
     }
     log.info("flagramp starting: {}", settings);
     KubernetesClient client = new KubernetesClientBuilder().build();
-    // Replaced by the OkHttp Prometheus client in the next change.
-    MetricsSource metrics = q -> {
-      throw new QueryFailure.Unreachable("no Prometheus client in this build", null);
-    };
-    Operator operator = create(client, settings, Clock.systemUTC(), metrics);
+    // One HTTP client for every Prometheus; identical queries of different changes share one call per interval.
+    Operator operator = create(client, settings, Clock.systemUTC(), new SharedQueries(new PrometheusClient()));
     operator.installShutdownHook(Duration.ofSeconds(30));
     operator.start();
     log.info("flagramp watching ScalingChanges via {}", client.getMasterUrl());
