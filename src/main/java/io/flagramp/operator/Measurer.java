@@ -77,15 +77,18 @@ public final class Measurer implements AutoCloseable {
       return CompletableFuture.completedFuture(new Measurement.Failed(unavailable));
     }
     Query query = new Query(endpoint.get(), promql, at, shareWithin);
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return new Measurement.Value(metrics.query(query));
-      } catch (QueryFailure f) {
-        return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage());
-      } catch (RuntimeException e) {
-        return new Measurement.Failed("query failed: " + e);
-      }
-    }, pool);
+    return CompletableFuture.supplyAsync(() -> measure(metrics, query), pool);
+  }
+
+  /** One query as the judge sees it: a value, no data (empty, NaN, Inf), or a provider failure. */
+  public static Measurement measure(MetricsSource metrics, Query query) {
+    try {
+      return new Measurement.Value(metrics.query(query));
+    } catch (QueryFailure f) {
+      return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage());
+    } catch (RuntimeException e) {
+      return new Measurement.Failed("query failed: " + e);
+    }
   }
 
   PrometheusEndpoint endpoint(ScalingChange change) {
