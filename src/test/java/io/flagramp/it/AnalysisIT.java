@@ -158,6 +158,33 @@ class AnalysisIT {
   }
 
   @Test
+  void withOnFailureHoldABreachFreezesTheFlagAtItsWeight() {
+    String ns = harness.cluster.createNamespace("hold");
+    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
+    try (TestApp app = new TestApp(prometheus.registry(), ns)) {
+      awaitScraped(app);
+      ScalingChange sc = analysed(ns, app);
+      sc.getSpec().setOnFailure(io.flagramp.api.v1alpha1.OnFailure.Hold);
+      harness.changes().resource(sc).create();
+      await().atMost(WAIT).until(() -> "5".equals(pct(ns)));
+
+      app.errorRate(0.5);
+
+      await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Held);
+      Condition stalled = harness.condition(ns, "use-redis", Condition.STALLED).orElseThrow();
+      assertThat(stalled.getReason()).isEqualTo("ThresholdBreached");
+      assertThat(stalled.getMessage()).matches("error-rate 0\\.[0-9]+ > max 0\\.05 \\(2/2\\) at weight 5: holding at"
+          + " weight 5 \\(onFailure: Hold\\); abort to restore the original values");
+      assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+        assertThat(e.getType()).isEqualTo("Warning");
+        assertThat(e.getReason()).isEqualTo("ThresholdBreached");
+      });
+      await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() ->
+          harness.phase(ns, "use-redis") == Phase.Held && "5".equals(pct(ns)));
+    }
+  }
+
+  @Test
   void aLatencyRiseOverTheBaselineReverts() {
     String ns = harness.cluster.createNamespace("latency");
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
