@@ -7,10 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.Baseline;
 import io.flagramp.api.v1alpha1.Condition;
@@ -236,25 +233,15 @@ class AnalysisIT {
   }
 
   private static Watch onRestore(String ns, AtomicReference<Instant> restoredAt) {
-    AtomicReference<Boolean> seenFlag = new AtomicReference<>(false);
-    return harness.client.configMaps().inNamespace(ns).withName("app-features").watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, ConfigMap cm) {
-        boolean present = cm.getData() != null && cm.getData().containsKey("USE_REDIS_PERCENTAGE");
-        if (present) {
-          seenFlag.set(true);
-        } else if (seenFlag.get()) {
-          restoredAt.compareAndSet(null, Instant.now());
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
+    return BenchmarkSupport.onRestore(harness, ns, restoredAt);
   }
 
   /** The timestamp of the first scraped sample in which the app's 5xx counter had grown. */
   private static Instant firstScrapeWithErrors(String ns) {
+    return firstScrapeWithErrors(prometheus, ns);
+  }
+
+  static Instant firstScrapeWithErrors(TestPrometheus prometheus, String ns) {
     String query = "http_requests_total{app=\"" + ns + "\",code=\"500\"}[2m]";
     try {
       JsonNode result = new ObjectMapper().readTree(prometheus.server().get("/api/v1/query?query="
