@@ -39,9 +39,18 @@ import java.util.stream.Collectors;
  *   <li>once it has written, a flag key that no longer holds what flagramp wrote means someone else
  *       changed it: Held (ExternalChange), until the value is put back (the step then soaks again
  *       from the start) or the change is aborted;
- *   <li>suspend pauses; otherwise the current step soaks until its pause has passed, then the next
- *       step is entered, or after the last step the change has Succeeded.
+ *   <li>suspend pauses; with spec.analysis the baseline is measured before the first step;
+ *   <li>with spec.analysis each metric is measured every interval: a metric that failed failureLimit
+ *       times in a row fails the change (onFailure: Revert through the same path as abort, or Hold);
+ *       a Prometheus failing consecutiveErrorLimit times trips the breaker (Held MetricsUnavailable,
+ *       or fail); a step whose pause is over but has no data is Held (NoData);
+ *   <li>a step whose pause is over and whose analysis passes (every metric passed in the step and
+ *       passes now, minSamples met) enters the next step; after the last step the change bakes for
+ *       spec.bake, then has Succeeded.
  * </ol>
+ *
+ * <p>When a rule needs numbers it returns a plan that only asks for measurements; the reconciler
+ * takes them and calls again with the answers, so the planner stays free of I/O.
  *
  * <p>All progress is in status, so the same call after a restart continues where the last one left
  * off: a step's soak counts from {@code stepStartedAt}, so it is neither shortened nor repeated.
@@ -102,6 +111,16 @@ public final class Planner {
             .plan(Optional.empty(), Optional.of(settings.resyncInterval()));
       }
     }
+    return step(d);
+  }
+
+  /**
+   * The rollout proper, once the change may write: leave Held when its cause is gone, honour suspend,
+   * take the baseline and enter the first step, measure when due, and enter the next step (or bake, or
+   * succeed) once the current one has soaked and passed its analysis.
+   */
+  private Plan step(Draft d) {
+    ScalingChangeSpec spec = d.o.change().getSpec();
     Optional<Analyzer> analyzer = Analyzer.of(spec.getAnalysis());
     String heldFor = d.heldFor();
     if ("ExternalChange".equals(heldFor)) {

@@ -46,6 +46,12 @@ public class Condition {
     this.message = message;
   }
 
+  public Condition copy() {
+    Condition c = new Condition(type, isTrue(), observedGeneration, lastTransitionTime, reason, message);
+    c.status = status;
+    return c;
+  }
+
   public String getType() {
     return type;
   }

@@ -17,6 +17,13 @@ public class HandledActions {
   @JsonPropertyDescription("Value of the flagramp.io/retry annotation last acted on.")
   private String retry;
 
+  public HandledActions copy() {
+    HandledActions c = new HandledActions();
+    c.abort = abort;
+    c.retry = retry;
+    return c;
+  }
+
   public String getAbort() {
     return abort;
   }

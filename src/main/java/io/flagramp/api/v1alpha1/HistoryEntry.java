@@ -39,6 +39,18 @@ public class HistoryEntry {
     this.outcome = StepOutcome.Running;
   }
 
+  public HistoryEntry copy() {
+    HistoryEntry c = new HistoryEntry();
+    c.attempt = attempt;
+    c.step = step;
+    c.weight = weight;
+    c.startedAt = startedAt;
+    c.endedAt = endedAt;
+    c.outcome = outcome;
+    c.verdict = verdict;
+    return c;
+  }
+
   public Integer getAttempt() {
     return attempt;
   }

@@ -77,39 +77,11 @@ public class ScalingChangeStatus {
     c.nextStepAt = nextStepAt;
     c.originalValues = originalValues == null ? null : new LinkedHashMap<>(originalValues);
     c.baseline = baseline == null ? null : new LinkedHashMap<>(baseline);
-    if (metrics != null) {
-      c.metrics = new ArrayList<>();
-      for (MetricStatus m : metrics) {
-        c.metrics.add(m.copy());
-      }
-    }
+    c.metrics = metrics == null ? null : new ArrayList<>(metrics.stream().map(MetricStatus::copy).toList());
     c.lastDecision = lastDecision;
-    if (lastHandled != null) {
-      c.lastHandled = new HandledActions();
-      c.lastHandled.setAbort(lastHandled.getAbort());
-      c.lastHandled.setRetry(lastHandled.getRetry());
-    }
-    if (history != null) {
-      c.history = new ArrayList<>();
-      for (HistoryEntry h : history) {
-        HistoryEntry e = new HistoryEntry();
-        e.setAttempt(h.getAttempt());
-        e.setStep(h.getStep());
-        e.setWeight(h.getWeight());
-        e.setStartedAt(h.getStartedAt());
-        e.setEndedAt(h.getEndedAt());
-        e.setOutcome(h.getOutcome());
-        e.setVerdict(h.getVerdict());
-        c.history.add(e);
-      }
-    }
-    if (conditions != null) {
-      c.conditions = new ArrayList<>();
-      for (Condition k : conditions) {
-        c.conditions.add(new Condition(k.getType(), k.isTrue(), k.getObservedGeneration(),
-            k.getLastTransitionTime(), k.getReason(), k.getMessage()));
-      }
-    }
+    c.lastHandled = lastHandled == null ? null : lastHandled.copy();
+    c.history = history == null ? null : new ArrayList<>(history.stream().map(HistoryEntry::copy).toList());
+    c.conditions = conditions == null ? null : new ArrayList<>(conditions.stream().map(Condition::copy).toList());
     return c;
   }
 
