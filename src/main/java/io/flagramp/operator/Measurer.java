@@ -37,7 +37,10 @@ public final class Measurer implements AutoCloseable {
   private final KubernetesClient client;
   private final MetricsSource metrics;
   private final Optional<String> defaultAddress;
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+  /** Bounded: a Prometheus that times out must not cost a thread per metric per change. */
+  private static final int QUERY_THREADS = 16;
+
+  private final ExecutorService pool = Executors.newFixedThreadPool(QUERY_THREADS, r -> {
     Thread t = new Thread(r, "flagramp-query");
     t.setDaemon(true);
     return t;
