@@ -1,5 +1,6 @@
 package io.flagramp.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -32,6 +33,19 @@ public class ScalingChange extends CustomResource<ScalingChangeSpec, ScalingChan
 
   public static final String GROUP = "flagramp.io";
   public static final String VERSION = "v1alpha1";
+
+  // Overridden only to describe spec and status in the CRD; the base class declares the fields.
+  @Override
+  @JsonPropertyDescription("What to ramp, how, and what to measure; see the README's ScalingChange reference.")
+  public ScalingChangeSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("Written by the operator only: where the rollout is, what it decided and why.")
+  public ScalingChangeStatus getStatus() {
+    return super.getStatus();
+  }
 
   @Override
   protected ScalingChangeStatus initStatus() {
