@@ -179,8 +179,25 @@ final class Analyzer {
     if (breached.isPresent()) {
       return new Outcome(Outcome.Kind.FAILED, breached.get());
     }
-    return down.map(line -> new Outcome(Outcome.Kind.PROVIDER_DOWN, line))
+    if (down.isPresent()) {
+      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get());
+    }
+    return firstFailedQuery(answers)
+        .map(failed -> new Outcome(Outcome.Kind.ERRORING, failed + "; asking again every " + Durations.format(interval)
+            + ", " + (onProviderError == ProviderErrorAction.Hold ? "holding" : "failing")
+            + " after " + errorLimit + " failures in a row"))
         .orElseGet(() -> new Outcome(Outcome.Kind.OK, ""));
+  }
+
+  /** "error-rate: Prometheus at … unreachable: …" for the first query of the round that failed. */
+  private static Optional<String> firstFailedQuery(Measurements answers) {
+    for (Map.Entry<String, Measurement> answer : answers.byMetric().entrySet()) {
+      if (answer.getValue() instanceof Measurement.Failed f) {
+        return Optional.of(answer.getKey() + ": " + f.why());
+      }
+    }
+    return answers.samples().filter(m -> m instanceof Measurement.Failed)
+        .map(m -> SAMPLES + ": " + ((Measurement.Failed) m).why());
   }
 
   /**
@@ -195,7 +212,8 @@ final class Analyzer {
         return new Gate(false, false, m.getName() + ": not measured yet in this step");
       }
       if (s.getResult() != MetricResult.Pass || s.getPasses() < 1) {
-        return new Gate(false, s.getResult() == MetricResult.NoData, s.getMessage());
+        return new Gate(false, s.getResult() == MetricResult.NoData, s.getResult() == MetricResult.Error,
+            s.getMessage());
       }
     }
     if (analysis.getMinSamples() != null) {
@@ -230,6 +248,8 @@ final class Analyzer {
   record Outcome(Kind kind, String line) {
     enum Kind {
       OK,
+      /** A query failed, the breaker has not tripped yet. */
+      ERRORING,
       WAIT,
       FAILED,
       PROVIDER_DOWN
@@ -237,5 +257,10 @@ final class Analyzer {
   }
 
   /** Whether a step may pass, and if not why. */
-  record Gate(boolean passing, boolean noData, String line) {}
+  record Gate(boolean passing, boolean noData, boolean providerError, String line) {
+
+    Gate(boolean passing, boolean noData, String line) {
+      this(passing, noData, false, line);
+    }
+  }
 }

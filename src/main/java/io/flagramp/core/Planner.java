@@ -165,13 +165,19 @@ public final class Planner {
         if (outcome.kind() == Analyzer.Outcome.Kind.PROVIDER_DOWN) {
           return providerDown(d, a, outcome.line());
         }
+        String reason = d.reason();
+        if (outcome.kind() == Analyzer.Outcome.Kind.ERRORING) {
+          // Said at once, not only when the breaker trips: the phase stays, the reason and the line say why.
+          d.decide(d.next.getPhase(), "MetricsUnavailable", outcome.line(), Notice.Kind.Warning);
+        } else if ("MetricsUnavailable".equals(reason)
+            || ("NoData".equals(heldFor) && !a.gate(d.next).noData())) {
+          // Only a round that got answers can end a hold for metrics.
+          d.decide(d.next.getPhase() == Phase.Baking ? Phase.Baking : Phase.Progressing, "Resumed", "resumed at"
+              + " weight " + d.next.getCurrentWeight() + ", step " + d.progress() + ": " + ("NoData".equals(heldFor)
+              ? "the metrics have data again" : "Prometheus answers again"), Notice.Kind.Normal);
+        }
       }
       nextMeasurement = Optional.of(a.nextMeasurement(d.next));
-      if ("MetricsUnavailable".equals(heldFor) || ("NoData".equals(heldFor) && !a.gate(d.next).noData())) {
-        d.decide(Phase.Progressing, "Resumed", "resumed at weight " + d.next.getCurrentWeight() + ", step "
-            + d.progress() + ": " + ("NoData".equals(heldFor) ? "the metrics have data again"
-            : "Prometheus answers again"), Notice.Kind.Normal);
-      }
     }
     Instant pauseDue = Timestamps.parse(d.next.getStepStartedAt()).plus(pause(spec, step));
     if (d.now.isBefore(pauseDue)) {
@@ -182,6 +188,9 @@ public final class Planner {
     if (!gate.passing()) {
       Duration untilMeasured = nextMeasurement.map(t -> min(Duration.between(d.now, t), settings.resyncInterval()))
           .orElse(settings.resyncInterval());
+      if (gate.providerError() && "MetricsUnavailable".equals(d.reason())) {
+        return d.keep(Optional.of(untilMeasured));  // the failing query is the news, not the wait
+      }
       if (gate.noData()) {
         if ("NoData".equals(heldFor)) {
           return d.keep(Optional.of(untilMeasured));
@@ -561,9 +570,11 @@ public final class Planner {
 
     /** Why the change is Held (the reason on its conditions), or null when it is not Held. */
     String heldFor() {
-      if (next.getPhase() != Phase.Held) {
-        return null;
-      }
+      return next.getPhase() == Phase.Held ? reason() : null;
+    }
+
+    /** The reason on the conditions now, e.g. StepEntered or MetricsUnavailable. */
+    String reason() {
       return next.condition(io.flagramp.api.v1alpha1.Condition.READY)
           .map(io.flagramp.api.v1alpha1.Condition::getReason).orElse(null);
     }
@@ -590,8 +601,7 @@ public final class Planner {
 
     /** Nothing new happened: the phase, decision and conditions stay as they are. */
     Plan keep(Optional<Duration> requeue) {
-      String reason = next.condition(io.flagramp.api.v1alpha1.Condition.READY)
-          .map(io.flagramp.api.v1alpha1.Condition::getReason).orElse(String.valueOf(next.getPhase()));
+      String reason = Optional.ofNullable(reason()).orElse(String.valueOf(next.getPhase()));
       Conditions.set(next, reason, next.getLastDecision(), generation, now);
       return plan(Optional.empty(), requeue);
     }

@@ -202,6 +202,64 @@ class AnalysisPlannerTest {
   }
 
   @Test
+  void aFailedQueryBelowTheBreakerLimitIsReportedAtOnceAndClearedWhenPrometheusAnswers() {
+    Simulation sim = sim(threeSteps());
+    AtomicBoolean down = new AtomicBoolean(false);
+    sim.metrics = (name, promql) -> down.get() && name.equals("error-rate")
+        ? new Measurement.Failed("Prometheus at http://p:9090 unreachable: connection refused") : healthy(name, promql);
+    sim.runUntilStep(1);
+    down.set(true);
+    sim.advance(Duration.ofMinutes(1));
+
+    Plan failing = sim.reconcile();
+
+    assertThat(failing.status().getPhase()).isEqualTo(Phase.Progressing);
+    assertThat(failing.status().condition(Condition.RECONCILING).orElseThrow().getReason()).isEqualTo("MetricsUnavailable");
+    assertThat(failing.notice().orElseThrow().kind()).isEqualTo(Notice.Kind.Warning);
+    assertThat(failing.status().getLastDecision()).isEqualTo("error-rate: Prometheus at http://p:9090 unreachable:"
+        + " connection refused; asking again every 1m, holding after 5 failures in a row");
+    sim.advance(Duration.ofMinutes(1));
+    assertThat(sim.reconcile().notice()).as("the same failure again is no news").isEmpty();
+
+    down.set(false);
+    sim.advance(Duration.ofMinutes(1));
+    Plan answered = sim.reconcile();
+
+    assertThat(answered.status().condition(Condition.RECONCILING).orElseThrow().getReason()).isNotEqualTo("MetricsUnavailable");
+    assertThat(answered.notice().orElseThrow().kind()).isEqualTo(Notice.Kind.Normal);
+    assertThat(sim.configMap).containsEntry(PCT, "100");
+  }
+
+  @Test
+  void aReconcileBetweenMeasurementsDoesNotEndAHoldForMetrics() {
+    ScalingChange change = threeSteps();
+    ProviderErrorPolicy policy = new ProviderErrorPolicy();
+    policy.setConsecutiveErrorLimit(2);
+    change.getSpec().getAnalysis().setOnProviderError(policy);
+    Simulation sim = sim(change);
+    AtomicBoolean down = new AtomicBoolean(false);
+    sim.metrics = (name, promql) -> down.get() ? new Measurement.Failed("HTTP 503 from Prometheus") : healthy(name, promql);
+    sim.runUntilStep(1);
+    down.set(true);
+    for (int i = 0; i < 4; i++) {
+      Plan plan = sim.reconcile();
+      if (plan.status().getPhase() == Phase.Held) {
+        break;
+      }
+      sim.advance(plan.requeueAfter().orElseThrow());
+    }
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Held);
+    int queries = sim.queries;
+
+    sim.advance(Duration.ofSeconds(10));  // an annotation or a resync, before the next measurement is due
+    Plan between = sim.reconcile();
+
+    assertThat(sim.queries).isEqualTo(queries);
+    assertThat(between.status().getPhase()).isEqualTo(Phase.Held);
+    assertThat(between.notice()).isEmpty();
+  }
+
+  @Test
   void withProviderErrorsOnFailTheChangeReverts() {
     ScalingChange change = threeSteps();
     ProviderErrorPolicy policy = new ProviderErrorPolicy();
