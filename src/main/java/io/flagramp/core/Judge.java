@@ -58,11 +58,7 @@ public final class Judge {
       next.setConsecutiveErrors(0);
       return noData(next, name, n.why(), onNoData, limit, where);
     }
-    Measurement.Failed f = (Measurement.Failed) measurement;
-    next.setResult(MetricResult.Error);
-    next.setConsecutiveErrors(next.getConsecutiveErrors() + 1);
-    next.setMessage(name + ": " + f.why() + " (" + next.getConsecutiveErrors() + "/" + errorLimit + ")" + where);
-    return next;
+    return providerError(next, name, (Measurement.Failed) measurement, errorLimit, where);
   }
 
   /** This metric has failed often enough in a row to fail the change. */
@@ -78,10 +74,7 @@ public final class Judge {
     String where = " at weight " + weight;
     if (measurement instanceof Measurement.Failed f) {
       next.setValue(null);
-      next.setResult(MetricResult.Error);
-      next.setConsecutiveErrors(next.getConsecutiveErrors() + 1);
-      next.setMessage(name + ": " + f.why() + " (" + next.getConsecutiveErrors() + "/" + errorLimit + ")" + where);
-      return next;
+      return providerError(next, name, f, errorLimit, where);
     }
     next.setConsecutiveErrors(0);
     if (measurement instanceof Measurement.Value v && v.value() >= min) {
@@ -101,6 +94,15 @@ public final class Judge {
       next.setValue(null);
       next.setMessage(name + ": no data (" + ((Measurement.NoData) measurement).why() + ")" + where);
     }
+    return next;
+  }
+
+  /** A failed query: Error, one more toward the breaker; the failure counts stay as they were. */
+  private static MetricStatus providerError(MetricStatus next, String name, Measurement.Failed f, int errorLimit,
+      String where) {
+    next.setResult(MetricResult.Error);
+    next.setConsecutiveErrors(next.getConsecutiveErrors() + 1);
+    next.setMessage(name + ": " + f.why() + " (" + next.getConsecutiveErrors() + "/" + errorLimit + ")" + where);
     return next;
   }
 

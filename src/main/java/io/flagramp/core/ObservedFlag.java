@@ -9,9 +9,4 @@ import java.util.Map;
  * @param values the flag's keys that exist, with their values (keys not present are absent here)
  * @param otherWriters for each flag key, the field managers other than flagramp that own it
  */
-public record ObservedFlag(Map<String, String> values, Map<String, List<String>> otherWriters) {
-
-  public static ObservedFlag of(Map<String, String> values) {
-    return new ObservedFlag(values, Map.of());
-  }
-}
+public record ObservedFlag(Map<String, String> values, Map<String, List<String>> otherWriters) {}

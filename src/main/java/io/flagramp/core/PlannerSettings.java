@@ -18,8 +18,4 @@ public record PlannerSettings(Duration resyncInterval, Duration pendingRetryInte
   public PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit) {
     this(resyncInterval, pendingRetryInterval, historyLimit, false);
   }
-
-  public static PlannerSettings defaults() {
-    return new PlannerSettings(Duration.ofSeconds(60), Duration.ofSeconds(15), 20);
-  }
 }

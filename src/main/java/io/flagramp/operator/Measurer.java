@@ -30,14 +30,17 @@ import java.util.concurrent.Executors;
  * namespace), runs the queries side by side, and turns each typed failure into a measurement the
  * judge understands. Nothing here decides anything.
  */
-public final class Measurer implements AutoCloseable {
+public final class Measurer {
 
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   private final KubernetesClient client;
   private final MetricsSource metrics;
   private final Optional<String> defaultAddress;
-  /** Bounded: a Prometheus that times out must not cost a thread per metric per change. */
+  /**
+   * Bounded: a Prometheus that times out must not cost a thread per metric per change. Daemon
+   * threads, created on demand, living as long as the operator process.
+   */
   private static final int QUERY_THREADS = 16;
 
   private final ExecutorService pool = Executors.newFixedThreadPool(QUERY_THREADS, r -> {
@@ -136,11 +139,6 @@ public final class Measurer implements AutoCloseable {
       secret.getStringData().forEach((k, v) -> data.put(k, v.trim()));
     }
     return data;
-  }
-
-  @Override
-  public void close() {
-    pool.shutdownNow();
   }
 
   /** The endpoint cannot be built: every query of the round fails with this message. */
