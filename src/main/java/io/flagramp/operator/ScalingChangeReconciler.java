@@ -96,14 +96,19 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     return flags.read(change.getMetadata().getNamespace(), flag.getConfigMapName(), flag.keys());
   }
 
-  /**
-   * A fault while acting on a plan: say so on the Reconciling condition and in a Warning Event (once
-   * per distinct message), and let JOSDK retry with backoff. The status is read fresh, since the
-   * fault may have been a conflict with a newer version.
-   */
+  /** A fault while acting on a plan: recorded (see {@link #recordFault}), then JOSDK retries with backoff. */
   @Override
   public ErrorStatusUpdateControl<ScalingChange> updateErrorStatus(ScalingChange change,
       Context<ScalingChange> context, Exception e) {
+    recordFault(change, context, e);
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * Says so on the Reconciling condition and in a Warning Event, once per distinct message. The
+   * status is read fresh, since the fault may have been a conflict with a newer version.
+   */
+  private void recordFault(ScalingChange change, Context<ScalingChange> context, Exception e) {
     String reason = e instanceof ReconcileFault fault ? fault.reason() : "ReconcileError";
     String message = e instanceof ReconcileFault ? e.getMessage() : "unexpected error: " + e;
     String id = change.getMetadata().getNamespace() + "/" + change.getMetadata().getName();
@@ -115,7 +120,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     try {
       ScalingChange fresh = context.getClient().resource(change).get();
       if (fresh == null) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
+        return;
       }
       ScalingChangeStatus status = fresh.getStatus() == null ? new ScalingChangeStatus() : fresh.getStatus().copy();
       long generation = fresh.getMetadata().getGeneration() == null ? 0 : fresh.getMetadata().getGeneration();
@@ -128,7 +133,6 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     } catch (RuntimeException again) {
       log.warn("{}: could not record the fault in status: {}", id, again.getMessage());
     }
-    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /**
@@ -158,7 +162,14 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
       return DeleteControl.defaultDelete();
     }
     FlagWrite.Restore restore = new FlagWrite.Restore(flag.keys(), status.getOriginalValues());
-    flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), restore, snapshot.get().version());
+    try {
+      flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), restore, snapshot.get().version());
+    } catch (ReconcileFault fault) {
+      // JOSDK does not hand cleanup errors to updateErrorStatus: record it here; the finalizer stays,
+      // and the rethrow makes JOSDK retry with backoff.
+      recordFault(change, context, fault);
+      throw fault;
+    }
     announce(change, Notice.normal("DeletedRestored", "deleted " + where + ": onDelete=Restore "
         + restore.describe()));
     return DeleteControl.defaultDelete();

@@ -112,6 +112,36 @@ class LifecycleIT {
   }
 
   @Test
+  void aRestoreThatFailsOnDeleteKeepsTheObjectAndSaysWhyInAConditionAndAnEvent() {
+    String ns = harness.cluster.createNamespace("stuck");
+    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
+    harness.changes().resource(change(ns, "use-redis", step(10, "1h"), step(100, null))).create();
+    await().atMost(WAIT).until(() -> "10".equals(harness.configMapData(ns, "app-features").get("USE_REDIS_PERCENTAGE")));
+    patchConfigMap(ns, "{\"immutable\":true}");
+
+    KubeTestCluster.KubectlResult deleted = harness.cluster.kubectl("delete", "-n", ns, "schg/use-redis", "--wait=false");
+    assertThat(deleted.exitCode()).as(deleted.output()).isZero();
+
+    await().atMost(WAIT).until(() -> reason(ns, "use-redis", Condition.RECONCILING).equals("ConfigMapRejected"));
+    ScalingChange stuck = harness.get(ns, "use-redis");
+    assertThat(stuck.getMetadata().getDeletionTimestamp()).isNotNull();
+    assertThat(stuck.getMetadata().getFinalizers()).contains("flagramp.io/on-delete");
+    assertThat(harness.condition(ns, "use-redis", Condition.RECONCILING).orElseThrow().getMessage())
+        .startsWith("writing ConfigMap app-features failed: HTTP 422").endsWith("; retrying");
+    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getReason()).isEqualTo("ConfigMapRejected");
+    });
+    assertThat(harness.configMapData(ns, "app-features")).containsEntry("USE_REDIS_PERCENTAGE", "10");
+
+    // What on-call does when the flag cannot be restored: let the object go by hand.
+    KubeTestCluster.KubectlResult released = harness.cluster.kubectl("patch", "-n", ns, "schg/use-redis",
+        "--type=json", "-p", "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]");
+    assertThat(released.exitCode()).as(released.output()).isZero();
+    await().atMost(WAIT).until(() -> harness.get(ns, "use-redis") == null);
+  }
+
+  @Test
   void deletingAChangeWithOnDeleteKeepLeavesTheFlagWhereItIs() {
     String ns = harness.cluster.createNamespace("keep");
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
