@@ -2,6 +2,7 @@ package io.flagramp;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Planner;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
@@ -11,11 +12,13 @@ import io.flagramp.operator.EventRecorder;
 import io.flagramp.operator.FlagStore;
 import io.flagramp.operator.Measurer;
 import io.flagramp.operator.OperatorSettings;
+import io.flagramp.operator.Reconciliation;
 import io.flagramp.operator.ScalingChangeReconciler;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +60,13 @@ public final class FlagrampOperator {
   public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
       MetricsSource metrics) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
-    ScalingChangeReconciler reconciler = new ScalingChangeReconciler(new Planner(settings.planner()),
-        flags, new Measurer(client, metrics, settings.prometheusAddress()),
-        new EventRecorder(client, clock, settings.instance()), clock);
+    EventRecorder events = new EventRecorder(client, clock, settings.instance());
+    Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags,
+        new Measurer(client, metrics, settings.prometheusAddress()), events,
+        (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
+            .withName(name).get()),
+        clock);
+    ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock);
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());

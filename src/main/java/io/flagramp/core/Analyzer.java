@@ -7,9 +7,13 @@ import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.OnNoData;
 import io.flagramp.api.v1alpha1.ProviderErrorAction;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,32 +59,67 @@ final class Analyzer {
 
   // ---- baseline ----
 
+  /** Before the first step of an attempt: the baseline has not been taken yet. */
   boolean needsBaseline(ScalingChangeStatus status) {
-    return analysis.getBaseline() != null && status.getBaseline() == null;
+    return analysis.getBaseline() != null && status.getBaselineAt() == null;
   }
 
-  /** Each metric averaged over the baseline window, ending now: avg_over_time((q)[window:resolution]). */
-  MeasurementRequest baselineRequest() {
+  /**
+   * Mid-rollout: the maxIncrease metrics whose baseline is missing or was measured with another query
+   * or window (the spec was edited). They are measured again at {@code status.baselineAt}.
+   */
+  List<MetricCheck> staleBaselines(ScalingChangeStatus status) {
+    if (analysis.getBaseline() == null || status.getBaselineAt() == null) {
+      return List.of();
+    }
+    Map<String, String> basis = status.getBaselineBasis() == null ? Map.of() : status.getBaselineBasis();
+    return analysis.getMetrics().stream()
+        .filter(m -> m.getMaxIncrease() != null && !basis(m).equals(basis.get(m.getName())))
+        .toList();
+  }
+
+  /** The query and window a baseline was measured with, as a short fingerprint. */
+  String basis(MetricCheck m) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+          (analysis.getBaseline().getWindow() + "\u0000" + m.getQuery()).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /**
+   * Each metric averaged over the baseline window ending at {@code at} (now, when empty):
+   * avg_over_time((q)[window:resolution]).
+   */
+  MeasurementRequest baselineRequest(List<MetricCheck> metrics, Optional<Instant> at) {
     Duration window = Durations.parse(analysis.getBaseline().getWindow());
     Duration resolution = window.dividedBy(10).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
         : window.dividedBy(10).withNanos(0);
     Map<String, String> queries = new LinkedHashMap<>();
-    for (MetricCheck m : analysis.getMetrics()) {
+    for (MetricCheck m : metrics) {
       queries.put(m.getName(), "avg_over_time((" + m.getQuery() + ")[" + Durations.format(window) + ":"
           + Durations.format(resolution) + "])");
     }
-    return new MeasurementRequest(MeasurementRequest.Kind.BASELINE, queries, Optional.empty(), interval);
+    return new MeasurementRequest(MeasurementRequest.Kind.BASELINE, queries, Optional.empty(), interval, at,
+        Optional.empty());
+  }
+
+  MeasurementRequest baselineRequest() {
+    return baselineRequest(analysis.getMetrics(), Optional.empty());
   }
 
   /**
-   * Records a baseline round. Values are kept. A metric without data is left out, unless it needs a
-   * baseline for maxIncrease: then nothing is recorded and the baseline is measured again next
-   * interval (with onNoData: Fail the change fails, before any write). A provider failure likewise
-   * keeps the whole baseline from being recorded, counted toward the breaker.
+   * Records a baseline round before the first step. Values are kept. A metric without data is left
+   * out, unless it needs a baseline for maxIncrease: then nothing is recorded and the baseline is
+   * measured again next interval (with onNoData: Fail the change fails, before any write). A provider
+   * failure likewise keeps the whole baseline from being recorded, counted toward the breaker.
    */
   Outcome recordBaseline(ScalingChangeStatus status, Measurements answers, Instant now) {
     List<MetricStatus> metrics = new ArrayList<>();
     Map<String, String> baseline = new LinkedHashMap<>();
+    Map<String, String> basis = new LinkedHashMap<>();
     Optional<MetricStatus> down = Optional.empty();
     Optional<MetricStatus> failing = Optional.empty();
     Optional<String> missing = Optional.empty();
@@ -102,6 +141,7 @@ final class Analyzer {
       } else {
         if (answer instanceof Measurement.Value v) {
           baseline.put(m.getName(), Numbers.format(v.value()));
+          basis.put(m.getName(), basis(m));
         }
         if (previous != null) {
           metrics.add(previous);
@@ -119,10 +159,48 @@ final class Analyzer {
       return new Outcome(onNoData == OnNoData.Fail ? Outcome.Kind.FAILED : Outcome.Kind.WAIT, missing.get());
     }
     status.setBaseline(baseline);
+    status.setBaselineBasis(basis);
+    status.setBaselineAt(Timestamps.format(now));
     String recorded = analysis.getMetrics().stream()
         .map(m -> m.getName() + " " + baseline.getOrDefault(m.getName(), "no data"))
         .collect(Collectors.joining(", "));
     return new Outcome(Outcome.Kind.OK, "baseline over " + analysis.getBaseline().getWindow() + ": " + recorded);
+  }
+
+  /**
+   * Records a baseline measured again mid-rollout (at status.baselineAt) for metrics whose query or
+   * window changed. A metric with no data there has none (it judges as no data, "no baseline to
+   * compare with", until its query changes again); a failed query is asked again next round.
+   */
+  void recordRebaseline(ScalingChangeStatus status, Measurements answers) {
+    Map<String, String> baseline = status.getBaseline() == null ? new LinkedHashMap<>()
+        : new LinkedHashMap<>(status.getBaseline());
+    Map<String, String> basis = status.getBaselineBasis() == null ? new LinkedHashMap<>()
+        : new LinkedHashMap<>(status.getBaselineBasis());
+    for (MetricCheck m : analysis.getMetrics()) {
+      Measurement answer = answers.byMetric().get(m.getName());
+      if (answer instanceof Measurement.Value v) {
+        baseline.put(m.getName(), Numbers.format(v.value()));
+        basis.put(m.getName(), basis(m));
+      } else if (answer instanceof Measurement.NoData) {
+        baseline.remove(m.getName());
+        basis.put(m.getName(), basis(m));
+      }
+    }
+    status.setBaseline(baseline);
+    status.setBaselineBasis(basis);
+  }
+
+  /** The metric's baseline, if it was measured with the metric's current query and window. */
+  Optional<Double> baselineOf(ScalingChangeStatus status, MetricCheck m) {
+    if (status.getBaseline() == null || !status.getBaseline().containsKey(m.getName())) {
+      return Optional.empty();
+    }
+    String recorded = status.getBaselineBasis() == null ? null : status.getBaselineBasis().get(m.getName());
+    if (analysis.getBaseline() == null || !basis(m).equals(recorded)) {
+      return Optional.empty();
+    }
+    return Optional.of(Double.parseDouble(status.getBaseline().get(m.getName())));
   }
 
   // ---- measuring a step ----
@@ -136,17 +214,27 @@ final class Analyzer {
         Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval);
   }
 
-  /** A step's first measurement comes one interval after it started, then one every interval. */
+  /**
+   * On a fixed grid from when the step was entered: its first measurement one interval after, then
+   * one every interval while it soaks, holds and bakes. A late measurement does not shift the grid, so
+   * none comes later than one interval plus the reconcile's own time after the one before.
+   */
   Instant nextMeasurement(ScalingChangeStatus status) {
-    Instant last = Timestamps.parse(status.getStepStartedAt());
+    Instant start = Timestamps.parse(status.getStepStartedAt());
+    Instant last = null;
     if (status.getMetrics() != null) {
       for (MetricStatus m : status.getMetrics()) {
-        if (m.getMeasuredAt() != null && Timestamps.parse(m.getMeasuredAt()).isAfter(last)) {
-          last = Timestamps.parse(m.getMeasuredAt());
+        Instant at = m.getMeasuredAt() == null ? null : Timestamps.parse(m.getMeasuredAt());
+        if (at != null && !at.isBefore(start) && (last == null || at.isAfter(last))) {
+          last = at;
         }
       }
     }
-    return last.plus(interval);
+    if (last == null) {
+      return start.plus(interval);
+    }
+    long intervals = Duration.between(start, last).toMillis() / interval.toMillis() + 1;
+    return start.plus(interval.multipliedBy(intervals));
   }
 
   /** Judges a round of step measurements into status.metrics; says if the change failed or the breaker tripped. */
@@ -155,8 +243,7 @@ final class Analyzer {
     Optional<String> breached = Optional.empty();
     Optional<String> down = Optional.empty();
     for (MetricCheck m : analysis.getMetrics()) {
-      Optional<Double> baseline = Optional.ofNullable(status.getBaseline()).map(b -> b.get(m.getName()))
-          .map(Double::parseDouble);
+      Optional<Double> baseline = baselineOf(status, m);
       MetricStatus judged = Judge.judge(m, baseline, metric(status, m.getName()), answers.byMetric().get(m.getName()),
           onNoData, errorLimit, weight, now);
       next.add(judged);

@@ -60,4 +60,10 @@ public final class Durations {
     }
     return out.toString();
   }
+
+  /** The shorter of two durations, never negative. */
+  public static Duration min(Duration a, Duration b) {
+    Duration m = a.compareTo(b) <= 0 ? a : b;
+    return m.isNegative() ? Duration.ZERO : m;
+  }
 }

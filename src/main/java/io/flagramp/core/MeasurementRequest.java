@@ -1,6 +1,7 @@
 package io.flagramp.core;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -8,13 +9,25 @@ import java.util.Optional;
  * Queries the planner needs answered before it can decide; the reconciler runs them and plans again
  * with the answers in {@link Observation#measurements()}.
  *
- * @param kind a baseline before the first step, or a step's periodic measurement
- * @param queries each metric's name and the PromQL to evaluate now
+ * @param kind a baseline, or a step's periodic measurement
+ * @param queries each metric's name and the PromQL to evaluate
  * @param samplesQuery the minSamples query, if the analysis has one
  * @param shareWithin the analysis interval: an identical query answered this recently may be reused
+ * @param at the evaluation time when it is not now (a baseline measured again mid-rollout is
+ *     evaluated at the moment before the attempt's first write)
+ * @param alongside another request answered in the same round (that baseline, with a step's round)
  */
 public record MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
-    Duration shareWithin) {
+    Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside) {
+
+  public MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
+      Duration shareWithin) {
+    this(kind, queries, samplesQuery, shareWithin, Optional.empty(), Optional.empty());
+  }
+
+  public MeasurementRequest with(MeasurementRequest other) {
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, Optional.of(other));
+  }
 
   public enum Kind {
     BASELINE,

@@ -6,6 +6,7 @@ import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -95,18 +96,19 @@ public final class SpecValidator {
       return problem("spec.analysis.prometheus.address", "is not set, and the operator has no default"
           + " (FLAGRAMP_PROMETHEUS_ADDRESS)");
     }
-    if (source != null) {
-      Optional<SpecProblem> timeout = duration("spec.analysis.prometheus.timeout", source.getTimeout());
-      if (timeout.isPresent()) {
-        return timeout;
-      }
-    }
-    Optional<SpecProblem> interval = duration("spec.analysis.interval", analysis.getInterval());
+    Optional<SpecProblem> interval = within("spec.analysis.interval", analysis.getInterval(),
+        Durations.parse(Analysis.MIN_INTERVAL), Durations.parse(Analysis.MAX_INTERVAL));
     if (interval.isPresent()) {
       return interval;
     }
-    if (analysis.getInterval() != null && Durations.parse(analysis.getInterval()).isZero()) {
-      return problem("spec.analysis.interval", "must be longer than 0s");
+    if (source != null && source.getTimeout() != null) {
+      Duration every = analysis.getInterval() == null ? Duration.ofMinutes(1) : Durations.parse(analysis.getInterval());
+      Duration max = Durations.min(Durations.parse(PrometheusSource.MAX_TIMEOUT), every);
+      Optional<SpecProblem> timeout = within("spec.analysis.prometheus.timeout", source.getTimeout(), Duration.ofMillis(1),
+          max);
+      if (timeout.isPresent()) {
+        return timeout;
+      }
     }
     if (analysis.getBaseline() != null) {
       Optional<SpecProblem> window = duration("spec.analysis.baseline.window", analysis.getBaseline().getWindow());
@@ -151,6 +153,19 @@ public final class SpecValidator {
     } catch (IllegalArgumentException e) {
       return problem(field, e.getMessage());
     }
+  }
+
+  /** A duration that parses and lies in [min, max]. */
+  private static Optional<SpecProblem> within(String field, String value, Duration min, Duration max) {
+    Optional<SpecProblem> parsed = duration(field, value);
+    if (parsed.isPresent() || value == null) {
+      return parsed;
+    }
+    Duration d = Durations.parse(value);
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      return problem(field, quote(value) + " is outside " + Durations.format(min) + ".." + Durations.format(max));
+    }
+    return Optional.empty();
   }
 
   private static Optional<SpecProblem> problem(String field, String message) {

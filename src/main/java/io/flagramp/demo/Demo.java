@@ -67,8 +67,8 @@ public final class Demo {
     show(rollout, Integer.MAX_VALUE, "");
     Duration took = Duration.between(START, rollout.now);
     out.printf("   %s after %dd %dh of simulated time: %d ConfigMap writes, %d status writes (%s).%n",
-        rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(), rollout.flagWrites,
-        rollout.statusWrites, template.getSpec().getAnalysis() == null ? "one per transition"
+        rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(), rollout.flagWrites(),
+        rollout.statusWrites(), template.getSpec().getAnalysis() == null ? "one per transition"
             : "one per measurement round, with the values on-call reads");
 
     out.println();
@@ -110,8 +110,9 @@ public final class Demo {
   private Simulation simulation(ScalingChange change, Instant start) {
     Simulation sim = new Simulation(settings, change, start);
     sim.metrics = Demo::app;
-    sim.configMap.putAll(Map.of("USE_REDIS", "false", "SOCKET_TIMEOUT_MS", "30000"));  // examples/app-features.yaml
-    out.println("   " + change.getSpec().getFlag().getConfigMapName() + " before: " + data(sim.configMap));
+    sim.deleteConfigMap();
+    sim.createConfigMap(Map.of("USE_REDIS", "false", "SOCKET_TIMEOUT_MS", "30000"));  // examples/app-features.yaml
+    out.println("   " + change.getSpec().getFlag().getConfigMapName() + " before: " + data(sim.configMap()));
     return sim;
   }
 
@@ -124,7 +125,7 @@ public final class Demo {
         out.printf("   %s  %-12s %-4s %4s  %s%n", TIME.format(sim.now), s.getPhase(), s.getProgress(),
             s.getCurrentWeight() == null ? "-" : s.getCurrentWeight(), n.message());
         if (plan.write().isPresent()) {
-          out.printf("   %9s  %s%n", "", data(sim.configMap));
+          out.printf("   %9s  %s%n", "", data(sim.configMap()));
         }
       });
       Integer weight = sim.change.getStatus().getCurrentWeight();

@@ -1,18 +1,19 @@
 package io.flagramp.demo;
 
 import io.flagramp.api.v1alpha1.ScalingChange;
-import io.flagramp.core.Claim;
-import io.flagramp.core.FlagWrite;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
 import io.flagramp.core.Measurements;
+import io.flagramp.core.Notice;
 import io.flagramp.core.Observation;
-import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.Plan;
 import io.flagramp.core.Planner;
 import io.flagramp.core.PlannerSettings;
+import io.flagramp.operator.Reconciliation;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,68 +22,120 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
- * Drives the planner the way the reconciler does, against an in-memory ConfigMap and a simulated
- * clock: plan, apply the write, record the status, jump the clock to the requested requeue. It runs
- * the demo without a cluster, and the planner's tests, where a five-day schedule takes milliseconds.
+ * The operator's own reconcile ({@link Reconciliation}: plan, then status, then ConfigMap, then the
+ * Event) against an {@link InMemoryApi} and a simulated clock: jump the clock to the requested
+ * requeue, reconcile again. It runs the demo without a cluster, and the planner's tests, where a
+ * five-day schedule takes milliseconds.
  */
 public final class Simulation {
 
+  public static final String NAMESPACE = "social";
+
   public final Planner planner;
-  public ScalingChange change;
+  public final InMemoryApi api;
+  private final PlannerSettings settings;
+  /** The stored object: status as last written; a test may edit spec or metadata in place. */
+  public final ScalingChange change;
   public Instant now;
-  /** The ConfigMap's data; null when the ConfigMap does not exist. */
-  public Map<String, String> configMap = new LinkedHashMap<>();
-  /** Field managers other than flagramp owning a key. */
-  public final Map<String, List<String>> otherWriters = new LinkedHashMap<>();
-  public final List<Claim> others = new ArrayList<>();
   public final List<Plan> plans = new ArrayList<>();
-  public int flagWrites;
-  public int statusWrites;
-  /** Answers the planner's queries: (metric name or "minSamples", PromQL) to a measurement. */
+  public final List<Notice> events = new ArrayList<>();
+  /** Answers the planner's queries: (metric name or "minSamples", PromQL) to a measurement at {@link #queryAt}. */
   public BiFunction<String, String, Measurement> metrics = (name, promql) -> {
     throw new IllegalStateException("no metrics in this simulation, asked for " + name + ": " + promql);
   };
+  /** The evaluation time of the query being answered. */
+  public Instant queryAt;
   public int queries;
+  private final Reconciliation reconciliation;
 
+  /** A change in a fresh in-memory API, with its ConfigMap (empty) in place. */
   public Simulation(PlannerSettings settings, ScalingChange change, Instant start) {
+    this(settings, new InMemoryApi(), change, start);
+    if (change.getMetadata().getNamespace() == null) {
+      change.getMetadata().setNamespace(NAMESPACE);
+    }
+    api.create(change);
+    api.createConfigMap(change.getSpec().getFlag().getConfigMapName(), Map.of(), "kubectl-client-side-apply");
+  }
+
+  /** Another change in the same in-memory API, as if created there too. */
+  public Simulation(Simulation same, ScalingChange change) {
+    this(same.settings, same.api, change, same.now);
+    if (change.getMetadata().getNamespace() == null) {
+      change.getMetadata().setNamespace(NAMESPACE);
+    }
+    api.create(change);
+  }
+
+  private Simulation(PlannerSettings settings, InMemoryApi api, ScalingChange change, Instant start) {
+    this.settings = settings;
     this.planner = new Planner(settings);
-    this.change = change;
+    this.api = api;
     this.now = start;
+    this.change = change;
+    Clock clock = new Clock() {
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now;
+      }
+    };
+    this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE), this::answer,
+        (c, notice) -> events.add(notice), api.changes(), clock);
   }
 
+  /** A new operator process taking over at {@code at}: a fresh planner, the same API server. */
+  public Simulation restartedAt(Instant at) {
+    Simulation restarted = new Simulation(settings, api, change, at);
+    restarted.metrics = metrics;
+    return restarted;
+  }
+
+  public String name() {
+    return change.getMetadata().getName();
+  }
+
+  public String configMapName() {
+    return change.getSpec().getFlag().getConfigMapName();
+  }
+
+  /** The flag's ConfigMap data as it is now; null when it does not exist. */
+  public Map<String, String> configMap() {
+    return api.configMap(configMapName()).map(cm -> new LinkedHashMap<>(cm.data)).orElse(null);
+  }
+
+  public int flagWrites() {
+    return api.configMapWrites;
+  }
+
+  public int statusWrites() {
+    return api.statusWrites;
+  }
+
+  /** What the planner would see now, without acting on it. */
   public Observation observe() {
-    Optional<ObservedFlag> flag = Optional.ofNullable(configMap).map(data -> {
-      Map<String, String> values = new LinkedHashMap<>();
-      for (String key : change.getSpec().getFlag().keys()) {
-        if (data.containsKey(key)) {
-          values.put(key, data.get(key));
-        }
-      }
-      return new ObservedFlag(values, Map.copyOf(otherWriters));
-    });
-    return new Observation(change, flag, List.copyOf(others), now);
+    return reconciliation.observe(api.read(name()));
   }
 
-  /** One reconcile at the current time. */
+  /** One reconcile at the current time, as the operator makes it. */
   public Plan reconcile() {
-    Observation observation = observe();
-    Plan plan = planner.plan(observation);
-    if (plan.measure().isPresent()) {
-      plan = planner.plan(observation.withMeasurements(answer(plan.measure().get())));
-      if (plan.measure().isPresent()) {
-        throw new IllegalStateException("the planner asked to measure twice in one reconcile");
-      }
-    }
+    Plan plan = reconciliation.reconcile(api.read(name()), api.statusStore());
     plans.add(plan);
-    plan.write().ifPresent(this::applyToConfigMap);
-    if (!plan.status().equals(change.getStatus())) {
-      statusWrites++;
-      change.setStatus(plan.status());
-    }
     return plan;
   }
 
-  private Measurements answer(MeasurementRequest request) {
+  private Measurements answer(ScalingChange c, MeasurementRequest request, Instant at) {
+    Optional<Measurements> alongside = request.alongside().map(r -> answer(c, r, at));
+    queryAt = request.at().orElse(at);
     Map<String, Measurement> answers = new LinkedHashMap<>();
     request.queries().forEach((name, promql) -> {
       queries++;
@@ -92,24 +145,7 @@ public final class Simulation {
       queries++;
       return metrics.apply("minSamples", q);
     });
-    return new Measurements(request.kind(), answers, samples);
-  }
-
-  public void applyToConfigMap(FlagWrite write) {
-    flagWrites++;
-    if (write instanceof FlagWrite.SetValues set) {
-      configMap.putAll(set.values());
-      set.values().keySet().forEach(otherWriters::remove);
-    } else if (write instanceof FlagWrite.Restore restore) {
-      for (String key : restore.keys()) {
-        if (restore.originals().containsKey(key)) {
-          configMap.put(key, restore.originals().get(key));
-        } else {
-          configMap.remove(key);
-        }
-        otherWriters.remove(key);
-      }
-    }
+    return new Measurements(request.kind(), answers, samples, alongside);
   }
 
   /** Reconciles, then jumps the clock by the requeue, until the planner stops asking to be called again. */
@@ -121,14 +157,16 @@ public final class Simulation {
       }
       now = now.plus(plan.requeueAfter().get());
     }
-    throw new AssertionError("still requeueing after " + maxReconciles + " reconciles: " + change.getStatus().getLastDecision());
+    throw new AssertionError("still requeueing after " + maxReconciles + " reconciles: "
+        + change.getStatus().getLastDecision());
   }
 
   /** Reconciles (jumping the clock) until the change has entered step {@code index}, 0-based. */
   public void runUntilStep(int index) {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 1000; i++) {
       Plan plan = reconcile();
-      if (change.getStatus().getCurrentStep() >= index) {
+      if (change.getStatus() != null && change.getStatus().getCurrentStep() != null
+          && change.getStatus().getCurrentStep() >= index) {
         return;
       }
       now = now.plus(plan.requeueAfter().orElseThrow(() -> new AssertionError(
@@ -143,11 +181,24 @@ public final class Simulation {
 
   public void annotate(String key, String value) {
     change.getMetadata().getAnnotations().put(key, value);
+    api.touch(name());
   }
 
-  /** Someone else (kubectl, a GitOps tool) writes a key. */
+  /** A spec edit: a new generation. */
+  public void specEdited() {
+    api.specEdited(name());
+  }
+
+  /** Someone else (kubectl, a GitOps tool) writes a key; null removes it. */
   public void externalWrite(String key, String value, String manager) {
-    configMap.put(key, value);
-    otherWriters.put(key, List.of(manager));
+    api.externalWrite(configMapName(), key, value, manager);
+  }
+
+  public void deleteConfigMap() {
+    api.deleteConfigMap(configMapName());
+  }
+
+  public void createConfigMap(Map<String, String> data) {
+    api.createConfigMap(configMapName(), data, "kubectl-client-side-apply");
   }
 }

@@ -1,7 +1,6 @@
 package io.flagramp.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,21 +13,26 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The flag's keys in a real ConfigMap, written with server-side apply under the field manager
- * {@value #FIELD_MANAGER}. Apply sends only the flag's keys, so every other key stays byte-identical,
- * and GitOps tools can be told to ignore exactly the fields this manager owns.
+ * The flag's keys in a real ConfigMap, written with JSON merge patches that name only the flag's keys
+ * and flagramp's claim annotation, so every other key stays byte-identical. Each write carries the
+ * uid and resourceVersion the decision was made on as preconditions: if the ConfigMap changed, or was
+ * deleted and created again, the API server refuses it and the change is planned again.
  *
- * <p>Each write carries the resourceVersion the decision was made on: if the ConfigMap changed in
- * between, the API server answers 409 and the change is planned again from what is there now. With
- * that guard the apply is forced, so flagramp takes the flag's keys over from whoever wrote them
- * before the rollout started.
+ * <p>Why patches and not server-side apply: apply makes a manager's applied set the whole truth, so
+ * two ScalingChanges writing different keys of one ConfigMap under the one manager {@value
+ * #FIELD_MANAGER} would remove each other's keys. A patch (an Update operation) still records
+ * {@value #FIELD_MANAGER} as the owner of every key it changes, so GitOps tools can be told to ignore
+ * exactly those fields.
  */
 public final class ConfigMapFlagStore implements FlagStore {
 
   public static final String FIELD_MANAGER = "flagramp";
+  /** Restores a key whose owner before the first write is not known (an object without managedFields). */
+  public static final String RESTORE_MANAGER = "flagramp-restore";
 
   private final KubernetesClient client;
 
@@ -39,9 +43,10 @@ public final class ConfigMapFlagStore implements FlagStore {
   @Override
   public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
     ConfigMap cm = client.configMaps().inNamespace(namespace).withName(configMap).get();
-    if (cm == null) {
-      return Optional.empty();
-    }
+    return Optional.ofNullable(cm).map(c -> snapshot(c, keys));
+  }
+
+  static Snapshot snapshot(ConfigMap cm, List<String> keys) {
     Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
     Map<String, String> values = new LinkedHashMap<>();
     for (String key : keys) {
@@ -49,7 +54,11 @@ public final class ConfigMapFlagStore implements FlagStore {
         values.put(key, data.get(key));
       }
     }
-    return Optional.of(new Snapshot(new ObservedFlag(values, otherWriters(cm, keys)), versionOf(cm)));
+    List<ObservedFlag.ObservedClaim> claims = ClaimAnnotations.read(cm.getMetadata().getAnnotations()).stream()
+        .map(c -> new ObservedFlag.ObservedClaim(c, false))
+        .toList();
+    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, otherWriters(cm, keys), claims),
+        versionOf(cm));
   }
 
   /** For each key, the field managers other than flagramp that own {@code data.<key>}. */
@@ -66,7 +75,7 @@ public final class ConfigMapFlagStore implements FlagStore {
       Object data = entry.getFieldsV1().getAdditionalProperties().get("f:data");
       if (data instanceof Map<?, ?> owned) {
         for (String key : keys) {
-          if (owned.containsKey("f:" + key)) {
+          if (owned.containsKey("f:" + key) && !writers.getOrDefault(key, List.of()).contains(entry.getManager())) {
             writers.computeIfAbsent(key, k -> new ArrayList<>()).add(entry.getManager());
           }
         }
@@ -79,9 +88,13 @@ public final class ConfigMapFlagStore implements FlagStore {
   public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
     try {
       if (write instanceof FlagWrite.SetValues set) {
-        apply(namespace, configMap, set.values(), readVersion);
+        setValues(namespace, configMap, set, readVersion);
       } else if (write instanceof FlagWrite.Restore restore) {
         restore(namespace, configMap, restore, readVersion);
+      } else if (write instanceof FlagWrite.ReleaseClaim release) {
+        // Only the claim: no other write depends on when it was read.
+        patch(namespace, configMap, FIELD_MANAGER, new ReadVersion(readVersion.uid(), null),
+            claimRemoval(release.claimUid()), Map.of());
       }
     } catch (KubernetesClientException e) {
       throw new FlagWriteFailed(configMap, e);
@@ -92,42 +105,71 @@ public final class ConfigMapFlagStore implements FlagStore {
     return new ReadVersion(cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion());
   }
 
-  /**
-   * Applies the values. The uid and resourceVersion in the applied object are preconditions: the
-   * resourceVersion alone would not stop apply from creating a ConfigMap deleted since the read.
-   */
-  private ConfigMap apply(String namespace, String configMap, Map<String, String> values, ReadVersion version) {
-    ConfigMapBuilder desired = new ConfigMapBuilder().withNewMetadata().withName(configMap)
-        .withNamespace(namespace).withUid(version.uid()).withResourceVersion(version.resourceVersion()).endMetadata();
-    if (!values.isEmpty()) {
-      desired.withData(values);
-    }
-    return client.configMaps().inNamespace(namespace).resource(desired.build())
-        .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-            .withFieldManager(FIELD_MANAGER).withForce(true).build());
+  private void setValues(String namespace, String configMap, FlagWrite.SetValues set, ReadVersion version) {
+    Map<String, Object> annotations = new LinkedHashMap<>();
+    annotations.put(ClaimAnnotations.key(set.claim().uid()), ClaimAnnotations.value(set.claim()));
+    set.staleClaims().forEach(uid -> annotations.put(ClaimAnnotations.key(uid), null));
+    patch(namespace, configMap, FIELD_MANAGER, version, annotations, new LinkedHashMap<>(set.values()));
   }
 
   /**
-   * Gives each key its original value back. Keys that did not exist are left out of the apply, which
-   * removes them where flagramp was their only owner; a key someone else also owns is then removed
-   * explicitly, since the original state had no such key at all.
+   * Gives each key its original value back under the manager that owned it before the first write,
+   * one patch per manager, each on the resourceVersion the last one left; then removes the keys that
+   * did not exist and the claim, last, so that a claim still there means the restore is unfinished.
    */
   private void restore(String namespace, String configMap, FlagWrite.Restore restore, ReadVersion version) {
-    ConfigMap after = apply(namespace, configMap, restore.originals(), version);
-    Map<String, String> data = after.getData() == null ? Map.of() : after.getData();
-    List<String> stillThere = restore.keys().stream()
-        .filter(k -> !restore.originals().containsKey(k) && data.containsKey(k)).toList();
-    if (stillThere.isEmpty()) {
-      return;
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(configMap).get();
+    if (cm == null || !Objects.equals(cm.getMetadata().getUid(), version.uid())) {
+      return;  // gone, or another ConfigMap by that name now: nothing of ours to restore
     }
-    Map<String, Object> removal = new LinkedHashMap<>();
-    stillThere.forEach(k -> removal.put(k, null));
-    ReadVersion applied = versionOf(after);
-    Map<String, Object> patch = Map.of(
-        "metadata", Map.of("uid", applied.uid(), "resourceVersion", applied.resourceVersion()),
-        "data", removal);
-    client.configMaps().inNamespace(namespace).withName(configMap)
-        .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(),
-            client.getKubernetesSerialization().asJson(patch));
+    Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+    Map<String, Map<String, Object>> byManager = new LinkedHashMap<>();
+    restore.originals().forEach((key, original) -> {
+      if (!original.equals(data.get(key))) {
+        byManager.computeIfAbsent(restore.managers().getOrDefault(key, RESTORE_MANAGER), m -> new LinkedHashMap<>())
+            .put(key, original);
+      }
+    });
+    ReadVersion at = versionOf(cm);
+    for (Map.Entry<String, Map<String, Object>> group : byManager.entrySet()) {
+      at = versionOf(patch(namespace, configMap, group.getKey(), at, Map.of(), group.getValue()));
+    }
+    Map<String, Object> removals = new LinkedHashMap<>();
+    restore.keys().stream().filter(k -> !restore.originals().containsKey(k) && data.containsKey(k))
+        .forEach(k -> removals.put(k, null));
+    Map<String, Object> annotations = new LinkedHashMap<>();
+    String claim = ClaimAnnotations.key(restore.claimUid());
+    if (cm.getMetadata().getAnnotations() != null && cm.getMetadata().getAnnotations().containsKey(claim)) {
+      annotations.put(claim, null);
+    }
+    if (!removals.isEmpty() || !annotations.isEmpty()) {
+      patch(namespace, configMap, FIELD_MANAGER, at, annotations, removals);
+    }
+  }
+
+  private static Map<String, Object> claimRemoval(String claimUid) {
+    Map<String, Object> annotations = new LinkedHashMap<>();
+    annotations.put(ClaimAnnotations.key(claimUid), null);
+    return annotations;
+  }
+
+  private ConfigMap patch(String namespace, String configMap, String manager, ReadVersion version,
+      Map<String, Object> annotations, Map<String, Object> data) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("uid", version.uid());
+    if (version.resourceVersion() != null) {
+      metadata.put("resourceVersion", version.resourceVersion());
+    }
+    if (!annotations.isEmpty()) {
+      metadata.put("annotations", annotations);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("metadata", metadata);
+    if (!data.isEmpty()) {
+      body.put("data", data);
+    }
+    return client.configMaps().inNamespace(namespace).withName(configMap)
+        .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(manager).build(),
+            client.getKubernetesSerialization().asJson(body));
   }
 }

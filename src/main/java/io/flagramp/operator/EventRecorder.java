@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Kubernetes Events on a ScalingChange, for {@code kubectl describe}. An Event that cannot be
  * written is logged and dropped: it never fails a reconcile, whose decision is in status anyway.
  */
-public final class EventRecorder {
+public final class EventRecorder implements Reconciliation.Events {
 
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
   private static final int MAX_MESSAGE = 1024;
@@ -32,6 +32,7 @@ public final class EventRecorder {
     this.instance = instance;
   }
 
+  @Override
   public void record(ScalingChange change, Notice notice) {
     String ns = change.getMetadata().getNamespace();
     String now = Timestamps.format(clock.instant());

@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  * namespace), runs the queries side by side, and turns each typed failure into a measurement the
  * judge understands. Nothing here decides anything.
  */
-public final class Measurer {
+public final class Measurer implements Reconciliation.Measure {
 
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -55,7 +55,10 @@ public final class Measurer {
     this.defaultAddress = defaultAddress;
   }
 
-  public Measurements measure(ScalingChange change, MeasurementRequest request, Instant at) {
+  @Override
+  public Measurements measure(ScalingChange change, MeasurementRequest request, Instant now) {
+    Instant at = request.at().orElse(now);
+    Optional<Measurements> alongside = request.alongside().map(r -> measure(change, r, now));
     Optional<PrometheusEndpoint> endpoint;
     String unavailable = null;
     try {
@@ -74,7 +77,7 @@ public final class Measurer {
         .map(q -> ask(target, why, q, at, request.shareWithin()));
     Map<String, Measurement> answers = new LinkedHashMap<>();
     pending.forEach((name, future) -> answers.put(name, future.join()));
-    return new Measurements(request.kind(), answers, samples.map(CompletableFuture::join));
+    return new Measurements(request.kind(), answers, samples.map(CompletableFuture::join), alongside);
   }
 
   private CompletableFuture<Measurement> ask(Optional<PrometheusEndpoint> endpoint, String unavailable,
@@ -101,8 +104,10 @@ public final class Measurer {
     PrometheusSource source = change.getSpec().getAnalysis().getPrometheus();
     String address = Optional.ofNullable(source).map(PrometheusSource::getAddress).or(() -> defaultAddress)
         .orElseThrow(() -> new EndpointUnavailable("no Prometheus address in the spec or the operator's settings"));
+    Duration interval = Optional.ofNullable(change.getSpec().getAnalysis().getInterval()).map(Durations::parse)
+        .orElse(Duration.ofMinutes(1));
     Duration timeout = Optional.ofNullable(source).map(PrometheusSource::getTimeout).map(Durations::parse)
-        .orElse(DEFAULT_TIMEOUT);
+        .orElse(Durations.min(DEFAULT_TIMEOUT, interval));
     PrometheusEndpoint.Auth auth = PrometheusEndpoint.Auth.NONE;
     if (source != null && source.getAuthSecretRef() != null) {
       auth = auth(change.getMetadata().getNamespace(), source.getAuthSecretRef().getName());

@@ -13,7 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
  */
 final class StatusWriter {
 
-  ScalingChange write(ScalingChange observed, ScalingChangeStatus status, Context<ScalingChange> context) {
+  void write(ScalingChange observed, ScalingChangeStatus status, Context<ScalingChange> context) {
     ScalingChange desired = context.getControllerConfiguration().getConfigurationService()
         .getResourceCloner().clone(observed);
     desired.setStatus(status);
@@ -25,6 +25,5 @@ final class StatusWriter {
     }
     context.eventSourceRetriever().getControllerEventSource()
         .handleRecentResourceUpdate(ResourceID.fromResource(observed), updated, observed);
-    return updated;
   }
 }

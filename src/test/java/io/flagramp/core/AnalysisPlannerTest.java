@@ -57,13 +57,13 @@ class AnalysisPlannerTest {
 
   static Simulation sim(ScalingChange change) {
     Simulation sim = new Simulation(SETTINGS, change, T0);
-    sim.configMap.put("USE_REDIS", "false");
+    sim.externalWrite("USE_REDIS", "false", "kubectl-client-side-apply");
     sim.metrics = AnalysisPlannerTest::healthy;
     return sim;
   }
 
   static int weight(Simulation sim) {
-    return Integer.parseInt(sim.configMap.getOrDefault(PCT, "0"));
+    return Integer.parseInt(sim.configMap().getOrDefault(PCT, "0"));
   }
 
   @Test
@@ -115,7 +115,7 @@ class AnalysisPlannerTest {
     assertThat(status.getLastDecision()).isEqualTo("error-rate 0.031 > max 0.01 (2/2) at weight 5: reverted,"
         + " removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"");
     assertThat(status.condition(Condition.STALLED).orElseThrow().getReason()).isEqualTo("ThresholdBreached");
-    assertThat(sim.configMap).isEqualTo(Map.of("USE_REDIS", "false"));
+    assertThat(sim.configMap()).isEqualTo(Map.of("USE_REDIS", "false"));
     assertThat(Duration.between(firstBreach.get(), sim.now)).as("one interval after the first failing measurement")
         .isEqualTo(Duration.ofMinutes(1));
     assertThat(status.getHistory().get(1).getOutcome()).isEqualTo(StepOutcome.RolledBack);
@@ -150,7 +150,7 @@ class AnalysisPlannerTest {
 
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Held);
     assertThat(sim.change.getStatus().condition(Condition.STALLED).orElseThrow().getReason()).isEqualTo("ThresholdBreached");
-    assertThat(sim.configMap).containsEntry(PCT, "5");
+    assertThat(sim.configMap()).containsEntry(PCT, "5");
     assertThat(sim.plans.get(sim.plans.size() - 1).requeueAfter()).as("frozen: nothing scheduled").isEmpty();
     int queries = sim.queries;
     sim.advance(Duration.ofHours(1));
@@ -159,7 +159,7 @@ class AnalysisPlannerTest {
 
     bad.set(false);
     sim.change.getSpec().getAnalysis().getMetrics().get(0).setMax(0.1);
-    sim.change.getMetadata().setGeneration(2L);
+    sim.specEdited();
     sim.runUntilQuiet(100);
 
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
@@ -227,7 +227,7 @@ class AnalysisPlannerTest {
 
     assertThat(answered.status().condition(Condition.RECONCILING).orElseThrow().getReason()).isNotEqualTo("MetricsUnavailable");
     assertThat(answered.notice().orElseThrow().kind()).isEqualTo(Notice.Kind.Normal);
-    assertThat(sim.configMap).containsEntry(PCT, "100");
+    assertThat(sim.configMap()).containsEntry(PCT, "100");
   }
 
   @Test
@@ -274,7 +274,7 @@ class AnalysisPlannerTest {
 
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.RolledBack);
     assertThat(sim.change.getStatus().condition(Condition.STALLED).orElseThrow().getReason()).isEqualTo("MetricsUnavailable");
-    assertThat(sim.configMap).isEqualTo(Map.of("USE_REDIS", "false"));
+    assertThat(sim.configMap()).isEqualTo(Map.of("USE_REDIS", "false"));
   }
 
   @Test
@@ -293,7 +293,7 @@ class AnalysisPlannerTest {
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Held);
     assertThat(sim.change.getStatus().condition(Condition.READY).orElseThrow().getReason()).isEqualTo("NoData");
     assertThat(sim.change.getStatus().getCurrentStep()).isEqualTo(1);
-    assertThat(sim.configMap).containsEntry(PCT, "5");
+    assertThat(sim.configMap()).containsEntry(PCT, "5");
 
     empty.set(false);
     sim.runUntilQuiet(100);
@@ -368,7 +368,7 @@ class AnalysisPlannerTest {
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Held);
     assertThat(sim.change.getStatus().getLastDecision())
         .isEqualTo("baseline error-rate: HTTP 503 from Prometheus (2/2): holding before the first step until Prometheus answers");
-    assertThat(sim.flagWrites).isZero();
+    assertThat(sim.flagWrites()).isZero();
 
     down.set(false);
     sim.runUntilQuiet(100);
@@ -386,7 +386,7 @@ class AnalysisPlannerTest {
       sim.advance(sim.reconcile().requeueAfter().orElseThrow());
     }
 
-    assertThat(sim.flagWrites).isZero();
+    assertThat(sim.flagWrites()).isZero();
     assertThat(sim.change.getStatus().getBaseline()).isNull();
     assertThat(sim.change.getStatus().getLastDecision()).isEqualTo("baseline p99-latency: no data (query returned no"
         + " series), needed for maxIncrease; measuring the baseline again in 1m");
@@ -405,7 +405,7 @@ class AnalysisPlannerTest {
 
     sim.runUntilQuiet(100);
 
-    assertThat(sim.flagWrites).isZero();
+    assertThat(sim.flagWrites()).isZero();
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.RolledBack);
     assertThat(sim.change.getStatus().getLastDecision()).isEqualTo("baseline p99-latency: no data (query returned no"
         + " series), needed for maxIncrease: reverted, nothing was written, nothing to restore");
@@ -424,7 +424,7 @@ class AnalysisPlannerTest {
     assertThat(sim.plans.stream().flatMap(p -> p.notice().stream())).extracting(Notice::reason)
         .contains("Baking", "ThresholdBreached");
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.RolledBack);
-    assertThat(sim.configMap).isEqualTo(Map.of("USE_REDIS", "false"));
+    assertThat(sim.configMap()).isEqualTo(Map.of("USE_REDIS", "false"));
   }
 
   @Test
@@ -461,9 +461,7 @@ class AnalysisPlannerTest {
     sim.reconcile();  // the first measurement of step 1, at 02:01:00
     int queries = sim.queries;
 
-    Simulation restarted = new Simulation(SETTINGS, sim.change, sim.now.plusSeconds(20));
-    restarted.configMap = sim.configMap;
-    restarted.metrics = AnalysisPlannerTest::healthy;
+    Simulation restarted = sim.restartedAt(sim.now.plusSeconds(20));
     Plan plan = restarted.reconcile();
 
     assertThat(restarted.queries).isZero();

@@ -66,7 +66,7 @@ final class Changes {
   ScalingChange build() {
     ScalingChange change = new ScalingChange();
     change.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("social").withGeneration(generation)
-        .withCreationTimestamp(created.toString()).withAnnotations(new HashMap<>()).build());
+        .withUid("uid-" + name).withCreationTimestamp(created.toString()).withAnnotations(new HashMap<>()).build());
     ScalingChangeSpec spec = new ScalingChangeSpec();
     spec.setFlag(new FlagTarget(configMap, percentageKey, enabledKey));
     spec.setSteps(new ArrayList<>(steps));

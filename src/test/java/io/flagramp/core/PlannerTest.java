@@ -3,10 +3,13 @@ package io.flagramp.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flagramp.api.v1alpha1.Condition;
+import io.flagramp.api.v1alpha1.FlagIntent;
 import io.flagramp.api.v1alpha1.HistoryEntry;
 import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.StepOutcome;
 import io.flagramp.demo.Simulation;
 import java.time.Duration;
@@ -15,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,7 @@ class PlannerTest {
   static final Instant T0 = Instant.parse("2026-11-26T02:00:00Z");
   static final String PCT = "USE_REDIS_PERCENTAGE";
   static final String ON = "USE_REDIS";
+  static final String GITOPS = "kubectl-client-side-apply";
 
   static ScalingChange fourSteps() {
     return Changes.change("use-redis").step(1, "30s").step(5, "30s").step(50, "30s").step(100, "30s").build();
@@ -35,9 +38,13 @@ class PlannerTest {
 
   /** A simulation of {@link #fourSteps()} whose ConfigMap has USE_REDIS=false and no percentage key. */
   static Simulation sim() {
-    Simulation sim = new Simulation(SETTINGS, fourSteps(), T0);
-    sim.configMap.put(ON, "false");
-    sim.configMap.put("OTHER", "untouched");
+    return sim(fourSteps());
+  }
+
+  static Simulation sim(ScalingChange change) {
+    Simulation sim = new Simulation(SETTINGS, change, T0);
+    sim.externalWrite(ON, "false", GITOPS);
+    sim.externalWrite("OTHER", "untouched", GITOPS);
     return sim;
   }
 
@@ -47,8 +54,26 @@ class PlannerTest {
     return sim;
   }
 
+  /** The values a plan writes, when it sets any. */
+  static Optional<Map<String, String>> sets(Plan plan) {
+    return plan.write().filter(w -> w instanceof FlagWrite.SetValues).map(w -> ((FlagWrite.SetValues) w).values());
+  }
+
+  /** Another change that holds {@code keys} of the same ConfigMap (it has written and not ended), or has ended. */
+  static void otherChange(Simulation sim, String name, List<String> keys, Phase phase) {
+    ScalingChange other = Changes.change(name).keys(keys.get(0), keys.size() > 1 ? keys.get(1) : null)
+        .step(10, "1h").build();
+    ScalingChangeStatus status = new ScalingChangeStatus();
+    status.setPhase(phase);
+    status.setOriginalValues(Map.of());
+    status.setCurrentWeight(10);
+    other.setStatus(status);
+    new Simulation(sim, other);
+    sim.api.putClaim(sim.configMapName(), new FlagClaim("uid-" + name, name, keys, "1.10"));
+  }
+
   /** One row of the decision table: a situation, and what the next reconcile must decide. */
-  record Case(String name, Consumer<Simulation> given, Phase phase, String reason, Optional<FlagWrite> write,
+  record Case(String name, Consumer<Simulation> given, Phase phase, Reason reason, Optional<Map<String, String>> sets,
       Optional<Duration> requeue, String decisionContains) {
 
     @Override
@@ -57,151 +82,131 @@ class PlannerTest {
     }
   }
 
-  static Case when(String name, Consumer<Simulation> given, Phase phase, String reason, FlagWrite write,
+  static Case when(String name, Consumer<Simulation> given, Phase phase, Reason reason, Map<String, String> sets,
       Duration requeue, String decisionContains) {
-    return new Case(name, given, phase, reason, Optional.ofNullable(write), Optional.ofNullable(requeue),
+    return new Case(name, given, phase, reason, Optional.ofNullable(sets), Optional.ofNullable(requeue),
         decisionContains);
   }
 
   static Stream<Case> decisions() {
     return Stream.of(
         when("a missing ConfigMap makes the change Pending and looks again later",
-            s -> s.configMap = null,
-            Phase.Pending, "ConfigMapNotFound", null, Duration.ofSeconds(15),
+            Simulation::deleteConfigMap,
+            Phase.Pending, Reason.ConfigMapNotFound, null, Duration.ofSeconds(15),
             "waiting for ConfigMap app-features to exist in namespace social"),
-        when("the first reconcile records the original values in status before any write",
+        when("the first step records the original values in the same status write that records its intent",
             s -> {},
-            Phase.Progressing, "OriginalValuesRecorded", null, Duration.ZERO,
-            "recorded original values USE_REDIS_PERCENTAGE=<absent>, USE_REDIS=\"false\""),
-        when("with the originals recorded the first step is written",
-            s -> s.reconcile(),
-            Phase.Progressing, "StepEntered", new FlagWrite.SetValues(Map.of(PCT, "1", ON, "true")),
-            Duration.ofSeconds(30), "entered step 1/4 at weight 1; soaking 30s until 2026-11-26T02:00:30Z"),
+            Phase.Progressing, Reason.StepEntered, Map.of(PCT, "1", ON, "true"), Duration.ofSeconds(30),
+            "recorded original values USE_REDIS_PERCENTAGE=<absent>, USE_REDIS=\"false\"; entered step 1/4 at"
+                + " weight 1; soaking 30s until 2026-11-26T02:00:30Z"),
         when("a soak that is not over asks to be called when it ends",
             s -> {
               s.runUntilStep(0);
               s.advance(Duration.ofSeconds(10));
             },
-            Phase.Progressing, "StepEntered", null, Duration.ofSeconds(20), "entered step 1/4"),
+            Phase.Progressing, Reason.StepEntered, null, Duration.ofSeconds(20), "entered step 1/4"),
         when("a long soak is looked at again after the resync interval at the latest",
             s -> {
               s.change.getSpec().getSteps().get(0).setPause("24h");
               s.runUntilStep(0);
             },
-            Phase.Progressing, "StepEntered", null, Duration.ofSeconds(60), "soaking 24h"),
+            Phase.Progressing, Reason.StepEntered, null, Duration.ofSeconds(60), "soaking 24h"),
         when("a soak that is over enters the next step",
             s -> {
               s.runUntilStep(0);
               s.advance(Duration.ofSeconds(30));
             },
-            Phase.Progressing, "StepEntered", new FlagWrite.SetValues(Map.of(PCT, "5", ON, "true")),
-            Duration.ofSeconds(30), "entered step 2/4 at weight 5"),
+            Phase.Progressing, Reason.StepEntered, Map.of(PCT, "5", ON, "true"), Duration.ofSeconds(30),
+            "entered step 2/4 at weight 5"),
         when("the last step's soak over means Succeeded, with nothing more to do",
             s -> {
               s.runUntilStep(3);
               s.advance(Duration.ofSeconds(30));
             },
-            Phase.Succeeded, "Succeeded", null, null, "step 4/4 at weight 100 soaked 30s: succeeded"),
-        when("abort mid-rollout restores the original values at once",
-            s -> {
-              s.runUntilStep(1);
-              s.annotate(Annotations.ABORT, "latency up");
-            },
-            Phase.RolledBack, "Aborted",
-            new FlagWrite.Restore(List.of(PCT, ON), Map.of(ON, "false")), null,
-            "aborted by flagramp.io/abort=\"latency up\" at weight 5 (step 2/4): removed USE_REDIS_PERCENTAGE"
-                + " (was absent), restored USE_REDIS=\"false\""),
+            Phase.Succeeded, Reason.Succeeded, null, null, "step 4/4 at weight 100 soaked 30s: succeeded"),
         when("abort before the first write calls the change off with nothing to restore",
             s -> {
-              s.configMap = null;
+              s.deleteConfigMap();
               s.annotate(Annotations.ABORT, "not today");
             },
-            Phase.RolledBack, "Aborted", null, null, "before the first write: nothing to restore"),
+            Phase.RolledBack, Reason.Aborted, null, null, "before the first write: nothing to restore"),
         when("retry after RolledBack starts attempt 2 from the first step",
             s -> {
               s.runUntilStep(1);
               s.annotate(Annotations.ABORT, "bad");
-              s.reconcile();
+              s.runUntilQuiet(10);
               s.annotate(Annotations.RETRY, "1");
             },
-            Phase.Pending, "NewAttempt", null, Duration.ZERO,
+            Phase.Pending, Reason.NewAttempt, null, Duration.ZERO,
             "retry requested by flagramp.io/retry=\"1\" after RolledBack: starting attempt 2 from the first step"),
-        when("retry while progressing is acknowledged and ignored",
+        when("retry while progressing is acknowledged, ignored, and the state stays",
             s -> {
               s.runUntilStep(1);
               s.annotate(Annotations.RETRY, "now");
             },
-            Phase.Progressing, "RetryIgnored", null, Duration.ZERO,
-            "flagramp.io/retry=\"now\" ignored: the change is Progressing"),
-        when("a new generation after Succeeded starts a new attempt",
+            Phase.Progressing, Reason.StepEntered, null, Duration.ZERO, "entered step 2/4 at weight 5"),
+        when("a spec edit after Succeeded is observed and leaves the flag at its final weight",
             s -> {
               s.runUntilQuiet(100);
-              s.change.getMetadata().setGeneration(2L);
+              s.change.getSpec().getSteps().get(0).setPause("1h");
+              s.specEdited();
             },
-            Phase.Pending, "NewAttempt", null, Duration.ZERO,
-            "spec changed (generation 2) after Succeeded: starting attempt 2"),
+            Phase.Succeeded, Reason.Succeeded, null, null, "succeeded"),
         when("a spec the schema cannot catch is Invalid, naming the field, without a retry loop",
             s -> s.change.getSpec().getSteps().get(1).setPause("99999999999999999999h"),
-            Phase.Invalid, "InvalidSpec", null, null,
+            Phase.Invalid, Reason.InvalidSpec, null, null,
             "invalid spec: spec.steps[1].pause: \"99999999999999999999h\" is out of range"),
-        when("a change that holds the same key makes the new one wait",
-            s -> s.others.add(new Claim("other", Changes.CREATED.plusSeconds(60), "app-features",
-                Set.of(PCT), true, false)),
-            Phase.Pending, "Conflict", null, Duration.ofSeconds(15),
-            "waiting for ScalingChange other, which writes USE_REDIS_PERCENTAGE in ConfigMap app-features"),
-        when("an older change waiting for the same key goes first",
-            s -> s.others.add(new Claim("older", Changes.CREATED.minusSeconds(60), "app-features",
-                Set.of(ON, "X"), false, true)),
-            Phase.Pending, "Conflict", null, Duration.ofSeconds(15),
-            "waiting for ScalingChange older, which was created earlier and also writes USE_REDIS"),
-        when("a newer change waiting for the same key does not block",
-            s -> s.others.add(new Claim("newer", Changes.CREATED.plusSeconds(60), "app-features",
-                Set.of(PCT), false, true)),
-            Phase.Progressing, "OriginalValuesRecorded", null, Duration.ZERO, "recorded original values"),
+        when("a live claim of another change on the same key makes the new one wait, naming it",
+            s -> otherChange(s, "other", List.of(PCT), Phase.Progressing),
+            Phase.Pending, Reason.Conflict, null, Duration.ofSeconds(15),
+            "waiting for ScalingChange other, which holds USE_REDIS_PERCENTAGE in ConfigMap app-features"),
+        when("the claim of a change that has ended does not block",
+            s -> otherChange(s, "done", List.of(PCT, ON), Phase.Succeeded),
+            Phase.Progressing, Reason.StepEntered, Map.of(PCT, "1", ON, "true"), Duration.ofSeconds(30),
+            "entered step 1/4 at weight 1"),
         when("a change on other keys of the same ConfigMap does not block",
-            s -> s.others.add(new Claim("unrelated", Changes.CREATED.minusSeconds(60), "app-features",
-                Set.of("USE_CACHE_PERCENTAGE"), true, false)),
-            Phase.Progressing, "OriginalValuesRecorded", null, Duration.ZERO, "recorded original values"),
+            s -> otherChange(s, "unrelated", List.of("USE_CACHE_PERCENTAGE"), Phase.Progressing),
+            Phase.Progressing, Reason.StepEntered, Map.of(PCT, "1", ON, "true"), Duration.ofSeconds(30),
+            "entered step 1/4 at weight 1"),
         when("someone else changing the flag mid-rollout holds it without writing",
             s -> {
               s.runUntilStep(1);
               s.externalWrite(PCT, "0", "kubectl-edit");
             },
-            Phase.Held, "ExternalChange", null, Duration.ofSeconds(60),
+            Phase.Held, Reason.ExternalChange, null, Duration.ofSeconds(60),
             "USE_REDIS_PERCENTAGE in ConfigMap app-features is \"0\" but flagramp wrote \"5\" (changed by"
                 + " kubectl-edit): holding at weight 5"),
         when("someone deleting a flag key mid-rollout holds it too",
             s -> {
               s.runUntilStep(1);
-              s.configMap.remove(ON);
+              s.externalWrite(ON, null, "kubectl-edit");
             },
-            Phase.Held, "ExternalChange", null, Duration.ofSeconds(60),
+            Phase.Held, Reason.ExternalChange, null, Duration.ofSeconds(60),
             "USE_REDIS in ConfigMap app-features is gone but flagramp wrote \"true\""),
-        when("flagramp's own write whose status write was lost is not someone else's change",
-            s -> {
-              s.runUntilStep(1);
-              s.configMap.put(PCT, "50");
-              s.advance(Duration.ofSeconds(30));
-            },
-            Phase.Progressing, "StepEntered", new FlagWrite.SetValues(Map.of(PCT, "50", ON, "true")),
-            Duration.ofSeconds(30), "entered step 3/4 at weight 50"),
         when("suspend before the first step pauses without a requeue",
             s -> s.change.getSpec().setSuspend(true),
-            Phase.Paused, "Suspended", null, null, "suspended (spec.suspend) before the first step"),
+            Phase.Paused, Reason.Suspended, null, null, "suspended (spec.suspend) before the first step"),
         when("suspend mid-rollout pauses at the current weight",
             s -> {
               s.runUntilStep(1);
               s.change.getSpec().setSuspend(true);
             },
-            Phase.Paused, "Suspended", null, Duration.ofSeconds(60), "suspended (spec.suspend) at weight 5, step 2/4"),
-        when("a schedule edited mid-rollout applies the new weight of the current step",
+            Phase.Paused, Reason.Suspended, null, Duration.ofSeconds(60), "suspended (spec.suspend) at weight 5, step 2/4"),
+        when("editing the current step's weight leaves the flag where it is: steps are identified by weight",
             s -> {
               s.runUntilStep(1);
               s.change.getSpec().getSteps().get(1).setWeight(10);
-              s.change.getMetadata().setGeneration(2L);
+              s.specEdited();
             },
-            Phase.Progressing, "StepEntered", new FlagWrite.SetValues(Map.of(PCT, "10", ON, "true")),
-            Duration.ofSeconds(30), "spec changed (generation 2): entered step 2/4 at weight 10"));
+            Phase.Progressing, Reason.StepEntered, null, Duration.ofSeconds(30), "entered step 2/4 at weight 5"),
+        when("a schedule that now ends below the weight written holds instead of lowering it",
+            s -> {
+              s.runUntilStep(2);
+              s.change.getSpec().setSteps(new ArrayList<>(List.of(new Step(1, "30s"), new Step(10, "30s"))));
+              s.specEdited();
+            },
+            Phase.Held, Reason.ScheduleEdited, null, Duration.ofSeconds(60),
+            "spec.steps now ends at weight 10, below the weight 50 already written"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -213,8 +218,9 @@ class PlannerTest {
     Plan plan = sim.planner.plan(sim.observe());
 
     assertThat(plan.status().getPhase()).as("phase").isEqualTo(c.phase());
-    assertThat(plan.status().condition(Condition.READY).orElseThrow().getReason()).as("reason").isEqualTo(c.reason());
-    assertThat(plan.write()).as("write").isEqualTo(c.write());
+    assertThat(plan.status().getReason()).as("reason").isEqualTo(c.reason());
+    assertThat(plan.status().condition(Condition.READY).orElseThrow().getReason()).isEqualTo(c.reason().name());
+    assertThat(sets(plan)).as("write").isEqualTo(c.sets());
     assertThat(plan.requeueAfter()).as("requeue").isEqualTo(c.requeue());
     assertThat(plan.status().getLastDecision()).as("decision").contains(c.decisionContains());
     assertThat(plan.status().getObservedGeneration()).isEqualTo(sim.change.getMetadata().getGeneration());
@@ -225,7 +231,7 @@ class PlannerTest {
     ScalingChange change = Changes.change("use-redis").step(1, "1h").step(5, "24h").step(10, "24h")
         .step(25, "24h").step(50, "24h").step(100, "24h").build();
     Simulation sim = new Simulation(SETTINGS, change, T0);
-    sim.configMap.put("OTHER", "untouched");
+    sim.externalWrite("OTHER", "untouched", GITOPS);
     long started = System.nanoTime();
 
     sim.runUntilQuiet(10_000);
@@ -233,14 +239,15 @@ class PlannerTest {
     long tookMillis = (System.nanoTime() - started) / 1_000_000;
     ScalingChangeStatus status = sim.change.getStatus();
     assertThat(status.getPhase()).isEqualTo(Phase.Succeeded);
-    assertThat(sim.configMap).containsEntry(PCT, "100").containsEntry(ON, "true").containsEntry("OTHER", "untouched");
+    assertThat(sim.configMap()).containsEntry(PCT, "100").containsEntry(ON, "true").containsEntry("OTHER", "untouched");
     assertThat(status.getHistory()).extracting(HistoryEntry::getWeight).containsExactly(1, 5, 10, 25, 50, 100);
     assertThat(status.getHistory()).extracting(HistoryEntry::getOutcome).containsOnly(StepOutcome.Passed);
     List<String> entered = status.getHistory().stream().map(HistoryEntry::getStartedAt).toList();
     assertThat(entered).containsExactly("2026-11-26T02:00:00Z", "2026-11-26T03:00:00Z", "2026-11-27T03:00:00Z",
         "2026-11-28T03:00:00Z", "2026-11-29T03:00:00Z", "2026-11-30T03:00:00Z");
     assertThat(sim.now).isEqualTo(Instant.parse("2026-12-01T03:00:00Z"));
-    assertThat(sim.flagWrites).as("one ConfigMap write per step").isEqualTo(6);
+    assertThat(sim.flagWrites()).as("one ConfigMap write per step").isEqualTo(6);
+    assertThat(sim.statusWrites()).as("one status write per step, and one for the end").isEqualTo(7);
     assertThat(tookMillis).as("simulated 5 days 1 hour").isLessThan(5_000);
   }
 
@@ -262,11 +269,10 @@ class PlannerTest {
     Simulation sim = sim();
     sim.runUntilQuiet(100);
 
-    List<String> notices = sim.plans.stream().flatMap(p -> p.notice().stream())
-        .map(n -> n.reason() + ": " + n.message()).toList();
+    List<String> notices = sim.events.stream().map(n -> n.reason() + ": " + n.message()).toList();
     assertThat(notices).containsExactly(
-        "OriginalValuesRecorded: recorded original values USE_REDIS_PERCENTAGE=<absent>, USE_REDIS=\"false\" before the first write",
-        "StepEntered: entered step 1/4 at weight 1; soaking 30s until 2026-11-26T02:00:30Z",
+        "StepEntered: recorded original values USE_REDIS_PERCENTAGE=<absent>, USE_REDIS=\"false\"; entered step 1/4"
+            + " at weight 1; soaking 30s until 2026-11-26T02:00:30Z",
         "StepEntered: entered step 2/4 at weight 5; soaking 30s until 2026-11-26T02:01:00Z",
         "StepEntered: entered step 3/4 at weight 50; soaking 30s until 2026-11-26T02:01:30Z",
         "StepEntered: entered step 4/4 at weight 100; soaking 30s until 2026-11-26T02:02:00Z",
@@ -293,30 +299,49 @@ class PlannerTest {
   }
 
   @Test
+  void abortMidRolloutRecordsTheRevertFirstThenRestoresTheOriginalValues() {
+    Simulation sim = atStep(1);
+    sim.annotate(Annotations.ABORT, "latency up");
+
+    Plan plan = sim.planner.plan(sim.observe());
+
+    assertThat(plan.status().getPhase()).isEqualTo(Phase.RolledBack);
+    assertThat(plan.status().getIntent().getAction()).as("recorded before it is made").isEqualTo(FlagIntent.Action.Restore);
+    assertThat(plan.write()).containsInstanceOf(FlagWrite.Restore.class);
+    assertThat(plan.status().getLastDecision()).isEqualTo("aborted by flagramp.io/abort=\"latency up\" at weight 5"
+        + " (step 2/4): removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"");
+    sim.runUntilQuiet(10);
+    assertThat(sim.configMap()).isEqualTo(Map.of(ON, "false", "OTHER", "untouched"));
+    assertThat(sim.change.getStatus().getIntent()).as("cleared once the restore is done").isNull();
+  }
+
+  @Test
   void anAbortIsActedOnOnceAndAcknowledgedInStatus() {
     Simulation sim = atStep(2);
     sim.annotate(Annotations.ABORT, "errors");
-    sim.reconcile();
-    int writes = sim.flagWrites;
+    sim.runUntilQuiet(10);
+    int writes = sim.flagWrites();
 
     Plan again = sim.reconcile();
 
     assertThat(again.write()).isEmpty();
     assertThat(again.notice()).isEmpty();
-    assertThat(sim.flagWrites).isEqualTo(writes);
+    assertThat(sim.flagWrites()).isEqualTo(writes);
     assertThat(sim.change.getStatus().getLastHandled().getAbort()).isEqualTo("errors");
-    assertThat(sim.configMap).doesNotContainKey(PCT).containsEntry(ON, "false").containsEntry("OTHER", "untouched");
+    assertThat(sim.configMap()).doesNotContainKey(PCT).containsEntry(ON, "false").containsEntry("OTHER", "untouched");
     assertThat(sim.change.getStatus().condition(Condition.STALLED).orElseThrow())
         .satisfies(c -> assertThat(c.isTrue()).isTrue())
         .satisfies(c -> assertThat(c.getReason()).isEqualTo("Aborted"));
     assertThat(sim.change.getStatus().getHistory().get(2).getOutcome()).isEqualTo(StepOutcome.RolledBack);
+    assertThat(sim.change.getStatus().getNextStepAt()).as("no step is due after a rollback").isNull();
+    assertThat(sim.change.getStatus().getStepStartedAt()).isNull();
   }
 
   @Test
   void theSameAbortValueLeftOnTheObjectDoesNotAbortTheRetriedAttempt() {
     Simulation sim = atStep(1);
     sim.annotate(Annotations.ABORT, "errors");
-    sim.reconcile();
+    sim.runUntilQuiet(10);
     sim.annotate(Annotations.RETRY, "after-fix");
 
     sim.runUntilQuiet(100);
@@ -324,6 +349,22 @@ class PlannerTest {
     assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(sim.change.getStatus().getAttempt()).isEqualTo(2);
     assertThat(sim.change.getStatus().getOriginalValues()).containsExactly(Map.entry(ON, "false"));
+  }
+
+  @Test
+  void retryAfterSucceededIsAcknowledgedAndStartsNothing() {
+    Simulation sim = sim();
+    sim.runUntilQuiet(100);
+    sim.annotate(Annotations.RETRY, "again");
+
+    Plan plan = sim.reconcile();
+
+    assertThat(plan.status().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(plan.notice().orElseThrow().reason()).isEqualTo("RetryIgnored");
+    assertThat(plan.notice().orElseThrow().message()).contains("a retry starts a new attempt only after RolledBack");
+    sim.runUntilQuiet(10);
+    assertThat(sim.configMap()).containsEntry(PCT, "100");
+    assertThat(sim.change.getStatus().getAttempt()).isEqualTo(1);
   }
 
   @Test
@@ -351,8 +392,7 @@ class PlannerTest {
     Simulation sim = atStep(1);
     String nextStepAt = sim.change.getStatus().getNextStepAt();
     // A new operator process: a fresh planner reading the same status at an arbitrary moment.
-    Simulation restarted = new Simulation(SETTINGS, sim.change, sim.now.plusSeconds(12));
-    restarted.configMap = sim.configMap;
+    Simulation restarted = sim.restartedAt(sim.now.plusSeconds(12));
 
     Plan plan = restarted.reconcile();
 
@@ -364,35 +404,16 @@ class PlannerTest {
   }
 
   @Test
-  void aLostStatusWriteAfterAFlagWriteRepeatsTheWriteAndEntersTheStepOnce() {
-    Simulation sim = atStep(0);
-    sim.advance(Duration.ofSeconds(30));
-    ScalingChangeStatus beforeCrash = sim.change.getStatus().copy();
-    Plan step2 = sim.planner.plan(sim.observe());
-    sim.applyToConfigMap(step2.write().orElseThrow());  // the ConfigMap write lands; the status write does not
-
-    Plan replay = sim.planner.plan(sim.observe());
-
-    assertThat(replay.status().getPhase()).isEqualTo(Phase.Progressing);
-    assertThat(replay.write()).isEqualTo(step2.write());
-    assertThat(replay.status().getCurrentStep()).isEqualTo(beforeCrash.getCurrentStep() + 1);
-    assertThat(replay.status().getHistory()).extracting(HistoryEntry::getWeight).containsExactly(1, 5);
-  }
-
-  @Test
   void historyIsBounded() {
     PlannerSettings tight = new PlannerSettings(Duration.ofSeconds(60), Duration.ofSeconds(15), 3);
-    List<Integer> weights = new ArrayList<>();
     Changes builder = Changes.change("many");
     for (int w = 10; w <= 100; w += 10) {
       builder.step(w, "1s");
-      weights.add(w);
     }
     Simulation sim = new Simulation(tight, builder.build(), T0);
 
     sim.runUntilQuiet(1000);
 
     assertThat(sim.change.getStatus().getHistory()).extracting(HistoryEntry::getWeight).containsExactly(80, 90, 100);
-    assertThat(weights).hasSize(10);
   }
 }

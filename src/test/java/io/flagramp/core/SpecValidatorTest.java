@@ -39,10 +39,23 @@ class SpecValidatorTest {
         Arguments.of("bake out of range", (Consumer<ScalingChangeSpec>) s -> s.setBake("99999999999999999999m"),
             "spec.bake: \"99999999999999999999m\" is out of range"),
         Arguments.of("valid analysis", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(analysis()), null),
-        Arguments.of("interval 0s", (Consumer<ScalingChangeSpec>) s -> {
+        Arguments.of("interval below the floor", (Consumer<ScalingChangeSpec>) s -> {
           s.setAnalysis(analysis());
-          s.getAnalysis().setInterval("0s");
-        }, "spec.analysis.interval: must be longer than 0s"),
+          s.getAnalysis().setInterval("1ms");
+        }, "spec.analysis.interval: \"1ms\" is outside 1s..24h"),
+        Arguments.of("a timeout longer than the interval", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().setInterval("5s");
+          s.getAnalysis().setPrometheus(new io.flagramp.api.v1alpha1.PrometheusSource());
+          s.getAnalysis().getPrometheus().setAddress("http://prometheus:9090");
+          s.getAnalysis().getPrometheus().setTimeout("10s");
+        }, "spec.analysis.prometheus.timeout: \"10s\" is outside 1ms..5s"),
+        Arguments.of("a timeout too large to represent", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(analysis());
+          s.getAnalysis().setPrometheus(new io.flagramp.api.v1alpha1.PrometheusSource());
+          s.getAnalysis().getPrometheus().setAddress("http://prometheus:9090");
+          s.getAnalysis().getPrometheus().setTimeout("99999999999999999999h");
+        }, "spec.analysis.prometheus.timeout: \"99999999999999999999h\" is out of range"),
         Arguments.of("a metric name twice", (Consumer<ScalingChangeSpec>) s -> {
           s.setAnalysis(analysis());
           s.getAnalysis().getMetrics().add(metric("error-rate", 0.5, null));

@@ -17,15 +17,17 @@ class DemoTest {
         .run(Demo.load(Demo.class.getResourceAsStream(Demo.EMBEDDED)));
     String out = buffer.toString(StandardCharsets.UTF_8);
 
-    assertThat(out).contains("baseline over 30m: error-rate 0.002, p99-latency 0.2; entered step 1/6 at weight 1;"
-            + " soaking 1h until 2026-11-23T03:00:00Z")
+    assertThat(out).contains("baseline over 30m: error-rate 0.002, p99-latency 0.2; recorded original values"
+            + " USE_REDIS_PERCENTAGE=<absent>, USE_REDIS=\"false\"; entered step 1/6 at weight 1; soaking 1h until"
+            + " 2026-11-23T03:00:00Z")
         .contains("Baking       6/6   100  step 6/6 at weight 100 passed")
-        .containsPattern("Fri 04:00  Succeeded    6/6   100  step 6/6 at weight 100 soaked 1h and passed analysis")
+        .as("the bake counts from when the last step passed its analysis, at 03:01")
+        .containsPattern("Fri 04:01  Succeeded    6/6   100  step 6/6 at weight 100 soaked 1h and passed analysis")
         .contains("Succeeded after 4d 2h of simulated time: 6 ConfigMap writes,")
         .contains("aborted by flagramp.io/abort=\"error rate up\" at weight 25 (step 4/6): removed"
             + " USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
         .contains("RolledBack: app-features holds exactly what it held before.")
-        .contains("Tue 03:03  RolledBack   3/6     -  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted,"
+        .contains("Tue 03:03  RolledBack   0/6     -  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted,"
             + " removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
         .contains("RolledBack without a person: app-features holds exactly what it held before.");
     String afterRevert = out.substring(out.lastIndexOf("reverted, removed"));

@@ -14,6 +14,10 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!self.metrics.exists(m, has(m.maxIncrease)) || has(self.baseline)",
     message = "spec.analysis.baseline is required when a metric sets maxIncrease")
+@ValidationRule(value = "!has(self.prometheus) || !has(self.prometheus.timeout) || !has(self.interval)"
+    + " || duration(self.prometheus.timeout) <= duration(self.interval)",
+    message = "spec.analysis.prometheus.timeout must not be longer than spec.analysis.interval",
+    fieldPath = ".prometheus.timeout")
 public class Analysis {
 
   public static final int MAX_METRICS = 10;
@@ -22,11 +26,17 @@ public class Analysis {
       + " (FLAGRAMP_PROMETHEUS_ADDRESS).")
   private PrometheusSource prometheus;
 
+  /** The shortest interval: one status write and one query per metric per second at most. */
+  public static final String MIN_INTERVAL = "1s";
+  public static final String MAX_INTERVAL = "24h";
+
   @Default("1m")
   @Size(max = 32)
   @Pattern(Step.DURATION_PATTERN)
+  @ValidationRule(value = "duration(self) >= duration('" + MIN_INTERVAL + "') && duration(self) <= duration('"
+      + MAX_INTERVAL + "')", message = "spec.analysis.interval must be between " + MIN_INTERVAL + " and " + MAX_INTERVAL)
   @JsonPropertyDescription("How often each metric is measured while a step soaks, while held for metrics, and"
-      + " while baking. A step's first measurement comes one interval after it was entered.")
+      + " while baking: one interval after the step was entered, then every interval. 1s to 24h.")
   private String interval;
 
   @JsonPropertyDescription("Before the first step, each metric is measured once over this window and kept in"

@@ -1,8 +1,9 @@
 package io.flagramp.api.v1alpha1;
 
 /**
- * Where a ScalingChange is in its life. Terminal phases end an attempt; a new generation or the
- * {@code flagramp.io/retry} annotation starts the next one from the first step.
+ * Where a ScalingChange is in its life; with {@link Reason}, the state of the rollout (the transitions
+ * are listed there). Terminal phases end an attempt: after RolledBack the {@code flagramp.io/retry}
+ * annotation starts the next one from the first step; after Succeeded nothing does (abort first).
  *
  * <ul>
  *   <li>{@link #Pending}: not started yet; waits for its ConfigMap or for another change that writes
@@ -28,7 +29,7 @@ public enum Phase {
   RolledBack,
   Invalid;
 
-  /** Ends an attempt: nothing more happens until a new generation or a retry. */
+  /** Ends an attempt: a spec edit is observed and does nothing to the flag. */
   public boolean isTerminal() {
     return this == Succeeded || this == RolledBack;
   }

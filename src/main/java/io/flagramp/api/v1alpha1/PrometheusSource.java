@@ -2,9 +2,9 @@ package io.flagramp.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PrometheusSource {
@@ -15,10 +15,14 @@ public class PrometheusSource {
       + " Defaults to the operator's FLAGRAMP_PROMETHEUS_ADDRESS.")
   private String address;
 
-  @Default("10s")
+  public static final String MAX_TIMEOUT = "30s";
+
   @Size(max = 32)
   @Pattern(Step.DURATION_PATTERN)
-  @JsonPropertyDescription("Timeout of each query, connect to last byte.")
+  @ValidationRule(value = "duration(self) > duration('0s') && duration(self) <= duration('" + MAX_TIMEOUT + "')",
+      message = "spec.analysis.prometheus.timeout must be above 0s and at most " + MAX_TIMEOUT)
+  @JsonPropertyDescription("Timeout of each query, connect to last byte: above 0s, at most 30s and at most"
+      + " spec.analysis.interval. Default: 10s, or the interval when that is shorter.")
   private String timeout;
 
   @JsonPropertyDescription("Optional Secret in the ScalingChange's namespace with a bearer `token`, or"

@@ -16,14 +16,19 @@ public class ScalingChangeStatus {
   @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Pending, Progressing, Baking, Paused, Held, Succeeded, RolledBack or Invalid.")
+  @JsonPropertyDescription("Pending, Progressing, Baking, Paused, Held, Succeeded, RolledBack or Invalid; with"
+      + " reason, the state of the rollout.")
   private Phase phase;
 
-  @JsonPropertyDescription("Attempt number: 1 for the first rollout, +1 for each retry or new spec after a"
-      + " terminal phase.")
+  @JsonPropertyDescription("Why the change is in its phase, one word: e.g. StepEntered, AwaitingAnalysis,"
+      + " ExternalChange, ThresholdBreached, Aborted. The same reason is on the conditions.")
+  private Reason reason;
+
+  @JsonPropertyDescription("Attempt number: 1 for the first rollout, +1 for each retry after RolledBack.")
   private Integer attempt;
 
-  @JsonPropertyDescription("Index into spec.steps of the step applied now; -1 before the first step.")
+  @JsonPropertyDescription("Index into spec.steps of the step the written weight belongs to (the last step"
+      + " whose weight is at most currentWeight); -1 before the first step.")
   private Integer currentStep;
 
   @JsonPropertyDescription("Weight the flag holds now, as written by the operator; absent before the first step.")
@@ -39,13 +44,32 @@ public class ScalingChangeStatus {
   @JsonPropertyDescription("When the current step's soak ends and the next step (or success) is due (RFC 3339).")
   private String nextStepAt;
 
+  @JsonPropertyDescription("When the last step passed its gates and the bake began (RFC 3339); absent before.")
+  private String bakeStartedAt;
+
+  @JsonPropertyDescription("The ConfigMap write decided and recorded before it is made (write-ahead). A"
+      + " reconcile that finds it not yet made makes it first. Cleared by the next status write.")
+  private FlagIntent intent;
+
   @JsonPropertyDescription("The flag's keys as they were before the first write of this attempt. A flag key"
       + " missing from this map did not exist: a revert removes it again. Absent until recorded.")
   private Map<String, String> originalValues;
 
+  @JsonPropertyDescription("For each flag key that existed before the first write, the field manager that owned"
+      + " it then. A restore writes the key back under that manager, so the key is handed back to it.")
+  private Map<String, String> originalManagers;
+
   @JsonPropertyDescription("Each metric's baseline value (4 significant digits), measured before the first step"
       + " of this attempt. A metric without data then is missing here.")
   private Map<String, String> baseline;
+
+  @JsonPropertyDescription("The end of the baseline window (RFC 3339): the moment before the attempt's first"
+      + " write. A metric whose query or window changed is measured again at this moment.")
+  private String baselineAt;
+
+  @JsonPropertyDescription("For each metric in baseline, a fingerprint of the query and window it was measured"
+      + " with.")
+  private Map<String, String> baselineBasis;
 
   @JsonPropertyDescription("The latest measurement of each metric, with its verdict and counters.")
   private List<MetricStatus> metrics;
@@ -69,14 +93,20 @@ public class ScalingChangeStatus {
     ScalingChangeStatus c = new ScalingChangeStatus();
     c.observedGeneration = observedGeneration;
     c.phase = phase;
+    c.reason = reason;
     c.attempt = attempt;
     c.currentStep = currentStep;
     c.currentWeight = currentWeight;
     c.progress = progress;
     c.stepStartedAt = stepStartedAt;
     c.nextStepAt = nextStepAt;
+    c.bakeStartedAt = bakeStartedAt;
+    c.intent = intent == null ? null : intent.copy();
     c.originalValues = originalValues == null ? null : new LinkedHashMap<>(originalValues);
+    c.originalManagers = originalManagers == null ? null : new LinkedHashMap<>(originalManagers);
     c.baseline = baseline == null ? null : new LinkedHashMap<>(baseline);
+    c.baselineAt = baselineAt;
+    c.baselineBasis = baselineBasis == null ? null : new LinkedHashMap<>(baselineBasis);
     c.metrics = metrics == null ? null : new ArrayList<>(metrics.stream().map(MetricStatus::copy).toList());
     c.lastDecision = lastDecision;
     c.lastHandled = lastHandled == null ? null : lastHandled.copy();
@@ -210,13 +240,64 @@ public class ScalingChangeStatus {
     this.conditions = conditions;
   }
 
+  public Reason getReason() {
+    return reason;
+  }
+
+  public void setReason(Reason reason) {
+    this.reason = reason;
+  }
+
+  public String getBakeStartedAt() {
+    return bakeStartedAt;
+  }
+
+  public void setBakeStartedAt(String bakeStartedAt) {
+    this.bakeStartedAt = bakeStartedAt;
+  }
+
+  public FlagIntent getIntent() {
+    return intent;
+  }
+
+  public void setIntent(FlagIntent intent) {
+    this.intent = intent;
+  }
+
+  public Map<String, String> getOriginalManagers() {
+    return originalManagers;
+  }
+
+  public void setOriginalManagers(Map<String, String> originalManagers) {
+    this.originalManagers = originalManagers;
+  }
+
+  public String getBaselineAt() {
+    return baselineAt;
+  }
+
+  public void setBaselineAt(String baselineAt) {
+    this.baselineAt = baselineAt;
+  }
+
+  public Map<String, String> getBaselineBasis() {
+    return baselineBasis;
+  }
+
+  public void setBaselineBasis(Map<String, String> baselineBasis) {
+    this.baselineBasis = baselineBasis;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ScalingChangeStatus s
-        && Objects.equals(observedGeneration, s.observedGeneration) && phase == s.phase
+        && Objects.equals(observedGeneration, s.observedGeneration) && phase == s.phase && reason == s.reason
         && Objects.equals(attempt, s.attempt) && Objects.equals(currentStep, s.currentStep)
         && Objects.equals(currentWeight, s.currentWeight) && Objects.equals(progress, s.progress)
         && Objects.equals(stepStartedAt, s.stepStartedAt) && Objects.equals(nextStepAt, s.nextStepAt)
+        && Objects.equals(bakeStartedAt, s.bakeStartedAt) && Objects.equals(intent, s.intent)
+        && Objects.equals(originalManagers, s.originalManagers) && Objects.equals(baselineAt, s.baselineAt)
+        && Objects.equals(baselineBasis, s.baselineBasis)
         && Objects.equals(originalValues, s.originalValues) && Objects.equals(baseline, s.baseline)
         && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
@@ -225,7 +306,8 @@ public class ScalingChangeStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, phase, attempt, currentStep, currentWeight, progress,
+    return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
+        baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions);
   }
 }

@@ -1,0 +1,32 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One condition the rollout must meet before it makes its next {@link Move}: enter the next step,
+ * start baking, or succeed. The planner asks each gate in turn; the first that does not pass
+ * decides what the change does meanwhile. Reverting is never gated.
+ */
+interface Gate {
+
+  Verdict check(Draft d, Move move);
+
+  /** A gate's answer. */
+  sealed interface Verdict {
+
+    /** Met; {@code line} says how, for the step's history. */
+    record Pass(String line) implements Verdict {}
+
+    /**
+     * Not yet, and it will be by itself: look again at {@code until}. With a reason, that is the state
+     * meanwhile; without one, the state stays as it is.
+     */
+    record Wait(Instant until, Optional<Reason> reason, String line) implements Verdict {}
+
+    /** Not until something changes (the spec, a person, data): the state meanwhile. */
+    record Hold(Phase phase, Reason reason, String line, Notice.Kind kind) implements Verdict {}
+  }
+}

@@ -1,0 +1,104 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.MetricCheck;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ProviderErrorAction;
+import io.flagramp.api.v1alpha1.Reason;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What a round of measurements means for the change: taking the baseline before the first step, and
+ * the periodic measurement while a step soaks, holds and bakes. A metric that failed failureLimit
+ * times in a row fails the change; a Prometheus failing consecutiveErrorLimit times trips the breaker;
+ * only a round that got answers ends a hold for metrics.
+ */
+final class MetricsRound {
+
+  private MetricsRound() {}
+
+  /**
+   * The baseline before the first step, then {@code enter} (which writes the first step) when it is
+   * taken; otherwise the wait, the hold or the failure it leads to.
+   */
+  static Plan baseline(Draft d, Analyzer a, Function<String, Plan> enter) {
+    if (!d.measured(MeasurementRequest.Kind.BASELINE)) {
+      return d.measureFirst(a.baselineRequest());
+    }
+    Analyzer.Outcome outcome = a.recordBaseline(d.next, d.o.measurements().get(), d.now);
+    return switch (outcome.kind()) {
+      case OK -> enter.apply(outcome.line() + "; ");
+      case PROVIDER_DOWN -> providerDown(d, a, outcome.line());
+      case FAILED -> Reverts.fail(d, outcome.line(), Reason.NoData);
+      default -> d.decide(Phase.Progressing, Reason.BaselineUnavailable, outcome.line() + "; measuring the baseline"
+              + " again in " + Durations.format(a.interval()), Notice.Kind.Warning)
+          .keep(Optional.of(a.interval()));
+    };
+  }
+
+  /**
+   * The periodic round of a running change, when due: empty when the rollout goes on to its gates,
+   * or the plan it leads to (measure first, revert, hold).
+   */
+  static Optional<Plan> measure(Draft d, Analyzer a) {
+    if (d.now.isBefore(a.nextMeasurement(d.next))) {
+      return Optional.empty();
+    }
+    if (!d.measured(MeasurementRequest.Kind.STEP)) {
+      MeasurementRequest round = a.stepRequest();
+      List<MetricCheck> stale = a.staleBaselines(d.next);
+      if (!stale.isEmpty()) {
+        // The spec changed a maxIncrease metric's query or the window: its baseline is measured again
+        // in the same round, at the moment before the attempt's first write.
+        round = round.with(a.baselineRequest(stale, Optional.of(Timestamps.parse(d.next.getBaselineAt()))));
+      }
+      return Optional.of(d.measureFirst(round));
+    }
+    d.o.measurements().get().alongside().ifPresent(answers -> a.recordRebaseline(d.next, answers));
+    Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), d.weight(), d.now);
+    switch (outcome.kind()) {
+      case FAILED -> {
+        return Optional.of(Reverts.fail(d, outcome.line(), Reason.ThresholdBreached));
+      }
+      case PROVIDER_DOWN -> {
+        return Optional.of(providerDown(d, a, outcome.line()));
+      }
+      case ERRORING -> {
+        // Said at once, not only when the breaker trips: the phase stays, the reason and the line say why.
+        if (d.phase() == Phase.Progressing || d.phase() == Phase.Baking) {
+          d.decide(d.phase(), Reason.MetricsUnavailable, outcome.line(), Notice.Kind.Warning);
+        }
+      }
+      default -> {
+        boolean answeredAgain = d.reason() == Reason.MetricsUnavailable && d.phase() != Phase.RolledBack;
+        boolean dataAgain = d.is(Phase.Held, Reason.NoData) && !a.gate(d.next).noData();
+        if (answeredAgain || dataAgain) {
+          Phase phase = d.next.getBakeStartedAt() != null ? Phase.Baking : Phase.Progressing;
+          d.decide(phase, Reason.Resumed, "resumed at weight " + d.weight() + ", step " + d.progress() + ": "
+              + (dataAgain ? "the metrics have data again" : "Prometheus answers again"), Notice.Kind.Normal);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The circuit breaker tripped: hold and keep asking, or fail the change. */
+  static Plan providerDown(Draft d, Analyzer a, String line) {
+    if (a.onProviderError() == ProviderErrorAction.Fail) {
+      return Reverts.fail(d, line, Reason.MetricsUnavailable);
+    }
+    if (d.is(Phase.Held, Reason.MetricsUnavailable)) {
+      return d.keep(Optional.of(a.interval()));  // still down: counters move in status.metrics, the decision stays
+    }
+    String where = d.weight() == null ? "before the first step" : "at weight " + d.weight();
+    return d.decide(Phase.Held, Reason.MetricsUnavailable, line + ": holding " + where
+        + " until Prometheus answers", Notice.Kind.Warning).keep(Optional.of(a.interval()));
+  }
+
+  /** When the next round is due, for a requeue. */
+  static Optional<Instant> due(Draft d, Optional<Analyzer> a) {
+    return a.map(x -> x.nextMeasurement(d.next));
+  }
+}

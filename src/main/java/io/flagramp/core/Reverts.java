@@ -1,0 +1,66 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.FlagIntent;
+import io.flagramp.api.v1alpha1.FlagTarget;
+import io.flagramp.api.v1alpha1.OnFailure;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.api.v1alpha1.StepOutcome;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The way back: a failed analysis (onFailure) and an abort end here. A revert is recorded as
+ * RolledBack with a Restore intent before the ConfigMap is touched, so once decided it is final for
+ * the attempt: no reconcile raises the weight again, and an interrupted restore is finished first.
+ */
+final class Reverts {
+
+  private Reverts() {}
+
+  /** A failed analysis: onFailure Revert restores the original values at once; Hold freezes the flag. */
+  static Plan fail(Draft d, String line, Reason reason) {
+    if (d.spec().onFailureOrDefault() == OnFailure.Hold && d.weight() != null) {
+      d.recordVerdict(line);
+      return d.decide(Phase.Held, reason, line + ": holding at weight " + d.weight()
+          + " (onFailure: Hold); abort to restore the original values", Notice.Kind.Warning)
+          .keep(Optional.empty());
+    }
+    return revert(d, reason, line + ": reverted, ", line);
+  }
+
+  /**
+   * Restores the original values: the one path for abort and for a failed analysis. The change ends
+   * RolledBack with Stalled=True, and the decision names what was restored.
+   */
+  static Plan revert(Draft d, Reason reason, String prefix, String verdict) {
+    ScalingChangeStatus s = d.next;
+    FlagTarget flag = d.flag();
+    d.closeRunningStep(StepOutcome.RolledBack, verdict);
+    s.setCurrentWeight(null);
+    s.setStepStartedAt(null);
+    s.setNextStepAt(null);
+    s.setBakeStartedAt(null);
+    if (!d.started()) {
+      return d.decide(Phase.RolledBack, reason, prefix + "nothing was written, nothing to restore",
+          Notice.Kind.Warning).keep(Optional.empty());
+    }
+    if (d.o.flag().isEmpty()) {
+      s.setIntent(null);
+      return d.decide(Phase.RolledBack, reason, prefix + "ConfigMap " + flag.getConfigMapName()
+          + " no longer exists, nothing to restore", Notice.Kind.Warning).keep(Optional.empty());
+    }
+    FlagWrite.Restore restore = restoreWrite(d);
+    s.setIntent(FlagIntent.restore(d.attempt() + ".restore", d.o.flag().get().uid(), Timestamps.format(d.now)));
+    // Looked at again at once: the next reconcile sees the restore done and clears the intent.
+    return d.decide(Phase.RolledBack, reason, prefix + restore.describe(), Notice.Kind.Warning)
+        .plan(Optional.of(restore), Optional.of(Duration.ZERO));
+  }
+
+  static FlagWrite.Restore restoreWrite(Draft d) {
+    Map<String, String> managers = d.next.getOriginalManagers() == null ? Map.of() : d.next.getOriginalManagers();
+    return new FlagWrite.Restore(d.flag().keys(), d.next.getOriginalValues(), managers, d.uid());
+  }
+}

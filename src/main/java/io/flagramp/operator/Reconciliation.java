@@ -1,0 +1,199 @@
+package io.flagramp.operator;
+
+import io.flagramp.api.v1alpha1.FlagTarget;
+import io.flagramp.api.v1alpha1.OnDelete;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.core.FlagClaim;
+import io.flagramp.core.FlagWrite;
+import io.flagramp.core.MeasurementRequest;
+import io.flagramp.core.Measurements;
+import io.flagramp.core.Notice;
+import io.flagramp.core.Observation;
+import io.flagramp.core.ObservedFlag;
+import io.flagramp.core.Plan;
+import io.flagramp.core.Planner;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile of one ScalingChange, free of JOSDK, so the same code runs against the real API
+ * server and against the in-memory one of the demo and the fault tests. Observe (the ConfigMap and
+ * the claims on it, whether each foreign claim's owner still holds it, the clock, the metrics when
+ * the planner asks), plan, and act in the write-ahead order: status first (it records the intent of
+ * any ConfigMap write), then the ConfigMap, then the Event. It never sleeps; it says when to look again.
+ */
+public final class Reconciliation {
+
+  private static final Logger log = LoggerFactory.getLogger(Reconciliation.class);
+
+  /** The status subresource, written with optimistic locking on the observed resourceVersion. */
+  public interface StatusStore {
+    /** @throws StatusWriteFailed when refused, most often a 409: the object changed since it was read */
+    void write(ScalingChange observed, ScalingChangeStatus next);
+  }
+
+  /** Reads a ScalingChange from the API server itself, not a cache: a claim is judged on fresh facts. */
+  public interface Changes {
+    Optional<ScalingChange> get(String namespace, String name);
+  }
+
+  /** Answers the planner's measurement requests. */
+  public interface Measure {
+    Measurements measure(ScalingChange change, MeasurementRequest request, Instant at);
+  }
+
+  /** Records Events; never fails a reconcile. */
+  public interface Events {
+    void record(ScalingChange change, Notice notice);
+  }
+
+  private final Planner planner;
+  private final FlagStore flags;
+  private final Measure measure;
+  private final Events events;
+  private final Changes changes;
+  private final Clock clock;
+
+  public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
+      Clock clock) {
+    this.planner = planner;
+    this.flags = flags;
+    this.measure = measure;
+    this.events = events;
+    this.changes = changes;
+    this.clock = clock;
+  }
+
+  /** What the planner sees now: the ConfigMap with each claim judged live or stale. */
+  public Observation observe(ScalingChange change) {
+    return new Observation(change, read(change).map(FlagStore.Snapshot::flag), clock.instant());
+  }
+
+  /** Plans and acts; returns the plan carried out, whose requeue says when to look again. */
+  public Plan reconcile(ScalingChange change, StatusStore status) {
+    Optional<FlagStore.Snapshot> snapshot = read(change);
+    Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant());
+    Plan plan = planner.plan(observation);
+    if (plan.measure().isPresent()) {
+      // The planner needs numbers first: measure at the observation's time and plan again with them.
+      plan = planner.plan(observation.withMeasurements(
+          measure.measure(change, plan.measure().get(), observation.now())));
+      if (plan.measure().isPresent()) {
+        throw new IllegalStateException("the planner asked to measure twice in one reconcile");
+      }
+    }
+    if (!plan.status().equals(change.getStatus())) {
+      status.write(change, plan.status());
+    }
+    if (plan.write().isPresent()) {
+      FlagTarget flag = change.getSpec().getFlag();
+      flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), plan.write().get(),
+          snapshot.map(FlagStore.Snapshot::version).orElseThrow());
+    }
+    plan.notice().ifPresent(notice -> announce(change, notice));
+    return plan;
+  }
+
+  /**
+   * A ScalingChange being deleted. Its claim on the ConfigMap says whether its writes are still in
+   * effect: with {@code onDelete: Restore} (the default) and an attempt that has not succeeded, the
+   * original values go back; otherwise only the claim is released. Returns once the finalizer may go.
+   *
+   * @throws FlagWriteFailed when the restore cannot be written; the finalizer stays and it is retried
+   */
+  public void cleanup(ScalingChange change) {
+    ScalingChangeStatus status = change.getStatus();
+    FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
+    Optional<FlagStore.Snapshot> snapshot = read(change);
+    Optional<FlagClaim> ours = snapshot.flatMap(s -> s.flag().claimOf(change.getMetadata().getUid()))
+        .map(ObservedFlag.ObservedClaim::claim);
+    String where = status == null || status.getCurrentWeight() == null ? "" : " at weight " + status.getCurrentWeight()
+        + " (step " + status.getProgress() + ")";
+    if (ours.isEmpty()) {
+      if (snapshot.isEmpty() && Reconciliation.holds(status)) {
+        announce(change, Notice.warning("DeletedRestored", "deleted" + where + ": ConfigMap "
+            + flag.getConfigMapName() + " no longer exists, nothing to restore"));
+      }
+      return;  // nothing of this change is in effect on the ConfigMap
+    }
+    String namespace = change.getMetadata().getNamespace();
+    boolean succeeded = status != null && status.getPhase() == Phase.Succeeded;
+    boolean restore = change.getSpec().onDeleteOrDefault() == OnDelete.Restore && !succeeded
+        && status != null && status.getOriginalValues() != null;
+    if (!restore) {
+      flags.write(namespace, flag.getConfigMapName(), new FlagWrite.ReleaseClaim(ours.get().uid()),
+          snapshot.get().version());
+      if (!succeeded) {
+        announce(change, Notice.normal("DeletedKept", "deleted" + where + ": onDelete=Keep leaves ConfigMap "
+            + flag.getConfigMapName() + " as it is"));
+      }
+      return;
+    }
+    Map<String, String> managers = status.getOriginalManagers() == null ? Map.of() : status.getOriginalManagers();
+    FlagWrite.Restore write = new FlagWrite.Restore(flag.keys(), status.getOriginalValues(), managers,
+        ours.get().uid());
+    flags.write(namespace, flag.getConfigMapName(), write, snapshot.get().version());
+    announce(change, Notice.normal("DeletedRestored", "deleted" + where + ": onDelete=Restore " + write.describe()));
+  }
+
+  private Optional<FlagStore.Snapshot> read(ScalingChange change) {
+    FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
+    if (flag == null || flag.getConfigMapName() == null || flag.getPercentageKey() == null) {
+      return Optional.empty();
+    }
+    String namespace = change.getMetadata().getNamespace();
+    return flags.read(namespace, flag.getConfigMapName(), flag.keys())
+        .map(s -> new FlagStore.Snapshot(judgeClaims(change, s.flag()), s.version()));
+  }
+
+  /**
+   * A foreign claim on one of this change's keys is live while its owner exists with that uid and
+   * holds the keys: it recorded an intent, or original values without having ended. Read fresh, since
+   * taking over a claim on a stale cache would let two changes write one key.
+   */
+  private ObservedFlag judgeClaims(ScalingChange change, ObservedFlag flag) {
+    String uid = change.getMetadata().getUid();
+    var keys = change.getSpec().getFlag().keys();
+    var claims = flag.claims().stream().map(c -> {
+      FlagClaim claim = c.claim();
+      if (claim.uid().equals(uid)) {
+        return new ObservedFlag.ObservedClaim(claim, true);
+      }
+      if (!claim.overlaps(keys)) {
+        return c;
+      }
+      Optional<ScalingChange> owner = changes.get(change.getMetadata().getNamespace(), claim.name());
+      boolean live = owner.filter(o -> Objects.equals(o.getMetadata().getUid(), claim.uid()))
+          .map(o -> holds(o.getStatus())).orElse(false);
+      return new ObservedFlag.ObservedClaim(claim, live);
+    }).toList();
+    return new ObservedFlag(flag.uid(), flag.values(), flag.otherWriters(), claims);
+  }
+
+  static boolean holds(ScalingChangeStatus status) {
+    if (status == null) {
+      return false;
+    }
+    if (status.getIntent() != null) {
+      return true;
+    }
+    return status.getOriginalValues() != null && (status.getPhase() == null || !status.getPhase().isTerminal());
+  }
+
+  private void announce(ScalingChange change, Notice notice) {
+    String id = change.getMetadata().getNamespace() + "/" + change.getMetadata().getName();
+    if (notice.kind() == Notice.Kind.Warning) {
+      log.warn("{}: {} ({})", id, notice.message(), notice.reason());
+    } else {
+      log.info("{}: {} ({})", id, notice.message(), notice.reason());
+    }
+    events.record(change, notice);
+  }
+}
