@@ -30,6 +30,7 @@ final class TestApp implements AutoCloseable {
   });
   private volatile double errorRate;
   private volatile double latencySeconds = 0.04;
+  private volatile int requestsPerTick = 10;
 
   /** Starts traffic for {@code app} on the registry Prometheus scrapes. */
   TestApp(PrometheusRegistry registry, String app) {
@@ -44,18 +45,29 @@ final class TestApp implements AutoCloseable {
     traffic.scheduleAtFixedRate(this::serve, 0, 50, TimeUnit.MILLISECONDS);
   }
 
-  /** 10 requests per tick, 20 ticks a second. */
+  /** 10 requests per tick (unless told otherwise), 20 ticks a second. */
   private void serve() {
-    int errors = (int) Math.round(10 * errorRate);
+    int requests = requestsPerTick;
+    int errors = (int) Math.round(requests * errorRate);
     metrics.requests().labelValues(app, "500").inc(errors);
-    metrics.requests().labelValues(app, "200").inc(10 - errors);
-    for (int i = 0; i < 10; i++) {
+    metrics.requests().labelValues(app, "200").inc(requests - errors);
+    for (int i = 0; i < requests; i++) {
       metrics.duration().labelValues(app).observe(latencySeconds);
     }
   }
 
   void errorRate(double fraction) {
     this.errorRate = fraction;
+  }
+
+  /** Requests per 50 ms tick; 0 is an app nobody uses. */
+  void traffic(int perTick) {
+    this.requestsPerTick = perTick;
+  }
+
+  /** 5xx responses per second over the last 5 seconds: 0, not empty, when there is no traffic. */
+  String errorsPerSecondQuery() {
+    return "sum(rate(http_requests_total{app=\"" + app + "\",code=~\"5..\"}[5s]))";
   }
 
   void latency(double seconds) {
