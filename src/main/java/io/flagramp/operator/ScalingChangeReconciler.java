@@ -12,7 +12,11 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +37,11 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   private final Reconciliation reconciliation;
   private final Reconciliation.Events events;
   private final Clock clock;
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
   private final StatusWriter statusWriter = new StatusWriter();
+  /** Faults in a row per object, for the backoff; forgotten on the next success. */
+  private final Map<ResourceID, Integer> faults = new ConcurrentHashMap<>();
 
   public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock) {
     this.reconciliation = reconciliation;
@@ -41,14 +49,28 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     this.clock = clock;
   }
 
+  /**
+   * An expected fault (a 409, a refused write) is handled here rather than thrown to JOSDK, which
+   * would log it with a stack trace: it is recorded (see {@link #recordFault}) and retried with
+   * backoff, 1s doubling to 60s. Anything else is a bug and goes to JOSDK as it is.
+   */
   @Override
   public UpdateControl<ScalingChange> reconcile(ScalingChange change, Context<ScalingChange> context) {
-    return reconciliation.reconcile(change, (observed, status) -> statusWriter.write(observed, status, context))
-        .requeueAfter().map(delay -> UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(delay))
-        .orElseGet(UpdateControl::noUpdate);
+    ResourceID id = ResourceID.fromResource(change);
+    try {
+      UpdateControl<ScalingChange> control = reconciliation.reconcile(change,
+              (observed, status) -> statusWriter.write(observed, status, context))
+          .requeueAfter().map(delay -> UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(delay))
+          .orElseGet(UpdateControl::noUpdate);
+      faults.remove(id);
+      return control;
+    } catch (ReconcileFault fault) {
+      recordFault(change, context, fault);
+      return UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(backoff(id));
+    }
   }
 
-  /** A fault while acting on a plan: recorded (see {@link #recordFault}), then JOSDK retries with backoff. */
+  /** An unexpected fault while acting on a plan: recorded, then JOSDK retries with backoff. */
   @Override
   public ErrorStatusUpdateControl<ScalingChange> updateErrorStatus(ScalingChange change,
       Context<ScalingChange> context, Exception e) {
@@ -58,19 +80,27 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
 
   /**
    * Deleting a ScalingChange applies {@code spec.onDelete} to whatever of it is still in effect on the
-   * ConfigMap, before the finalizer goes.
+   * ConfigMap, before the finalizer goes; if that cannot be written, the finalizer stays and it is
+   * tried again with backoff.
    */
   @Override
   public DeleteControl cleanup(ScalingChange change, Context<ScalingChange> context) {
+    ResourceID id = ResourceID.fromResource(change);
     try {
       reconciliation.cleanup(change);
     } catch (ReconcileFault fault) {
-      // JOSDK does not hand cleanup errors to updateErrorStatus: record it here; the finalizer stays,
-      // and the rethrow makes JOSDK retry with backoff.
       recordFault(change, context, fault);
-      throw fault;
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(id).toMillis());
     }
+    faults.remove(id);
     return DeleteControl.defaultDelete();
+  }
+
+  /** 1s, 2s, 4s … 60s for faults in a row on one object. */
+  private Duration backoff(ResourceID id) {
+    int inARow = faults.merge(id, 1, Integer::sum);
+    Duration next = Duration.ofSeconds(1L << Math.min(inARow - 1, 6));
+    return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
   }
 
   /**
