@@ -118,7 +118,7 @@ class RolloutIT {
     assertThat(done.getStatus().condition(Condition.READY).orElseThrow().isTrue()).isTrue();
     assertThat(done.getStatus().condition(Condition.READY).orElseThrow().getObservedGeneration()).isEqualTo(1L);
     assertThat(harness.events(ns, "use-redis")).extracting(e -> e.getReason())
-        .containsExactly("StepEntered", "StepEntered", "StepEntered", "StepEntered", "Succeeded");
+        .containsExactlyInAnyOrder("StepEntered", "StepEntered", "StepEntered", "StepEntered", "Succeeded");
 
     Map<String, Long> writes = harness.requests.writesIn(ns).stream()
         .collect(Collectors.groupingBy(ApiRequests.Request::kind, Collectors.counting()));
