@@ -15,6 +15,10 @@ import okhttp3.OkHttpClient;
  * share its connection pool and threads. They are kept, because building a TLS context for every
  * query would cost more than the query; the number kept is bounded, since a rotated CA leaves its old
  * client behind.
+ *
+ * <p>None of them follows redirects, whatever the base does: the address comes from a ScalingChange's
+ * author, and a redirect would let it send the operator (with the Secret's credentials on a same-host
+ * hop) to any URL it names. A 3xx is reported as an answer instead.
  */
 final class EndpointClients {
 
@@ -39,7 +43,7 @@ final class EndpointClients {
 
   /**
    * The client for calls bounded by {@code timeout} as a whole and in each phase, trusting exactly the
-   * CA in {@code caPem} when present, else the JDK's default trust.
+   * CA in {@code caPem} when present, else the JDK's default trust, and following no redirect.
    *
    * @throws GeneralSecurityException if {@code caPem} holds no usable certificate (not cached, so a
    *     fixed Secret is picked up on the next call)
@@ -68,6 +72,8 @@ final class EndpointClients {
 
   private OkHttpClient derive(Duration timeout, Optional<String> caPem) throws GeneralSecurityException {
     OkHttpClient.Builder builder = base.newBuilder()
+        .followRedirects(false)
+        .followSslRedirects(false)
         .callTimeout(timeout)
         .connectTimeout(timeout)
         .readTimeout(timeout)

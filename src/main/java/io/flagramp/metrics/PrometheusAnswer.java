@@ -29,6 +29,9 @@ final class PrometheusAnswer {
    * @param where names the server in messages, e.g. {@code Prometheus at http://x:9090}
    */
   static double read(int status, byte[] body, String where) throws QueryFailure {
+    if (isRedirect(status)) {
+      throw redirected(status, where);
+    }
     JsonNode root = null;
     IOException unparsable = null;
     try {
@@ -86,6 +89,19 @@ final class PrometheusAnswer {
       default -> throw unreadable(where, status,
           resultType.isEmpty() ? "no data.resultType" : "unknown resultType " + oneLine(resultType), body, null);
     }
+  }
+
+  /** Any 3xx: Prometheus never redirects an API call, and the client follows none. */
+  static boolean isRedirect(int status) {
+    return status / 100 == 3;
+  }
+
+  /**
+   * The status alone: the Location and the body are whatever the server at the author's address says,
+   * and a ScalingChange's status must not become a way to read them.
+   */
+  static QueryFailure.HttpError redirected(int status, String where) {
+    return new QueryFailure.HttpError(status, "HTTP " + status + " from " + where + " (redirects are not followed)");
   }
 
   /** A sample as Prometheus writes it: {@code [<time>, "<value>"]}, the value a string. */

@@ -67,6 +67,10 @@ public final class PrometheusClient implements MetricsSource {
     Request request = request(address, query, where);
     long started = System.nanoTime();
     try (Response response = client.newCall(request).execute()) {
+      if (PrometheusAnswer.isRedirect(response.code())) {
+        // Closed unread: neither the body nor the Location header is anyone's concern here.
+        throw PrometheusAnswer.redirected(response.code(), where);
+      }
       byte[] body = readBody(response, endpoint.timeout(), where);
       double value = PrometheusAnswer.read(response.code(), body, where);
       log.debug("{} = {} at {} from {} in {} ms", query.promql(), value, query.at(), where,

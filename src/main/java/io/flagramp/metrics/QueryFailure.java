@@ -24,7 +24,7 @@ public abstract sealed class QueryFailure extends Exception {
     }
   }
 
-  /** An HTTP 4xx/5xx answer, with Prometheus' own error text when it sent one. */
+  /** An HTTP answer other than 2xx: a redirect (never followed), a 4xx or a 5xx. */
   public static final class HttpError extends QueryFailure {
     private final int status;
 

@@ -7,6 +7,7 @@ import io.flagramp.testbed.TestCertificates;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,18 @@ class EndpointClientsTest {
     assertThat(client.connectTimeoutMillis()).isEqualTo(1500);
     assertThat(client.readTimeoutMillis()).isEqualTo(1500);
     assertThat(client.writeTimeoutMillis()).isEqualTo(1500);
+  }
+
+  @Test
+  void noClientFollowsRedirectsEvenWhenTheBaseDoes() throws GeneralSecurityException {
+    EndpointClients following = new EndpointClients(
+        new OkHttpClient.Builder().followRedirects(true).followSslRedirects(true).build());
+
+    for (OkHttpClient client : List.of(following.clientFor(Duration.ofSeconds(2), Optional.empty()),
+        following.clientFor(Duration.ofSeconds(2), Optional.of(CA.certificatePem())))) {
+      assertThat(client.followRedirects()).isFalse();
+      assertThat(client.followSslRedirects()).isFalse();
+    }
   }
 
   @Test

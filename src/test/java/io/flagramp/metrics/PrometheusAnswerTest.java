@@ -95,6 +95,13 @@ class PrometheusAnswerTest {
   }
 
   @Test
+  void aRedirectIsAnHttpErrorSayingItIsNotFollowedAndNothingOfTheBody() {
+    assertThatThrownBy(() -> read(302, "<a href=\"http://elsewhere/\">moved here</a>"))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(302))
+        .hasMessage("HTTP 302 from Prometheus at http://prometheus:9090 (redirects are not followed)");
+  }
+
+  @Test
   void anHttpErrorWithAnEmptyBodySaysJustTheStatus() {
     assertThatThrownBy(() -> read(401, ""))
         .isInstanceOf(QueryFailure.HttpError.class)

@@ -5,34 +5,50 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.flagramp.testbed.TestCertificates;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The client against a stub HTTP server, ONLY for answers a real Prometheus cannot be made to give: a
  * body that is not JSON or is cut off, a reply slower than the timeout, a 401 or 503 with a body of
- * our choosing, and a look at the request itself (a real Prometheus does not check bearer tokens, so
- * only a stub can show the token arrives). Everything a real Prometheus can do is tested against one in
+ * our choosing, a redirect (Prometheus never redirects an API call, but the server at a ScalingChange's
+ * address may be anything), and a look at the request itself (a real Prometheus does not check bearer
+ * tokens, so only a stub can show the token arrives). Everything a real Prometheus can do is tested against one in
  * {@link PrometheusClientIT}, {@link PrometheusBasicAuthIT} and {@link PrometheusTlsIT}.
  */
 class PrometheusClientStubIT {
 
   private static final Duration TIMEOUT = Duration.ofMillis(500);
+  /** Stands for anything the server at the address says: it must never reach a message. */
+  private static final String MARKER = "body-marker-7f3a9c";
   private static final String ONE_VALUE =
       "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"7\"]}]}}";
 
@@ -42,6 +58,8 @@ class PrometheusClientStubIT {
   private final ExecutorService handlers = Executors.newCachedThreadPool();
   private volatile Handler handler;
   private HttpServer stub;
+  /** Servers a test starts besides {@link #stub}, stopped after it. */
+  private final List<HttpServer> others = new ArrayList<>();
 
   @FunctionalInterface
   private interface Handler {
@@ -50,23 +68,60 @@ class PrometheusClientStubIT {
 
   @BeforeEach
   void startStub() throws IOException {
-    stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    stub.setExecutor(handlers);
-    stub.createContext("/", exchange -> {
-      try (exchange) {
-        handler.handle(exchange);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    stub.start();
+    stub = serve(HttpServer.create(loopback(), 0), exchange -> handler.handle(exchange));
   }
 
   @AfterEach
   void stopStub() {
     released.countDown();
     stub.stop(0);
+    others.forEach(server -> server.stop(0));
     handlers.shutdownNow();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {301, 302, 303, 307, 308})
+  void aRedirectIsAnHttpErrorSayingOnlyTheStatusAndIsNotFollowed(int status) throws IOException {
+    AtomicInteger redirectedTo = new AtomicInteger();
+    HttpServer elsewhere = serve(HttpServer.create(loopback(), 0), exchange -> {
+      redirectedTo.incrementAndGet();
+      reply(exchange, 200, ONE_VALUE);
+    });
+    String location = "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/internal/" + MARKER;
+    handler = exchange -> {
+      exchange.getResponseHeaders().set("Location", location);
+      reply(exchange, status, "text/html", "<a href=\"" + location + "\">moved</a> " + MARKER);
+    };
+
+    assertThatThrownBy(() -> client.query(query(address(), bearer("s3cr3t-token"))))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(status))
+        .hasMessage("HTTP " + status + " from Prometheus at " + address() + " (redirects are not followed)");
+    assertThat(redirectedTo).as("requests at the redirect's target").hasValue(0);
+  }
+
+  @Test
+  void aRedirectFromHttpsToHttpIsNotFollowedEither() throws Exception {
+    AtomicInteger redirectedTo = new AtomicInteger();
+    HttpServer plain = serve(HttpServer.create(loopback(), 0), exchange -> {
+      redirectedTo.incrementAndGet();
+      reply(exchange, 200, ONE_VALUE);
+    });
+    String location = "http://127.0.0.1:" + plain.getAddress().getPort() + "/" + MARKER;
+    TestCertificates.Issued ca = TestCertificates.authority("stub CA");
+    HttpsServer tls = HttpsServer.create(loopback(), 0);
+    tls.setHttpsConfigurator(new HttpsConfigurator(serving(TestCertificates.loopbackServer(ca), ca)));
+    serve(tls, exchange -> {
+      exchange.getResponseHeaders().set("Location", location);
+      reply(exchange, 302, "text/html", MARKER);
+    });
+    String address = "https://127.0.0.1:" + tls.getAddress().getPort();
+    PrometheusEndpoint.Auth trustingTheStub = new PrometheusEndpoint.Auth(Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of(ca.certificatePem()));
+
+    assertThatThrownBy(() -> client.query(query(address, trustingTheStub)))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(302))
+        .hasMessage("HTTP 302 from Prometheus at " + address + " (redirects are not followed)");
+    assertThat(redirectedTo).as("requests at the redirect's target").hasValue(0);
   }
 
   @Test
@@ -174,6 +229,41 @@ class PrometheusClientStubIT {
         .isEqualTo("query=sum(rate(http_requests_total{code=~\"5..\"}[5m]))&time=1772445600.042");
   }
 
+  private <T extends HttpServer> T serve(T server, Handler handler) {
+    server.setExecutor(handlers);
+    server.createContext("/", exchange -> {
+      try (exchange) {
+        handler.handle(exchange);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    server.start();
+    if (server != stub) {
+      others.add(server);
+    }
+    return server;
+  }
+
+  private static InetSocketAddress loopback() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  /** A server's TLS: its certificate and key, sent with the CA that signed it. */
+  private static SSLContext serving(TestCertificates.Issued server, TestCertificates.Issued ca)
+      throws GeneralSecurityException, IOException {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    char[] password = "stub".toCharArray();
+    keys.setKeyEntry("server", server.privateKey(), password,
+        new Certificate[] {server.certificate(), ca.certificate()});
+    KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    factory.init(keys, password);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(factory.getKeyManagers(), null, null);
+    return context;
+  }
+
   private String address() {
     return "http://127.0.0.1:" + stub.getAddress().getPort();
   }
@@ -187,6 +277,13 @@ class PrometheusClientStubIT {
   }
 
   private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+    reply(exchange, status, null, body);
+  }
+
+  private static void reply(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    if (contentType != null) {
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+    }
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
