@@ -1,21 +1,56 @@
 package io.flagramp.metrics;
 
-import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Prometheus' answer to an instant query ({@code /api/v1/query}): the one value, or the typed
- * reason there is none. Pure: an HTTP status and a body in, a number or a {@link QueryFailure} out.
+ * reason there is none. Pure but for a debug line: an HTTP status, a Content-Type and a body in, a
+ * number or a {@link QueryFailure} out.
+ *
+ * <p>The address is chosen by a ScalingChange's author and the messages end up in its status and in
+ * Events, so no message may quote a body: otherwise pointing the address at any service in the cluster
+ * would read the start of its reply. A reply that is not Prometheus' API envelope is told by its HTTP
+ * status and media type alone. The one text kept from a body is the {@code error} of
+ * {@code errorType: bad_data}, on one line: Prometheus' verdict on the expression, which the author
+ * needs to fix it.
  */
 final class PrometheusAnswer {
 
-  /** Long enough to recognise a proxy's error page, short enough for a status line. */
-  static final int EXCERPT_CHARS = 160;
+  private static final Logger log = LoggerFactory.getLogger(PrometheusAnswer.class);
+
+  /** The longest error text kept from Prometheus: enough for a parse error, short for a status line. */
+  static final int ERROR_TEXT_CHARS = 160;
+
+  /** Longer than any real media type; a longer one is not shown. */
+  static final int MEDIA_TYPE_CHARS = 64;
+
+  static final String NOT_PROMETHEUS = "not a Prometheus API answer";
+
+  /** type "/" subtype, with the characters RFC 6838 allows in a name, after lower-casing. */
+  private static final Pattern MEDIA_TYPE =
+      Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*");
+
+  /**
+   * Prometheus' error types (web/api/v1 in its source) but {@code bad_data}, in our own words: the
+   * type says enough to act on, and naming it quotes nothing but a word from this fixed list.
+   */
+  private static final Map<String, String> ERROR_TYPES = Map.of(
+      "timeout", "the query timed out in Prometheus",
+      "canceled", "Prometheus canceled the query",
+      "execution", "Prometheus could not execute the query",
+      "internal", "Prometheus failed internally",
+      "unavailable", "Prometheus is not ready",
+      "not_found", "Prometheus found no such API",
+      "not_acceptable", "Prometheus found the request not acceptable");
 
   // Trailing tokens mean the body is not one JSON document, however good its start looks.
   private static final ObjectMapper JSON =
@@ -25,54 +60,37 @@ final class PrometheusAnswer {
 
   /**
    * @param status the HTTP status
+   * @param contentType the Content-Type header as the server sent it, or null
    * @param body the whole body
    * @param where names the server in messages, e.g. {@code Prometheus at http://x:9090}
    */
-  static double read(int status, byte[] body, String where) throws QueryFailure {
+  static double read(int status, String contentType, byte[] body, String where) throws QueryFailure {
     if (isRedirect(status)) {
       throw redirected(status, where);
     }
-    JsonNode root = null;
-    IOException unparsable = null;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      // An error status with a proxy's HTML page is still an HTTP error, so this is judged below.
-      unparsable = e;
+    JsonNode root = envelope(body);
+    if (root == null) {
+      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no JSON object with a status");
     }
-    boolean isObject = root != null && root.isObject();
-    if (isObject && "bad_data".equals(root.path("errorType").asText())) {
-      // Prometheus' verdict on the expression (HTTP 400): the query is wrong, not the server.
-      throw new QueryFailure.BadQuery("bad PromQL: " + oneLine(root.path("error").asText("(no error text)")));
-    }
+    String outcome = root.get("status").asText();
     if (status / 100 != 2) {
-      String detail = isObject && root.hasNonNull("error") ? oneLine(root.get("error").asText()) : excerpt(body);
-      throw new QueryFailure.HttpError(status,
-          "HTTP " + status + " from " + where + (detail.isEmpty() ? "" : ": " + detail));
+      if (outcome.equals("error")) {
+        throw prometheusError(status, contentType, root, where);
+      }
+      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no error envelope with an error status");
     }
-    if (unparsable != null) {
-      throw unreadable(where, status, unparsable instanceof JsonEOFException ? "JSON cut off" : "not JSON", body,
-          unparsable);
-    }
-    if (!isObject) {
-      throw unreadable(where, status, "not a JSON object", body, null);
-    }
-    if (!"success".equals(root.path("status").asText())) {
-      String error = root.path("error").asText("");
-      throw unreadable(where, status,
-          error.isEmpty() ? "no \"status\": \"success\"" : "status " + root.path("status").asText() + ": " + oneLine(error),
-          body, null);
+    if (!outcome.equals("success")) {
+      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no \"status\": \"success\" with HTTP 2xx");
     }
     JsonNode data = root.path("data");
     JsonNode result = data.path("result");
-    String resultType = data.path("resultType").asText("");
-    switch (resultType) {
+    switch (data.path("resultType").asText("")) {
       case "scalar" -> {
-        return number(result, where, status, body);
+        return number(result, status, contentType, where);
       }
       case "vector" -> {
         if (!result.isArray()) {
-          throw unreadable(where, status, "a vector without a result list", body, null);
+          throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a vector without a result list");
         }
         if (result.isEmpty()) {
           throw new QueryFailure.EmptyResult("query returned no series");
@@ -81,13 +99,12 @@ final class PrometheusAnswer {
           throw new QueryFailure.NotASingleValue(result.size(),
               "query returned " + result.size() + " series, expected one");
         }
-        return number(result.get(0).path("value"), where, status, body);
+        return number(result.get(0).path("value"), status, contentType, where);
       }
       case "matrix" -> throw new QueryFailure.NotASingleValue(0,
           "query returned a matrix (a range vector), expected one value");
       case "string" -> throw new QueryFailure.NotASingleValue(0, "query returned a string, expected one value");
-      default -> throw unreadable(where, status,
-          resultType.isEmpty() ? "no data.resultType" : "unknown resultType " + oneLine(resultType), body, null);
+      default -> throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no known data.resultType");
     }
   }
 
@@ -104,10 +121,69 @@ final class PrometheusAnswer {
     return new QueryFailure.HttpError(status, "HTTP " + status + " from " + where + " (redirects are not followed)");
   }
 
+  /**
+   * A reply flagramp cannot read as Prometheus', told by status and media type and a reason of our own:
+   * an HttpError for a status other than 2xx, else an UnreadableAnswer.
+   *
+   * @param why a fixed phrase, never text from the reply
+   * @param detail for the debug log only, also never text from the reply
+   */
+  static QueryFailure notPrometheus(int status, String contentType, String why, String where, String detail) {
+    log.debug("unreadable answer from {} (HTTP {}, {}): {}", where, status, mediaType(contentType), detail);
+    return status / 100 == 2
+        ? new QueryFailure.UnreadableAnswer(
+            "unreadable answer from " + where + " (HTTP " + status + ", " + mediaType(contentType) + "): " + why, null)
+        : new QueryFailure.HttpError(status,
+            "HTTP " + status + " from " + where + " (" + mediaType(contentType) + "): " + why);
+  }
+
+  /**
+   * The media type of a Content-Type header, lower case and without parameters, if it is one token of
+   * at most {@link #MEDIA_TYPE_CHARS} characters; else a phrase saying what it is not.
+   */
+  static String mediaType(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return "no Content-Type";
+    }
+    int parameters = contentType.indexOf(';');
+    String type = (parameters < 0 ? contentType : contentType.substring(0, parameters))
+        .strip().toLowerCase(Locale.ROOT);
+    return type.length() <= MEDIA_TYPE_CHARS && MEDIA_TYPE.matcher(type).matches() ? type : "an unreadable Content-Type";
+  }
+
+  /** The body as Prometheus' envelope: a JSON object whose status is a string; else null. */
+  private static JsonNode envelope(byte[] body) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      // Jackson's message may quote the body, so neither it nor the exception goes anywhere.
+      return null;
+    }
+    return root != null && root.isObject() && root.path("status").isTextual() ? root : null;
+  }
+
+  /** Prometheus' error envelope: {@code {"status":"error","errorType":"...","error":"..."}}. */
+  private static QueryFailure prometheusError(int status, String contentType, JsonNode root, String where) {
+    String errorType = root.path("errorType").asText("");
+    if (errorType.equals("bad_data")) {
+      // Prometheus' verdict on the expression (HTTP 400): the query is wrong, not the server.
+      JsonNode error = root.path("error");
+      return new QueryFailure.BadQuery("bad PromQL: "
+          + (error.isTextual() && !oneLine(error.asText()).isEmpty() ? oneLine(error.asText()) : "(no error text)"));
+    }
+    String meaning = ERROR_TYPES.get(errorType);
+    if (meaning == null) {
+      return notPrometheus(status, contentType, NOT_PROMETHEUS, where, "an error envelope of no known errorType");
+    }
+    return new QueryFailure.HttpError(status,
+        "HTTP " + status + " from " + where + ": " + meaning + " (errorType " + errorType + ")");
+  }
+
   /** A sample as Prometheus writes it: {@code [<time>, "<value>"]}, the value a string. */
-  private static double number(JsonNode sample, String where, int status, byte[] body) throws QueryFailure {
+  private static double number(JsonNode sample, int status, String contentType, String where) throws QueryFailure {
     if (!sample.isArray() || sample.size() != 2 || !sample.get(1).isTextual()) {
-      throw unreadable(where, status, "a sample that is not [time, \"value\"]", body, null);
+      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a sample that is not [time, \"value\"]");
     }
     String text = sample.get(1).asText();
     // Prometheus spells the special values the Go way, which Double.parseDouble does not read.
@@ -123,7 +199,7 @@ final class PrometheusAnswer {
     try {
       value = Double.parseDouble(text);
     } catch (NumberFormatException e) {
-      throw unreadable(where, status, "the value " + oneLine(text) + " is not a number", body, e);
+      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a sample value that is not a number");
     }
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       throw new QueryFailure.NotANumber("query returned " + (Double.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf"));
@@ -131,21 +207,19 @@ final class PrometheusAnswer {
     return value;
   }
 
-  private static QueryFailure.UnreadableAnswer unreadable(String where, int status, String why, byte[] body,
-      Throwable cause) {
-    String excerpt = excerpt(body);
-    return new QueryFailure.UnreadableAnswer("unreadable answer from " + where + " (HTTP " + status + ", " + why
-        + ")" + (excerpt.isEmpty() ? ": empty body" : ": " + excerpt), cause);
-  }
-
-  /** The start of a body on one line, for a status line. */
-  static String excerpt(byte[] body) {
-    return oneLine(new String(body, 0, Math.min(body.length, EXCERPT_CHARS * 4), StandardCharsets.UTF_8));
-  }
-
-  /** Whitespace runs (newlines included) as one space, cut to {@link #EXCERPT_CHARS}. */
+  /**
+   * One line of at most {@link #ERROR_TEXT_CHARS} characters: runs of whitespace, separators and
+   * control or format characters (a newline, a bidi override) become one space; a cut ends in "…".
+   */
   static String oneLine(String text) {
-    String line = text.strip().replaceAll("\\s+", " ");
-    return line.length() <= EXCERPT_CHARS ? line : line.substring(0, EXCERPT_CHARS) + "…";
+    String line = text.replaceAll("[\\s\\p{Z}\\p{C}]+", " ").strip();
+    if (line.length() <= ERROR_TEXT_CHARS) {
+      return line;
+    }
+    int end = ERROR_TEXT_CHARS - 1;
+    if (Character.isHighSurrogate(line.charAt(end - 1))) {
+      end--;
+    }
+    return line.substring(0, end) + "…";
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigDecimal;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@link MetricsSource} over Prometheus' HTTP API: one {@code GET /api/v1/query} per query, with the
  * evaluation time sent explicitly, bounded by the endpoint's timeout, authenticated and trusted as its
  * {@link PrometheusEndpoint.Auth} says. Every way it can go wrong ends in a typed {@link QueryFailure}
- * whose message fits a status line and carries no secret.
+ * whose message fits a status line, carries no secret, and quotes nothing the server sent but
+ * Prometheus' own verdict on bad PromQL (see {@link PrometheusAnswer}): the server is whatever the
+ * ScalingChange's author names, and the message is shown to that author.
  */
 public final class PrometheusClient implements MetricsSource {
 
@@ -71,8 +74,9 @@ public final class PrometheusClient implements MetricsSource {
         // Closed unread: neither the body nor the Location header is anyone's concern here.
         throw PrometheusAnswer.redirected(response.code(), where);
       }
-      byte[] body = readBody(response, endpoint.timeout(), where);
-      double value = PrometheusAnswer.read(response.code(), body, where);
+      String contentType = response.header("Content-Type");
+      byte[] body = readBody(response, contentType, where);
+      double value = PrometheusAnswer.read(response.code(), contentType, body, where);
       log.debug("{} = {} at {} from {} in {} ms", query.promql(), value, query.at(), where,
           (System.nanoTime() - started) / 1_000_000);
       return value;
@@ -110,28 +114,37 @@ public final class PrometheusClient implements MetricsSource {
     return BigDecimal.valueOf(query.at().toEpochMilli(), 3).toPlainString();
   }
 
-  private static byte[] readBody(Response response, Duration timeout, String where)
+  private static byte[] readBody(Response response, String contentType, String where)
       throws QueryFailure, InterruptedIOException {
     BufferedSource source = response.body().source();
     try {
       if (source.request(MAX_ANSWER_BYTES + 1)) {
-        throw new QueryFailure.UnreadableAnswer("unreadable answer from " + where + " (HTTP " + response.code()
-            + ", more than " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB)", null);
+        throw PrometheusAnswer.notPrometheus(response.code(), contentType,
+            "body over " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB", where, "body over the limit");
       }
       return source.readByteArray();
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException e) {
-      // The head arrived, the body broke off: Prometheus answered, but not readably.
-      throw new QueryFailure.UnreadableAnswer("unreadable answer from " + where + " (HTTP " + response.code()
-          + ", body cut off: " + PrometheusAnswer.oneLine(String.valueOf(e.getMessage())) + ")", e);
+      // The head arrived, the body broke off: an answer, but not a readable one. OkHttp's message on a
+      // broken chunked body may quote the bytes it choked on, so it is not kept.
+      throw PrometheusAnswer.notPrometheus(response.code(), contentType, "body cut off", where,
+          e.getClass().getSimpleName());
     }
   }
 
-  private static QueryFailure.Unreachable unreachable(String where, Duration timeout, IOException e) {
-    return new QueryFailure.Unreachable(where + " unreachable: " + why(e, timeout), e);
+  static QueryFailure.Unreachable unreachable(String where, Duration timeout, IOException e) {
+    // Kept as the cause only where no byte the server sent can be in its message (see why).
+    boolean quotesNoReply = e instanceof InterruptedIOException || e instanceof UnknownHostException
+        || e instanceof SocketException || e instanceof SSLException;
+    return new QueryFailure.Unreachable(where + " unreachable: " + why(e, timeout), quotesNoReply ? e : null);
   }
 
+  /**
+   * Why there was no answer, from the kind of exception. Messages are quoted only where the JDK or the
+   * OS wrote them about the connection: OkHttp puts the server's bytes into some (an unexpected status
+   * line, a line that never ended), and those name just their type.
+   */
   private static String why(IOException e, Duration timeout) {
     if (e instanceof InterruptedIOException) {
       // OkHttp's call timeout, and the socket's connect and read timeouts, all end here.
@@ -152,7 +165,10 @@ public final class PrometheusClient implements MetricsSource {
           ? "TLS failure: its certificate is not signed by a trusted CA"
           : "TLS failure: " + rootMessage(e);
     }
-    return e.getClass().getSimpleName() + ": " + rootMessage(e);
+    if (e instanceof SocketException) {
+      return "connection failed (" + rootMessage(e) + ")";
+    }
+    return "no HTTP answer (" + e.getClass().getSimpleName() + ")";
   }
 
   private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

@@ -8,10 +8,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Prometheus' answers as it writes them (copied from a real 2.42), and what flagramp makes of them. */
+/**
+ * Prometheus' answers as it writes them (copied from a real 2.42), and what flagramp makes of them;
+ * and any other reply, of which no message may quote a word.
+ */
 class PrometheusAnswerTest {
 
   private static final String WHERE = "Prometheus at http://prometheus:9090";
+  /** Stands for anything a server that is not Prometheus says: it must never reach a message. */
+  private static final String MARKER = "body-marker-7f3a9c";
 
   @Test
   void aSingleElementVectorYieldsItsValue() throws QueryFailure {
@@ -74,66 +79,97 @@ class PrometheusAnswerTest {
   }
 
   @Test
-  void anHttpErrorCarriesPrometheusErrorTextWhenItSentOne() {
+  void badDataTextIsCutToOneLineOfAtMost160Characters() {
+    String error = "parse error:\n\tunexpected\u202e character" + "x".repeat(400);
+
+    assertThatThrownBy(() -> read(400, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\""
+        + error.replace("\n", "\\n").replace("\t", "\\t") + "\"}"))
+        .isInstanceOf(QueryFailure.BadQuery.class)
+        .satisfies(f -> assertThat(f.getMessage())
+            .startsWith("bad PromQL: parse error: unexpected characterxxx")
+            .endsWith("x…")
+            .hasSize("bad PromQL: ".length() + PrometheusAnswer.ERROR_TEXT_CHARS)
+            .doesNotContain("\n", "\t", "\u202e"));
+  }
+
+  @Test
+  void anyOtherPrometheusErrorNamesItsTypeButNotItsText() {
+    assertThatThrownBy(() -> read(422, """
+        {"status":"error","errorType":"execution","error":"found duplicate series for the match group"}"""))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(422))
+        .hasMessage("HTTP 422 from Prometheus at http://prometheus:9090: Prometheus could not execute the query "
+            + "(errorType execution)");
     assertThatThrownBy(() -> read(503, """
         {"status":"error","errorType":"unavailable","error":"TSDB not ready"}"""))
         .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(503))
-        .hasMessage("HTTP 503 from Prometheus at http://prometheus:9090: TSDB not ready");
-  }
-
-  @Test
-  void anHttpErrorWithoutJsonCarriesTheStartOfTheBodyOnOneLine() {
-    String page = "<html>\n  <body>\n    <h1>502 Bad Gateway</h1>" + "x".repeat(500) + "</body></html>";
-    assertThatThrownBy(() -> read(502, page))
-        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> {
-          assertThat(f.status()).isEqualTo(502);
-          assertThat(f.getMessage())
-              .startsWith("HTTP 502 from Prometheus at http://prometheus:9090: <html> <body> <h1>502 Bad Gateway</h1>xxx")
-              .doesNotContain("\n")
-              .hasSizeLessThan(250);
-        });
-  }
-
-  @Test
-  void aRedirectIsAnHttpErrorSayingItIsNotFollowedAndNothingOfTheBody() {
-    assertThatThrownBy(() -> read(302, "<a href=\"http://elsewhere/\">moved here</a>"))
-        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(302))
-        .hasMessage("HTTP 302 from Prometheus at http://prometheus:9090 (redirects are not followed)");
-  }
-
-  @Test
-  void anHttpErrorWithAnEmptyBodySaysJustTheStatus() {
-    assertThatThrownBy(() -> read(401, ""))
-        .isInstanceOf(QueryFailure.HttpError.class)
-        .hasMessage("HTTP 401 from Prometheus at http://prometheus:9090");
+        .hasMessage("HTTP 503 from Prometheus at http://prometheus:9090: Prometheus is not ready (errorType unavailable)");
   }
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "<html>login</html>| not JSON",
-      "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"res| JSON cut off",
-      "{\"status\":\"success\"} trailing| not JSON",
-      "[1, 2]| not a JSON object",
-      "{\"data\":{}}| no \"status\": \"success\"",
-      "{\"status\":\"success\",\"data\":{}}| no data.resultType",
-      "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"value\":[1,2]}]}}"
-          + "| a sample that is not [time, \"value\"]",
-      "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"seven\"]}}"
-          + "| the value seven is not a number"})
-  void anythingElseIsAnUnreadableAnswerSayingWhy(String body, String why) {
-    assertThatThrownBy(() -> read(200, body))
+      "502| text/html; charset=utf-8| <html><body><h1>502 Bad Gateway</h1>" + MARKER + "</body></html>| text/html",
+      "401| text/plain| Unauthorized: " + MARKER + "| text/plain",
+      "404| | " + MARKER + "| no Content-Type",
+      "500| application/json| {\"message\":\"" + MARKER + "\"}| application/json",
+      "500| application/json| {\"status\":\"error\",\"errorType\":\"" + MARKER + "\",\"error\":\"" + MARKER
+          + "\"}| application/json",
+      "503| application/json| {\"status\":\"success\",\"data\":\"" + MARKER + "\"}| application/json"})
+  void anHttpErrorWithoutPrometheusErrorIsToldByStatusAndMediaTypeOnly(int status, String contentType, String body,
+      String mediaType) {
+    assertThatThrownBy(() -> read(status, contentType, body))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(status))
+        .hasMessage("HTTP " + status + " from " + WHERE + " (" + mediaType + "): not a Prometheus API answer");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "<html>login " + MARKER + "</html>",
+      "''",
+      "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"res " + MARKER,
+      "{\"status\":\"success\"} " + MARKER,
+      "[\"" + MARKER + "\"]",
+      "{\"data\":{},\"" + MARKER + "\":1}",
+      "{\"status\":\"" + MARKER + "\"}",
+      "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"" + MARKER + "\"}",
+      "{\"status\":\"success\",\"data\":{}}",
+      "{\"status\":\"success\",\"data\":{\"resultType\":\"" + MARKER + "\",\"result\":[]}}",
+      "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":\"" + MARKER + "\"}}",
+      "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"value\":[1,2]}]}}",
+      "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"" + MARKER + "\"]}}"})
+  void anyOtherAnswerIsUnreadableToldByStatusAndMediaTypeOnly(String body) {
+    assertThatThrownBy(() -> read(200, "text/html", body))
         .isInstanceOf(QueryFailure.UnreadableAnswer.class)
-        .hasMessageStartingWith("unreadable answer from Prometheus at http://prometheus:9090 (HTTP 200, " + why + ")");
+        .hasMessage("unreadable answer from " + WHERE + " (HTTP 200, text/html): not a Prometheus API answer");
   }
 
   @Test
-  void anEmptyBodyIsUnreadable() {
-    assertThatThrownBy(() -> read(200, ""))
-        .isInstanceOf(QueryFailure.UnreadableAnswer.class)
-        .hasMessageEndingWith(": empty body");
+  void aRedirectIsAnHttpErrorSayingItIsNotFollowedAndNothingOfTheBody() {
+    assertThatThrownBy(() -> read(302, "text/html", "<a href=\"http://elsewhere/\">moved here</a>"))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(302))
+        .hasMessage("HTTP 302 from Prometheus at http://prometheus:9090 (redirects are not followed)");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', nullValues = "null", value = {
+      "application/json| application/json",
+      "Application/JSON ; charset=utf-8| application/json",
+      "text/html;charset=\"<script>\"| text/html",
+      "null| no Content-Type",
+      "'   '| no Content-Type",
+      "text/html secret| an unreadable Content-Type",
+      "<script>alert(1)</script>| an unreadable Content-Type",
+      "text/htmlé| an unreadable Content-Type",
+      "'text/html\u0007'| an unreadable Content-Type",
+      "application/vnd.flagramp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa+json| an unreadable Content-Type"})
+  void aContentTypeIsShownAsOneMediaTypeToken(String header, String shown) {
+    assertThat(PrometheusAnswer.mediaType(header)).isEqualTo(shown);
   }
 
   private static double read(int status, String body) throws QueryFailure {
-    return PrometheusAnswer.read(status, body.getBytes(StandardCharsets.UTF_8), WHERE);
+    return read(status, "application/json", body);
+  }
+
+  private static double read(int status, String contentType, String body) throws QueryFailure {
+    return PrometheusAnswer.read(status, contentType, body.getBytes(StandardCharsets.UTF_8), WHERE);
   }
 }

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -20,6 +22,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -38,8 +41,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The client against a stub HTTP server, ONLY for answers a real Prometheus cannot be made to give: a
- * body that is not JSON or is cut off, a reply slower than the timeout, a 401 or 503 with a body of
- * our choosing, a redirect (Prometheus never redirects an API call, but the server at a ScalingChange's
+ * body that is not JSON, is cut off or is too big, a reply slower than the timeout, a 401 or 503 with
+ * a body of our choosing, a server that does not speak HTTP, a redirect (Prometheus never redirects an API call, but the server at a ScalingChange's
  * address may be anything), and a look at the request itself (a real Prometheus does not check bearer
  * tokens, so only a stub can show the token arrives). Everything a real Prometheus can do is tested against one in
  * {@link PrometheusClientIT}, {@link PrometheusBasicAuthIT} and {@link PrometheusTlsIT}.
@@ -125,28 +128,84 @@ class PrometheusClientStubIT {
   }
 
   @Test
-  void aBodyThatIsNotJsonIsAnUnreadableAnswer() {
-    handler = exchange -> reply(exchange, 200, "<html><body>Please log in</body></html>");
+  void anHtmlPageIsAnUnreadableAnswerNamingItsMediaTypeAndNotAWordOfIt() {
+    handler = exchange -> reply(exchange, 200, "text/html; charset=UTF-8",
+        "<html><body>Please log in: " + MARKER + "</body></html>");
 
     assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
         .isInstanceOf(QueryFailure.UnreadableAnswer.class)
         .hasMessage("unreadable answer from Prometheus at " + address()
-            + " (HTTP 200, not JSON): <html><body>Please log in</body></html>");
+            + " (HTTP 200, text/html): not a Prometheus API answer")
+        .message().doesNotContain(MARKER);
+  }
+
+  @Test
+  void aContentTypeThatIsNotOneMediaTypeIsNotShown() {
+    handler = exchange -> reply(exchange, 200, "text/" + MARKER + " <b>", "{}");
+
+    assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
+        .isInstanceOf(QueryFailure.UnreadableAnswer.class)
+        .hasMessage("unreadable answer from Prometheus at " + address()
+            + " (HTTP 200, an unreadable Content-Type): not a Prometheus API answer");
   }
 
   @Test
   void jsonCutOffMidwayIsAnUnreadableAnswer() {
-    handler = exchange -> reply(exchange, 200, ONE_VALUE.substring(0, 60));
+    handler = exchange -> reply(exchange, 200, "application/json", ONE_VALUE.substring(0, 60));
 
     assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
         .isInstanceOf(QueryFailure.UnreadableAnswer.class)
-        .hasMessageContaining("(HTTP 200, JSON cut off)");
+        .hasMessageEndingWith("(HTTP 200, application/json): not a Prometheus API answer");
+  }
+
+  @Test
+  void aBodyOverTheLimitIsAnUnreadableAnswerSayingOnlyThat() {
+    handler = exchange -> {
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, 0);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(MARKER.getBytes(StandardCharsets.UTF_8));
+        out.write(new byte[(int) PrometheusClient.MAX_ANSWER_BYTES]);
+      }
+    };
+
+    assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
+        .isInstanceOf(QueryFailure.UnreadableAnswer.class)
+        .hasMessage("unreadable answer from Prometheus at " + address() + " (HTTP 200, application/json): "
+            + "body over 8 MiB");
+  }
+
+  /** OkHttp quotes a bad status line, and the hex of a line that never ends, in its exceptions. */
+  @ParameterizedTest
+  @ValueSource(strings = {"SSH-2.0-OpenSSH_9.6 " + MARKER + "\r\n", "+OK " + MARKER})
+  void aServerThatDoesNotSpeakHttpIsUnreachableAndNotQuoted(String banner) throws IOException {
+    try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+      handlers.execute(() -> {
+        // OkHttp may try again on a fresh connection, so every connection gets the banner.
+        while (!server.isClosed()) {
+          try (Socket connection = server.accept()) {
+            connection.getOutputStream().write(banner.getBytes(StandardCharsets.UTF_8));
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      String address = "http://127.0.0.1:" + server.getLocalPort();
+      String hex = HexFormat.of().formatHex(MARKER.getBytes(StandardCharsets.UTF_8));
+
+      assertThatThrownBy(() -> client.query(query(address, PrometheusEndpoint.Auth.NONE)))
+          .isInstanceOf(QueryFailure.Unreachable.class)
+          .hasMessageStartingWith("Prometheus at " + address + " unreachable: no HTTP answer (")
+          .hasNoCause()
+          .message().doesNotContain(MARKER).doesNotContain(hex.substring(0, 12));
+    }
   }
 
   @Test
   void aBodyCutOffByTheConnectionClosingIsAnUnreadableAnswer() {
     handler = exchange -> {
       byte[] start = ONE_VALUE.substring(0, 60).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, ONE_VALUE.length());
       exchange.getResponseBody().write(start);
       exchange.getResponseBody().flush();
@@ -155,7 +214,7 @@ class PrometheusClientStubIT {
 
     assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
         .isInstanceOf(QueryFailure.UnreadableAnswer.class)
-        .hasMessageContaining("(HTTP 200, body cut off");
+        .hasMessageEndingWith("(HTTP 200, application/json): body cut off");
   }
 
   @Test
@@ -190,22 +249,23 @@ class PrometheusClientStubIT {
   }
 
   @Test
-  void a401IsAnHttpErrorCarryingTheBody() {
-    handler = exchange -> reply(exchange, 401, "token expired\n");
+  void a401IsAnHttpErrorNamingItsMediaTypeAndNotAWordOfItsBody() {
+    handler = exchange -> reply(exchange, 401, "text/plain; charset=utf-8", "token expired: " + MARKER + "\n");
 
     assertThatThrownBy(() -> client.query(query(address(), bearer("expired-token"))))
         .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(401))
-        .hasMessage("HTTP 401 from Prometheus at " + address() + ": token expired");
+        .hasMessage("HTTP 401 from Prometheus at " + address() + " (text/plain): not a Prometheus API answer")
+        .message().doesNotContain(MARKER);
   }
 
   @Test
-  void a503CarriesPrometheusOwnErrorText() {
+  void a503NamesPrometheusErrorTypeAndNotItsText() {
     handler = exchange -> reply(exchange, 503,
-        "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"TSDB not ready yet\"}");
+        "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"TSDB not ready yet " + MARKER + "\"}");
 
     assertThatThrownBy(() -> client.query(query(address(), PrometheusEndpoint.Auth.NONE)))
         .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(503))
-        .hasMessage("HTTP 503 from Prometheus at " + address() + ": TSDB not ready yet");
+        .hasMessage("HTTP 503 from Prometheus at " + address() + ": Prometheus is not ready (errorType unavailable)");
   }
 
   @Test

@@ -3,12 +3,22 @@ package io.flagramp.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ProtocolException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What the client decides before it sends anything; the rest is in the *IT classes beside this one. */
 class PrometheusClientTest {
+
+  private static final String WHERE = "Prometheus at http://prometheus:9090";
+  private static final String MARKER = "body-marker-7f3a9c";
 
   private final PrometheusClient client = new PrometheusClient();
 
@@ -20,6 +30,30 @@ class PrometheusClientTest {
     assertThatThrownBy(() -> client.query(query))
         .isInstanceOf(QueryFailure.Unreachable.class)
         .hasMessage("Prometheus address htp://prometheus:9090 is not an http(s) URL");
+  }
+
+  @Test
+  void anExceptionWhoseMessageMayQuoteTheServerIsNamedByItsTypeOnly() {
+    // What OkHttp throws on a reply that is not HTTP: the status line, or the hex of a line never ended.
+    List<IOException> quoting = List.of(new ProtocolException("Unexpected status line: SSH-2.0-" + MARKER),
+        new EOFException("\\n not found: limit=0 content=" + MARKER + "…"),
+        new IOException("unexpected end of stream on " + MARKER, new EOFException(MARKER)));
+
+    assertThat(quoting).allSatisfy(e -> assertThat(PrometheusClient.unreachable(WHERE, Duration.ofSeconds(1), e))
+        .hasMessage(WHERE + " unreachable: no HTTP answer (" + e.getClass().getSimpleName() + ")")
+        .hasNoCause());
+  }
+
+  @Test
+  void theOperatingSystemsWordsOnAConnectionAreKept() {
+    assertThat(PrometheusClient.unreachable(WHERE, Duration.ofSeconds(1), new SocketException("Connection reset")))
+        .hasMessage(WHERE + " unreachable: connection failed (Connection reset)")
+        .hasCauseInstanceOf(SocketException.class);
+    assertThat(PrometheusClient.unreachable(WHERE, Duration.ofSeconds(1),
+            new ConnectException("Failed to connect to /10.0.0.1:9090")))
+        .hasMessage(WHERE + " unreachable: cannot connect (Failed to connect to /10.0.0.1:9090)");
+    assertThat(PrometheusClient.unreachable(WHERE, Duration.ofMillis(2500), new SocketTimeoutException("timeout")))
+        .hasMessage(WHERE + " unreachable: timed out after 2s500ms");
   }
 
   @Test
