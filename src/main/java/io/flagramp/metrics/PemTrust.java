@@ -33,7 +33,8 @@ record PemTrust(SSLSocketFactory socketFactory, X509TrustManager trustManager) {
       certificates = CertificateFactory.getInstance("X.509")
           .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     } catch (CertificateException e) {
-      throw new CertificateException("not a PEM certificate", e);
+      // Not kept as the cause: the JDK's message may quote the text it could not read.
+      throw new CertificateException("not a PEM certificate");
     }
     if (certificates.isEmpty()) {
       throw new CertificateException("no certificate in it");

@@ -7,14 +7,15 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads Prometheus' answer to an instant query ({@code /api/v1/query}): the one value, or the typed
- * reason there is none. Pure but for a debug line: an HTTP status, a Content-Type and a body in, a
- * number or a {@link QueryFailure} out.
+ * One answer to an instant query ({@code /api/v1/query}), read into the one value or the typed reason
+ * there is none. Pure but for a debug line: an HTTP status, a Content-Type and a body in, a number or
+ * a {@link QueryFailure} out.
  *
  * <p>The address is chosen by a ScalingChange's author and the messages end up in its status and in
  * Events, so no message may quote a body: otherwise pointing the address at any service in the cluster
@@ -33,7 +34,7 @@ final class PrometheusAnswer {
   /** Longer than any real media type; a longer one is not shown. */
   static final int MEDIA_TYPE_CHARS = 64;
 
-  static final String NOT_PROMETHEUS = "not a Prometheus API answer";
+  private static final String NOT_PROMETHEUS = "not a Prometheus API answer";
 
   /** type "/" subtype, with the characters RFC 6838 allows in a name, after lower-casing. */
   private static final Pattern MEDIA_TYPE =
@@ -56,41 +57,53 @@ final class PrometheusAnswer {
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
-  private PrometheusAnswer() {}
+  private final String where;
+  private final Set<String> credentials;
+  private final int status;
+  private final String contentType;
 
   /**
+   * @param where names the server in messages, e.g. {@code Prometheus at http://x:9090}
+   * @param credentials what was sent to authenticate ({@link PrometheusClient#credentials}): a text from
+   *     the server that holds any of it is not shown
    * @param status the HTTP status
    * @param contentType the Content-Type header as the server sent it, or null
-   * @param body the whole body
-   * @param where names the server in messages, e.g. {@code Prometheus at http://x:9090}
    */
-  static double read(int status, String contentType, byte[] body, String where) throws QueryFailure {
-    if (isRedirect(status)) {
-      throw redirected(status, where);
+  PrometheusAnswer(String where, Set<String> credentials, int status, String contentType) {
+    this.where = where;
+    this.credentials = credentials;
+    this.status = status;
+    this.contentType = contentType;
+  }
+
+  /** Reads the whole {@code body} of this answer. */
+  double value(byte[] body) throws QueryFailure {
+    if (isRedirect()) {
+      throw redirected();
     }
     JsonNode root = envelope(body);
     if (root == null) {
-      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no JSON object with a status");
+      throw notAnApiAnswer("no JSON object with a status");
     }
     String outcome = root.get("status").asText();
     if (status / 100 != 2) {
       if (outcome.equals("error")) {
-        throw prometheusError(status, contentType, root, where);
+        throw prometheusError(root);
       }
-      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no error envelope with an error status");
+      throw notAnApiAnswer("no error envelope with an error status");
     }
     if (!outcome.equals("success")) {
-      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no \"status\": \"success\" with HTTP 2xx");
+      throw notAnApiAnswer("no \"status\": \"success\" with HTTP 2xx");
     }
     JsonNode data = root.path("data");
     JsonNode result = data.path("result");
     switch (data.path("resultType").asText("")) {
       case "scalar" -> {
-        return number(result, status, contentType, where);
+        return number(result);
       }
       case "vector" -> {
         if (!result.isArray()) {
-          throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a vector without a result list");
+          throw notAnApiAnswer("a vector without a result list");
         }
         if (result.isEmpty()) {
           throw new QueryFailure.EmptyResult("query returned no series");
@@ -99,17 +112,17 @@ final class PrometheusAnswer {
           throw new QueryFailure.NotASingleValue(result.size(),
               "query returned " + result.size() + " series, expected one");
         }
-        return number(result.get(0).path("value"), status, contentType, where);
+        return number(result.get(0).path("value"));
       }
       case "matrix" -> throw new QueryFailure.NotASingleValue(0,
           "query returned a matrix (a range vector), expected one value");
       case "string" -> throw new QueryFailure.NotASingleValue(0, "query returned a string, expected one value");
-      default -> throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "no known data.resultType");
+      default -> throw notAnApiAnswer("no known data.resultType");
     }
   }
 
   /** Any 3xx: Prometheus never redirects an API call, and the client follows none. */
-  static boolean isRedirect(int status) {
+  boolean isRedirect() {
     return status / 100 == 3;
   }
 
@@ -117,38 +130,45 @@ final class PrometheusAnswer {
    * The status alone: the Location and the body are whatever the server at the author's address says,
    * and a ScalingChange's status must not become a way to read them.
    */
-  static QueryFailure.HttpError redirected(int status, String where) {
+  QueryFailure.HttpError redirected() {
     return new QueryFailure.HttpError(status, "HTTP " + status + " from " + where + " (redirects are not followed)");
   }
 
   /**
-   * A reply flagramp cannot read as Prometheus', told by status and media type and a reason of our own:
-   * an HttpError for a status other than 2xx, else an UnreadableAnswer.
+   * An answer flagramp cannot read as Prometheus', told by status and media type and a reason of our
+   * own: an HttpError for a status other than 2xx, else an UnreadableAnswer.
    *
    * @param why a fixed phrase, never text from the reply
    * @param detail for the debug log only, also never text from the reply
    */
-  static QueryFailure notPrometheus(int status, String contentType, String why, String where, String detail) {
-    log.debug("unreadable answer from {} (HTTP {}, {}): {}", where, status, mediaType(contentType), detail);
+  QueryFailure notPrometheus(String why, String detail) {
+    String mediaType = mediaType();
+    log.debug("unreadable answer from {} (HTTP {}, {}): {}", where, status, mediaType, detail);
     return status / 100 == 2
         ? new QueryFailure.UnreadableAnswer(
-            "unreadable answer from " + where + " (HTTP " + status + ", " + mediaType(contentType) + "): " + why, null)
-        : new QueryFailure.HttpError(status,
-            "HTTP " + status + " from " + where + " (" + mediaType(contentType) + "): " + why);
+            "unreadable answer from " + where + " (HTTP " + status + ", " + mediaType + "): " + why, null)
+        : new QueryFailure.HttpError(status, "HTTP " + status + " from " + where + " (" + mediaType + "): " + why);
+  }
+
+  private QueryFailure notAnApiAnswer(String detail) {
+    return notPrometheus(NOT_PROMETHEUS, detail);
   }
 
   /**
-   * The media type of a Content-Type header, lower case and without parameters, if it is one token of
-   * at most {@link #MEDIA_TYPE_CHARS} characters; else a phrase saying what it is not.
+   * The media type of the Content-Type header, lower case and without parameters, if it is one token
+   * of at most {@link #MEDIA_TYPE_CHARS} characters and holds no credential; else a phrase saying what
+   * it is not.
    */
-  static String mediaType(String contentType) {
+  String mediaType() {
     if (contentType == null || contentType.isBlank()) {
       return "no Content-Type";
     }
     int parameters = contentType.indexOf(';');
     String type = (parameters < 0 ? contentType : contentType.substring(0, parameters))
         .strip().toLowerCase(Locale.ROOT);
-    return type.length() <= MEDIA_TYPE_CHARS && MEDIA_TYPE.matcher(type).matches() ? type : "an unreadable Content-Type";
+    boolean shown = type.length() <= MEDIA_TYPE_CHARS && MEDIA_TYPE.matcher(type).matches()
+        && credentials.stream().noneMatch(c -> type.contains(c.strip().toLowerCase(Locale.ROOT)));
+    return shown ? type : "an unreadable Content-Type";
   }
 
   /** The body as Prometheus' envelope: a JSON object whose status is a string; else null. */
@@ -164,26 +184,33 @@ final class PrometheusAnswer {
   }
 
   /** Prometheus' error envelope: {@code {"status":"error","errorType":"...","error":"..."}}. */
-  private static QueryFailure prometheusError(int status, String contentType, JsonNode root, String where) {
+  private QueryFailure prometheusError(JsonNode root) {
     String errorType = root.path("errorType").asText("");
     if (errorType.equals("bad_data")) {
       // Prometheus' verdict on the expression (HTTP 400): the query is wrong, not the server.
-      JsonNode error = root.path("error");
-      return new QueryFailure.BadQuery("bad PromQL: "
-          + (error.isTextual() && !oneLine(error.asText()).isEmpty() ? oneLine(error.asText()) : "(no error text)"));
+      String error = root.path("error").isTextual() ? root.path("error").asText() : "";
+      if (collapsed(error).isEmpty()) {
+        return new QueryFailure.BadQuery("bad PromQL (Prometheus gave no reason)");
+      }
+      // Prometheus never echoes a request header; a server that does must not get the Secret shown.
+      if (credentials.stream().anyMatch(c -> error.contains(c) || collapsed(error).contains(collapsed(c)))) {
+        return new QueryFailure.BadQuery("bad PromQL (Prometheus' reason is not shown: it holds a value of the "
+            + "auth Secret)");
+      }
+      return new QueryFailure.BadQuery("bad PromQL: " + oneLine(error));
     }
     String meaning = ERROR_TYPES.get(errorType);
     if (meaning == null) {
-      return notPrometheus(status, contentType, NOT_PROMETHEUS, where, "an error envelope of no known errorType");
+      return notAnApiAnswer("an error envelope of no known errorType");
     }
     return new QueryFailure.HttpError(status,
         "HTTP " + status + " from " + where + ": " + meaning + " (errorType " + errorType + ")");
   }
 
   /** A sample as Prometheus writes it: {@code [<time>, "<value>"]}, the value a string. */
-  private static double number(JsonNode sample, int status, String contentType, String where) throws QueryFailure {
+  private double number(JsonNode sample) throws QueryFailure {
     if (!sample.isArray() || sample.size() != 2 || !sample.get(1).isTextual()) {
-      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a sample that is not [time, \"value\"]");
+      throw notAnApiAnswer("a sample that is not [time, \"value\"]");
     }
     String text = sample.get(1).asText();
     // Prometheus spells the special values the Go way, which Double.parseDouble does not read.
@@ -199,7 +226,7 @@ final class PrometheusAnswer {
     try {
       value = Double.parseDouble(text);
     } catch (NumberFormatException e) {
-      throw notPrometheus(status, contentType, NOT_PROMETHEUS, where, "a sample value that is not a number");
+      throw notAnApiAnswer("a sample value that is not a number");
     }
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       throw new QueryFailure.NotANumber("query returned " + (Double.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf"));
@@ -212,7 +239,7 @@ final class PrometheusAnswer {
    * control or format characters (a newline, a bidi override) become one space; a cut ends in "…".
    */
   static String oneLine(String text) {
-    String line = text.replaceAll("[\\s\\p{Z}\\p{C}]+", " ").strip();
+    String line = collapsed(text);
     if (line.length() <= ERROR_TEXT_CHARS) {
       return line;
     }
@@ -221,5 +248,10 @@ final class PrometheusAnswer {
       end--;
     }
     return line.substring(0, end) + "…";
+  }
+
+  /** Runs of whitespace, separators and control or format characters as one space, stripped. */
+  static String collapsed(String text) {
+    return text.replaceAll("[\\s\\p{Z}\\p{C}]+", " ").strip();
   }
 }

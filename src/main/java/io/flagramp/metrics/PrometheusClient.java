@@ -13,6 +13,9 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Set;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Credentials;
@@ -55,28 +58,28 @@ public final class PrometheusClient implements MetricsSource {
     PrometheusEndpoint endpoint = query.endpoint();
     HttpUrl address = HttpUrl.parse(endpoint.address());
     if (address == null) {
-      throw new QueryFailure.Unreachable("Prometheus address " + withoutUserInfo(endpoint.address())
+      throw new QueryFailure.Unreachable("Prometheus address " + endpoint.printableAddress()
           + " is not an http(s) URL", null);
     }
-    String where = "Prometheus at " + address.newBuilder().username("").password("").build()
-        .toString().replaceFirst("/$", "");
+    String where = "Prometheus at " + endpoint.printableAddress();
     OkHttpClient client;
     try {
       client = clients.clientFor(endpoint.timeout(), endpoint.auth().caCertificatePem());
     } catch (GeneralSecurityException e) {
-      throw new QueryFailure.Unreachable(where + " unreachable: TLS failure: the CA certificate (ca.crt) is unusable: "
-          + PrometheusAnswer.oneLine(String.valueOf(e.getMessage())), e);
+      // Neither the message nor the cause: the JDK's parse errors may quote the PEM they choked on.
+      throw new QueryFailure.Unreachable(where + " unreachable: TLS failure: the CA certificate (ca.crt) holds no "
+          + "usable certificate", null);
     }
     Request request = request(address, query, where);
     long started = System.nanoTime();
     try (Response response = client.newCall(request).execute()) {
-      if (PrometheusAnswer.isRedirect(response.code())) {
+      PrometheusAnswer answer = new PrometheusAnswer(where, credentials(endpoint.auth()), response.code(),
+          response.header("Content-Type"));
+      if (answer.isRedirect()) {
         // Closed unread: neither the body nor the Location header is anyone's concern here.
-        throw PrometheusAnswer.redirected(response.code(), where);
+        throw answer.redirected();
       }
-      String contentType = response.header("Content-Type");
-      byte[] body = readBody(response, contentType, where);
-      double value = PrometheusAnswer.read(response.code(), contentType, body, where);
+      double value = answer.value(readBody(response, answer));
       log.debug("{} = {} at {} from {} in {} ms", query.promql(), value, query.at(), where,
           (System.nanoTime() - started) / 1_000_000);
       return value;
@@ -109,18 +112,38 @@ public final class PrometheusClient implements MetricsSource {
     return request.build();
   }
 
+  /**
+   * Every form in which the Secret's credentials could come back in an answer: as sent in the
+   * Authorization header, and each part alone.
+   */
+  static Set<String> credentials(PrometheusEndpoint.Auth auth) {
+    Set<String> credentials = new HashSet<>();
+    auth.bearerToken().ifPresent(token -> {
+      credentials.add(token);
+      credentials.add(token.strip());
+    });
+    auth.username().ifPresent(credentials::add);
+    auth.password().ifPresent(credentials::add);
+    if (auth.username().isPresent()) {
+      credentials.add(Base64.getEncoder().encodeToString(
+          (auth.username().get() + ":" + auth.password().orElse("")).getBytes(StandardCharsets.UTF_8)));
+    }
+    // Blank values, were there any, would match every text.
+    credentials.removeIf(c -> PrometheusAnswer.collapsed(c).isEmpty());
+    return credentials;
+  }
+
   /** Unix seconds with millisecond precision, the form Prometheus' {@code time} parameter takes. */
   static String evaluationTime(Query query) {
     return BigDecimal.valueOf(query.at().toEpochMilli(), 3).toPlainString();
   }
 
-  private static byte[] readBody(Response response, String contentType, String where)
+  private static byte[] readBody(Response response, PrometheusAnswer answer)
       throws QueryFailure, InterruptedIOException {
     BufferedSource source = response.body().source();
     try {
       if (source.request(MAX_ANSWER_BYTES + 1)) {
-        throw PrometheusAnswer.notPrometheus(response.code(), contentType,
-            "body over " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB", where, "body over the limit");
+        throw answer.notPrometheus("body over " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB", "body over the limit");
       }
       return source.readByteArray();
     } catch (InterruptedIOException e) {
@@ -128,8 +151,7 @@ public final class PrometheusClient implements MetricsSource {
     } catch (IOException e) {
       // The head arrived, the body broke off: an answer, but not a readable one. OkHttp's message on a
       // broken chunked body may quote the bytes it choked on, so it is not kept.
-      throw PrometheusAnswer.notPrometheus(response.code(), contentType, "body cut off", where,
-          e.getClass().getSimpleName());
+      throw answer.notPrometheus("body cut off", e.getClass().getSimpleName());
     }
   }
 
@@ -189,8 +211,4 @@ public final class PrometheusClient implements MetricsSource {
     return PrometheusAnswer.oneLine(message != null ? message : root.getClass().getSimpleName());
   }
 
-  /** An address that did not parse may still hold {@code user:password@}; never show it. */
-  private static String withoutUserInfo(String address) {
-    return PrometheusAnswer.oneLine(address.replaceAll("//[^/@]*@", "//"));
-  }
 }

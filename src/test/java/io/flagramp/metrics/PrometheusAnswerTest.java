@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +19,9 @@ class PrometheusAnswerTest {
   private static final String WHERE = "Prometheus at http://prometheus:9090";
   /** Stands for anything a server that is not Prometheus says: it must never reach a message. */
   private static final String MARKER = "body-marker-7f3a9c";
+  /** The forms of basic auth as alice with the password secret, as the client would pass them. */
+  private static final Set<String> ALICE = PrometheusClient.credentials(new PrometheusEndpoint.Auth(
+      Optional.empty(), Optional.of("alice"), Optional.of("secret"), Optional.empty()));
 
   @Test
   void aSingleElementVectorYieldsItsValue() throws QueryFailure {
@@ -93,6 +98,25 @@ class PrometheusAnswerTest {
   }
 
   @Test
+  void badDataTextHoldingACredentialIsNotShown() {
+    String body = """
+        {"status":"error","errorType":"bad_data","error":"1:1: parse error: unexpected \\"Basic YWxpY2U6c2VjcmV0\\""}""";
+
+    assertThatThrownBy(() -> new PrometheusAnswer(WHERE, ALICE, 400, "application/json")
+            .value(body.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(QueryFailure.BadQuery.class)
+        .hasMessage("bad PromQL (Prometheus' reason is not shown: it holds a value of the auth Secret)");
+  }
+
+  @Test
+  void badDataWithoutTextSaysSo() {
+    assertThatThrownBy(() -> read(400, """
+        {"status":"error","errorType":"bad_data","error":" \\n "}"""))
+        .isInstanceOf(QueryFailure.BadQuery.class)
+        .hasMessage("bad PromQL (Prometheus gave no reason)");
+  }
+
+  @Test
   void anyOtherPrometheusErrorNamesItsTypeButNotItsText() {
     assertThatThrownBy(() -> read(422, """
         {"status":"error","errorType":"execution","error":"found duplicate series for the match group"}"""))
@@ -162,7 +186,13 @@ class PrometheusAnswerTest {
       "'text/html\u0007'| an unreadable Content-Type",
       "application/vnd.flagramp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa+json| an unreadable Content-Type"})
   void aContentTypeIsShownAsOneMediaTypeToken(String header, String shown) {
-    assertThat(PrometheusAnswer.mediaType(header)).isEqualTo(shown);
+    assertThat(new PrometheusAnswer(WHERE, Set.of(), 200, header).mediaType()).isEqualTo(shown);
+  }
+
+  @Test
+  void aMediaTypeHoldingACredentialIsNotShown() {
+    assertThat(new PrometheusAnswer(WHERE, ALICE, 200, "text/x-alice").mediaType())
+        .isEqualTo("an unreadable Content-Type");
   }
 
   private static double read(int status, String body) throws QueryFailure {
@@ -170,6 +200,6 @@ class PrometheusAnswerTest {
   }
 
   private static double read(int status, String contentType, String body) throws QueryFailure {
-    return PrometheusAnswer.read(status, contentType, body.getBytes(StandardCharsets.UTF_8), WHERE);
+    return new PrometheusAnswer(WHERE, Set.of(), status, contentType).value(body.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -22,6 +23,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +54,9 @@ class PrometheusClientStubIT {
   private static final Duration TIMEOUT = Duration.ofMillis(500);
   /** Stands for anything the server at the address says: it must never reach a message. */
   private static final String MARKER = "body-marker-7f3a9c";
+  private static final String TOKEN = "bearer-token-5be1d0";
+  private static final String USER = "basic-user-93ac2e";
+  private static final String PASSWORD = "basic-password-e4f801";
   private static final String ONE_VALUE =
       "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"7\"]}]}}";
 
@@ -322,6 +327,79 @@ class PrometheusClientStubIT {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(factory.getKeyManagers(), null, null);
     return context;
+  }
+
+  /**
+   * The credentials are sent, and the stub echoes the Authorization header (and basic's decoded
+   * user:password) in every place an answer has: an HTML page, a 401, Prometheus' bad_data and
+   * execution error texts, a redirect's Location, a Content-Type; and one real value, so the debug
+   * line of a success is read too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"bearer", "basic"})
+  void noCredentialIsInAnyMessageToStringOrLogLineWhateverTheServerEchoes(String scheme) {
+    PrometheusEndpoint.Auth auth = scheme.equals("bearer") ? bearer(TOKEN + "\n")
+        : new PrometheusEndpoint.Auth(Optional.empty(), Optional.of(USER), Optional.of(PASSWORD), Optional.empty());
+    List<String> credentials = scheme.equals("bearer") ? List.of(TOKEN)
+        : List.of(USER, PASSWORD, Base64.getEncoder().encodeToString(
+            (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
+    AtomicReference<String> answer = new AtomicReference<>();
+    AtomicInteger asked = new AtomicInteger();
+    handler = exchange -> {
+      asked.incrementAndGet();
+      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      // "Bearer <token>", or "Basic <base64>" and the "<user>:<password>" it encodes.
+      String secret = authorization.startsWith("Basic ")
+          ? new String(Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8)
+          : authorization.substring(7);
+      String echo = authorization + " " + secret;
+      String json = echo.replace("\\", "\\\\").replace("\"", "\\\"");
+      switch (answer.get()) {
+        case "html" -> reply(exchange, 200, "text/html", "<html><pre>" + echo + "</pre></html>");
+        case "401" -> reply(exchange, 401, "text/plain", "no access for " + echo);
+        case "bad_data" -> reply(exchange, 400, "application/json",
+            "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unexpected " + json + "\"}");
+        case "execution" -> reply(exchange, 422, "application/json",
+            "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"" + json + "\"}");
+        case "redirect" -> {
+          exchange.getResponseHeaders().set("Location", "http://127.0.0.1:1/" + URLEncoder.encode(echo,
+              StandardCharsets.UTF_8));
+          reply(exchange, 302, "text/plain", echo);
+        }
+        case "content-type" -> reply(exchange, 200,
+            "text/x-" + secret.replaceFirst(":.*", "") + "; echo=\"" + json + "\"", echo);
+        default -> reply(exchange, 200, "application/json", ONE_VALUE);
+      }
+    };
+    // The address carries the credentials as user info too: that must not be shown either.
+    String address = "http://" + USER + ":" + PASSWORD + "@127.0.0.1:" + stub.getAddress().getPort();
+    Query query = query(address, auth);
+    List<String> shown = new ArrayList<>();
+
+    try (CapturedLog log = new CapturedLog()) {
+      for (String kind : List.of("html", "401", "bad_data", "execution", "redirect", "content-type", "value")) {
+        answer.set(kind);
+        try {
+          assertThat(client.query(query)).as(kind).isEqualTo(7);
+        } catch (QueryFailure f) {
+          for (Throwable t = f; t != null; t = t.getCause()) {
+            shown.add(t.getMessage());
+            shown.add(t.toString());
+          }
+        }
+      }
+      assertThat(log.lines()).as("the debug lines of the answers").hasSizeGreaterThanOrEqualTo(3);
+      shown.addAll(log.lines());
+    }
+    shown.add(query.toString());
+
+    assertThat(asked).as("every answer was asked for").hasValue(7);
+    assertThat(shown).contains("bad PromQL (Prometheus' reason is not shown: it holds a value of the auth Secret)",
+        "unreadable answer from Prometheus at " + address() + " (HTTP 200, an unreadable Content-Type): "
+            + "not a Prometheus API answer");
+    for (String credential : credentials) {
+      assertThat(shown).noneMatch(line -> line.contains(credential));
+    }
   }
 
   private String address() {

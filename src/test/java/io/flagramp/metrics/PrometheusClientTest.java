@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What the client decides before it sends anything; the rest is in the *IT classes beside this one. */
@@ -30,6 +31,20 @@ class PrometheusClientTest {
     assertThatThrownBy(() -> client.query(query))
         .isInstanceOf(QueryFailure.Unreachable.class)
         .hasMessage("Prometheus address htp://prometheus:9090 is not an http(s) URL");
+  }
+
+  @Test
+  void anUnusableCaIsUnreachableWithoutQuotingThePem() {
+    String pem = "-----BEGIN CERTIFICATE-----\nTUFSS0VSLWNhLXBlbS0xMjM0\n-----END CERTIFICATE-----\n";
+    Query query = new Query(new PrometheusEndpoint("https://prometheus:9090", Duration.ofSeconds(1),
+        new PrometheusEndpoint.Auth(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(pem))), "up",
+        Instant.EPOCH, Duration.ZERO);
+
+    assertThatThrownBy(() -> client.query(query))
+        .isInstanceOf(QueryFailure.Unreachable.class)
+        .hasMessage("Prometheus at https://prometheus:9090 unreachable: TLS failure: the CA certificate (ca.crt) "
+            + "holds no usable certificate")
+        .hasNoCause();
   }
 
   @Test

@@ -1,0 +1,57 @@
+package io.flagramp.metrics;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+
+/**
+ * Every log event of {@code io.flagramp.metrics}, at every level down to TRACE, while open: its
+ * message as formatted and the message of each throwable it carries, so a test can read all a log
+ * line would show. Only for tests run one at a time, since it changes the shared log4j configuration.
+ */
+final class CapturedLog implements AutoCloseable {
+
+  private static final String PACKAGE = "io.flagramp.metrics";
+
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
+  private final AbstractAppender appender;
+
+  CapturedLog() {
+    appender = new AbstractAppender("captured-metrics-log", null, null, true, Property.EMPTY_ARRAY) {
+      @Override
+      public void append(LogEvent event) {
+        StringBuilder line = new StringBuilder(event.getLevel() + " " + event.getLoggerName() + " "
+            + event.getMessage().getFormattedMessage());
+        for (Throwable t = event.getThrown(); t != null; t = t.getCause()) {
+          line.append(" | ").append(t);
+        }
+        lines.add(line.toString());
+      }
+    };
+    appender.start();
+    Configuration configuration = context.getConfiguration();
+    LoggerConfig logger = new LoggerConfig(PACKAGE, Level.ALL, false);
+    logger.addAppender(appender, Level.ALL, null);
+    configuration.addLogger(PACKAGE, logger);
+    context.updateLoggers();
+  }
+
+  List<String> lines() {
+    return List.copyOf(lines);
+  }
+
+  @Override
+  public void close() {
+    context.getConfiguration().removeLogger(PACKAGE);
+    context.updateLoggers();
+    appender.stop();
+  }
+}
