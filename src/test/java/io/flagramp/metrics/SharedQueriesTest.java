@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.flagramp.testbed.TestCertificates;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -180,7 +183,7 @@ class SharedQueriesTest {
   }
 
   @Test
-  void dropsEvaluationsOnceALaterQueryIsBeyondTheirWindow() throws QueryFailure {
+  void dropsEvaluationsAtTheFirstSweepOnceALaterQueryIsBeyondTheirWindow() throws QueryFailure {
     for (int i = 0; i < 100; i++) {
       shared.query(query("metric_" + i, T));
     }
@@ -190,11 +193,167 @@ class SharedQueriesTest {
     assertThat(shared.size()).as("nothing is out of its window yet").isEqualTo(100);
 
     shared.query(query("another", T.plus(MINUTE)));
-    assertThat(shared.size()).as("only the last query's evaluation is left").isEqualTo(1);
+    assertThat(shared.size()).as("out of their window, but the last sweep was less than 10s ago").isEqualTo(101);
+    assertThat(shared.query(query("metric_1", T.plus(MINUTE)))).as("not shared all the same").isEqualTo(102.0);
+
+    shared.query(query("another", T.plus(MINUTE).plus(SharedQueries.SWEEP_EVERY)));
+    assertThat(shared.size()).as("swept: the two evaluations at T+1m are left").isEqualTo(2);
+  }
+
+  @Test
+  void neverSharesLongerThanTenMinutesWhateverTheInterval() throws QueryFailure {
+    Duration day = Duration.ofHours(24);
+    shared.query(new Query(PROMETHEUS, ERROR_RATE, T, day));
+
+    assertThat(shared.query(new Query(PROMETHEUS, ERROR_RATE, T.plus(SharedQueries.MAX_SHARE).minusMillis(1), day)))
+        .as("a millisecond less than ten minutes later").isEqualTo(1.0);
+    assertThat(shared.query(new Query(PROMETHEUS, ERROR_RATE, T.plus(SharedQueries.MAX_SHARE), day)))
+        .as("ten minutes later").isEqualTo(2.0);
+    for (int i = 0; i < 100; i++) {
+      shared.query(new Query(PROMETHEUS, "metric_" + i, T.plus(SharedQueries.MAX_SHARE), day));
+    }
+    shared.query(new Query(PROMETHEUS, "another", T.plus(SharedQueries.MAX_SHARE.multipliedBy(2)), day));
+
+    assertThat(backend.calls()).isEqualTo(103);
+    assertThat(shared.size()).as("kept no longer than ten minutes either, though asked with a day").isEqualTo(1);
+  }
+
+  @Test
+  void keepsAtMostTenThousandEvaluationsDroppingFinishedOnesOldestFirst() throws QueryFailure {
+    for (int i = 0; i < SharedQueries.MAX_ENTRIES; i++) {
+      shared.query(query("metric_" + i, T.plusMillis(i % 1000)));
+    }
+    assertThat(shared.size()).isEqualTo(SharedQueries.MAX_ENTRIES);
+
+    shared.query(query("one more", T.plusSeconds(1)));
+
+    // Full: the oldest tenth went (the first thousand of each millisecond from T), the new one is kept.
+    assertThat(shared.size()).isEqualTo(9_001).isLessThanOrEqualTo(SharedQueries.MAX_ENTRIES);
+    int calls = backend.calls();
+    shared.query(query("metric_9", T.plusSeconds(2)));
+    assertThat(backend.calls()).as("metric_9 at T+9ms was among the oldest: asked again").isEqualTo(calls + 1);
+    shared.query(query("metric_9999", T.plusSeconds(2)));
+    shared.query(query("one more", T.plusSeconds(2)));
+    assertThat(backend.calls()).as("metric_9999 (T+999ms) and the new one are still shared").isEqualTo(calls + 1);
+  }
+
+  @Test
+  void neverDropsAnEvaluationInFlightAndKeepsNoNewOneWhenOnlyThoseAreLeft() throws Exception {
+    SharedQueries small = new SharedQueries(backend, 4);
+    backend.blockCalls();
+    List<FutureTask<Double>> inFlight = new ArrayList<>();
+    for (String promql : List.of("a", "b", "c", "d")) {
+      // One after the other, so that a is the oldest.
+      int before = backend.calls();
+      inFlight.add(inThread(small, query(promql, T)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> backend.calls() == before + 1);
+    }
+
+    inFlight.add(inThread(small, query("e", T)));
+    inFlight.add(inThread(small, query("e", T)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> backend.calls() == 6);
+    assertThat(small.size()).as("the four in flight, and no room for e").isEqualTo(4);
+    inFlight.add(inThread(small, query("a", T.plusSeconds(1))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> threads.stream().allMatch(
+        t -> t.getState() == Thread.State.WAITING));
+    assertThat(backend.calls()).as("a joined the call in flight, kept though the bound is reached").isEqualTo(6);
+
+    backend.release();
+    for (FutureTask<Double> answer : inFlight) {
+      answer.get(10, TimeUnit.SECONDS);
+    }
+    small.query(query("f", T.plusSeconds(2)));
+    assertThat(small.size()).as("all finished: the oldest (a) made room for f").isEqualTo(4);
+    assertThat(small.keys()).extracting(SharedQueries.Key::promql).containsExactlyInAnyOrder("b", "c", "d", "f");
+  }
+
+  @Test
+  void sixteenThreadsAskingTheSameQueryAtOnceCostOneBackendCall() throws Exception {
+    backend.blockCalls();
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicInteger asking = new AtomicInteger();
+    List<FutureTask<Double>> answers = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      answers.add(inThread(shared, () -> {
+        start.await();
+        asking.incrementAndGet();
+        return shared.query(query(ERROR_RATE, T));
+      }));
+    }
+    start.countDown();
+
+    // All past the start and parked again: one in the backend, the others on its outcome.
+    await().atMost(Duration.ofSeconds(10)).until(() -> asking.get() == 16 && threads.stream().allMatch(
+        t -> t.getState() == Thread.State.WAITING));
+    assertThat(backend.calls()).as("calls while all sixteen are waiting").isEqualTo(1);
+    backend.release();
+    for (FutureTask<Double> answer : answers) {
+      assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    }
+    assertThat(backend.calls()).isEqualTo(1);
+    assertThat(shared.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aSlowCallForOneQueryHoldsUpNoQueryForAnother() throws Exception {
+    backend.blockCallsOf("slow");
+    FutureTask<Double> slow = inThread(query("slow", T));
+    await().atMost(Duration.ofSeconds(10)).until(() -> backend.calls() == 1);
+    FutureTask<Double> joining = inThread(query("slow", T.plusSeconds(1)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> threads.stream().allMatch(
+        t -> t.getState() == Thread.State.WAITING));
+
+    // Were a lock held across the slow call, this would not answer within the 10s.
+    FutureTask<Double> fast = inThread(query("fast", T.plusSeconds(2)));
+    assertThat(fast.get(10, TimeUnit.SECONDS)).isEqualTo(2.0);
+    assertThat(shared.query(query("fast", T.plusSeconds(3)))).as("and shared while the slow call is out").isEqualTo(2.0);
+    assertThat(slow).isNotDone();
+    assertThat(joining).isNotDone();
+
+    backend.release();
+    assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    assertThat(joining.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    assertThat(backend.calls()).isEqualTo(2);
+  }
+
+  @Test
+  void aKeyHoldsNoCredentialInClear() throws Exception {
+    String token = "bearer-token-5be1d0";
+    String user = "basic-user-93ac2e";
+    String password = "basic-password-e4f801";
+    String ca = TestCertificates.authority("key CA").certificatePem();
+    String caLine = ca.lines().skip(1).findFirst().orElseThrow();
+    List<PrometheusEndpoint> endpoints = List.of(
+        new PrometheusEndpoint("http://" + user + ":" + password + "@prometheus:9090", Duration.ofSeconds(10),
+            new PrometheusEndpoint.Auth(Optional.of(token), Optional.empty(), Optional.empty(), Optional.of(ca))),
+        new PrometheusEndpoint("http://prometheus:9090", Duration.ofSeconds(10),
+            new PrometheusEndpoint.Auth(Optional.empty(), Optional.of(user), Optional.of(password), Optional.of(ca))));
+    for (PrometheusEndpoint endpoint : endpoints) {
+      shared.query(new Query(endpoint, ERROR_RATE, T, MINUTE));
+    }
+
+    assertThat(shared.keys()).hasSize(2).allSatisfy(key -> {
+      List<String> shown = new ArrayList<>(List.of(key.toString()));
+      for (RecordComponent component : SharedQueries.Key.class.getRecordComponents()) {
+        shown.add(String.valueOf(component.getAccessor().invoke(key)));
+      }
+      assertThat(shown).noneMatch(text -> text.contains(token) || text.contains(user) || text.contains(password)
+          || text.contains(caLine));
+      assertThat(key.address()).isEqualTo("http://prometheus:9090");
+      assertThat(key.credentialsSha256()).matches("[0-9a-f]{64}");
+    });
   }
 
   private FutureTask<Double> inThread(Query query) {
-    FutureTask<Double> task = new FutureTask<>(() -> shared.query(query));
+    return inThread(shared, query);
+  }
+
+  private FutureTask<Double> inThread(SharedQueries queries, Query query) {
+    return inThread(queries, () -> queries.query(query));
+  }
+
+  private FutureTask<Double> inThread(SharedQueries queries, Callable<Double> ask) {
+    FutureTask<Double> task = new FutureTask<>(ask);
     Thread thread = new Thread(task, "sharer-" + threads.size());
     threads.add(thread);
     thread.start();
@@ -214,6 +373,8 @@ class SharedQueriesTest {
   private static final class CountingSource implements MetricsSource {
     private final AtomicInteger calls = new AtomicInteger();
     private volatile CountDownLatch gate = new CountDownLatch(0);
+    /** The expression whose calls the gate holds; null for all. */
+    private volatile String gated;
     private volatile QueryFailure failure;
     private volatile RuntimeException bug;
 
@@ -221,7 +382,9 @@ class SharedQueriesTest {
     public double query(Query query) throws QueryFailure {
       int call = calls.incrementAndGet();
       try {
-        gate.await();
+        if (gated == null || gated.equals(query.promql())) {
+          gate.await();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
@@ -243,6 +406,11 @@ class SharedQueriesTest {
 
     void blockCalls() {
       gate = new CountDownLatch(1);
+    }
+
+    void blockCallsOf(String promql) {
+      gated = promql;
+      blockCalls();
     }
 
     void release() {
