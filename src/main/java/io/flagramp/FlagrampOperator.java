@@ -1,12 +1,13 @@
 package io.flagramp;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Planner;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
+import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.Clients;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.EventRecorder;
 import io.flagramp.operator.FlagStore;
@@ -15,6 +16,8 @@ import io.flagramp.operator.OperatorSettings;
 import io.flagramp.operator.Reconciliation;
 import io.flagramp.operator.ScalingChangeReconciler;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +45,11 @@ public final class FlagrampOperator {
       return;
     }
     log.info("flagramp starting: {}", settings);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    if (settings.prometheusAllowlist().allowsAny()) {
+      log.warn("FLAGRAMP_PROMETHEUS_ALLOWLIST is not set: a ScalingChange may point the operator at any address"
+          + " (set it to the Prometheus base URLs or hosts it may query)");
+    }
+    KubernetesClient client = Clients.client();
     // One HTTP client for every Prometheus; identical queries of different changes share one call per interval.
     Operator operator = create(client, settings, Clock.systemUTC(), new SharedQueries(new PrometheusClient()));
     operator.installShutdownHook(Duration.ofSeconds(30));
@@ -59,14 +66,18 @@ public final class FlagrampOperator {
   /** As {@link #create(KubernetesClient, OperatorSettings, Clock, MetricsSource)}, with the ConfigMap access given. */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
       MetricsSource metrics) {
-    Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+    Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+        .withResourceCloner(Clients.cloner(client.getKubernetesSerialization())));
     EventRecorder events = new EventRecorder(client, clock, settings.instance());
+    SimpleInboundEventSource<ScalingChange> measured = new SimpleInboundEventSource<>("measurements");
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags,
-        new Measurer(client, metrics, settings.prometheusAddress()), events,
+        new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(), new Bulkheads()),
+        events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
-        clock);
-    ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock);
+        clock, change -> measured.propagateEvent(ResourceID.fromResource(change)));
+    ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
+        settings.requireConfigMapOptIn());
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());

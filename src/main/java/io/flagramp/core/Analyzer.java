@@ -116,7 +116,8 @@ final class Analyzer {
    * measured again next interval (with onNoData: Fail the change fails, before any write). A provider
    * failure likewise keeps the whole baseline from being recorded, counted toward the breaker.
    */
-  Outcome recordBaseline(ScalingChangeStatus status, Measurements answers, Instant now) {
+  Outcome recordBaseline(ScalingChangeStatus status, Measurements answers) {
+    Instant now = answers.at();
     List<MetricStatus> metrics = new ArrayList<>();
     Map<String, String> baseline = new LinkedHashMap<>();
     Map<String, String> basis = new LinkedHashMap<>();
@@ -238,7 +239,8 @@ final class Analyzer {
   }
 
   /** Judges a round of step measurements into status.metrics; says if the change failed or the breaker tripped. */
-  Outcome judgeStep(ScalingChangeStatus status, Measurements answers, int weight, Instant now) {
+  Outcome judgeStep(ScalingChangeStatus status, Measurements answers, int weight) {
+    Instant now = answers.at();
     List<MetricStatus> next = new ArrayList<>();
     Optional<String> breached = Optional.empty();
     Optional<String> down = Optional.empty();

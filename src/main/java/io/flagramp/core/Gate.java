@@ -26,7 +26,16 @@ interface Gate {
      */
     record Wait(Instant until, Optional<Reason> reason, String line) implements Verdict {}
 
-    /** Not until something changes (the spec, a person, data): the state meanwhile. */
-    record Hold(Phase phase, Reason reason, String line, Notice.Kind kind) implements Verdict {}
+    /**
+     * Not until something changes (the spec, a person, data): the state meanwhile. With
+     * {@code recheck}, what has to change is outside the spec (a label), so it is looked at again
+     * regularly.
+     */
+    record Hold(Phase phase, Reason reason, String line, Notice.Kind kind, boolean recheck) implements Verdict {
+
+      Hold(Phase phase, Reason reason, String line, Notice.Kind kind) {
+        this(phase, reason, line, kind, false);
+      }
+    }
   }
 }

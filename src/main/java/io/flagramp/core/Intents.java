@@ -18,7 +18,8 @@ import java.util.Optional;
  * <ul>
  *   <li>A step is done when the ConfigMap's claim carries the intent's id (written with the values,
  *       in one write). Not done, and the keys still hold what they held when it was decided: it is
- *       made now. Not done, and someone else changed the keys (or claimed them) meanwhile: it never
+ *       made now. Not done, and someone else changed the keys (or claimed them, or took the ConfigMap's
+ *       opt-in label away) meanwhile: it never
  *       happened, and status is rewound to before it, so the normal rules see the change (the first
  *       step's original values are then read afresh).
  *   <li>If the ConfigMap it was decided on was deleted since (its uid is recorded), nothing of the write
@@ -60,7 +61,7 @@ final class Intents {
       d.intentDone();
       return Optional.empty();
     }
-    if (foreignLiveClaim(d, flag.get()).isEmpty()) {
+    if (foreignLiveClaim(d, flag.get()).isEmpty() && WritableGate.refusal(d, flag.get()).isEmpty()) {
       Map<String, String> now = keys(d, flag.get());
       if (now.equals(intent.getFrom()) || now.equals(intent.getValues())) {
         return Optional.of(finishing(d, StepEntry.write(d, intent.getValues(), intent.getId(), flag.get()),

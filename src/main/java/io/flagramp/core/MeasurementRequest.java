@@ -31,6 +31,13 @@ public record MeasurementRequest(Kind kind, Map<String, String> queries, Optiona
 
   public enum Kind {
     BASELINE,
-    STEP
+    STEP,
+    /** No query: only whether the operator may ask at all (the credentials' opt-in), before the first write. */
+    CHECK
+  }
+
+  /** Whether the credentials may be used, asking nothing. */
+  public static MeasurementRequest check() {
+    return new MeasurementRequest(Kind.CHECK, Map.of(), Optional.empty(), Duration.ZERO);
   }
 }

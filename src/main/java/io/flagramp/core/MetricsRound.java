@@ -27,7 +27,11 @@ final class MetricsRound {
     if (!d.measured(MeasurementRequest.Kind.BASELINE)) {
       return d.measureFirst(a.baselineRequest());
     }
-    Analyzer.Outcome outcome = a.recordBaseline(d.next, d.o.measurements().get(), d.now);
+    Optional<Plan> refused = refused(d);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    Analyzer.Outcome outcome = a.recordBaseline(d.next, d.o.measurements().get());
     return switch (outcome.kind()) {
       case OK -> enter.apply(outcome.line() + "; ");
       case PROVIDER_DOWN -> providerDown(d, a, outcome.line());
@@ -56,8 +60,12 @@ final class MetricsRound {
       }
       return Optional.of(d.measureFirst(round));
     }
+    Optional<Plan> refused = refused(d);
+    if (refused.isPresent()) {
+      return refused;
+    }
     d.o.measurements().get().alongside().ifPresent(answers -> a.recordRebaseline(d.next, answers));
-    Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), d.weight(), d.now);
+    Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), d.weight());
     switch (outcome.kind()) {
       case FAILED -> {
         return Optional.of(Reverts.fail(d, outcome.line(), Reason.ThresholdBreached));
@@ -72,7 +80,8 @@ final class MetricsRound {
         }
       }
       default -> {
-        boolean answeredAgain = d.reason() == Reason.MetricsUnavailable && d.phase() != Phase.RolledBack;
+        boolean answeredAgain = (d.reason() == Reason.MetricsUnavailable || d.reason() == Reason.SecretNotOptedIn)
+            && d.phase() != Phase.RolledBack;
         boolean dataAgain = d.is(Phase.Held, Reason.NoData) && !a.gate(d.next).noData();
         if (answeredAgain || dataAgain) {
           Phase phase = d.next.getBakeStartedAt() != null ? Phase.Baking : Phase.Progressing;
@@ -82,6 +91,38 @@ final class MetricsRound {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Before the first write with credentials: may they be used at all? Asks nothing of Prometheus;
+   * empty when they may (or there are none).
+   */
+  static Optional<Plan> credentialsRefused(Draft d) {
+    if (d.spec().getAnalysis().getPrometheus() == null
+        || d.spec().getAnalysis().getPrometheus().getAuthSecretRef() == null) {
+      return Optional.empty();
+    }
+    if (!d.measured(MeasurementRequest.Kind.CHECK)) {
+      return Optional.of(d.measureFirst(MeasurementRequest.check()));
+    }
+    return refused(d);
+  }
+
+  /**
+   * The round was refused before anything was sent (the auth Secret did not opt in): held (Invalid
+   * before the first write), and asked again regularly.
+   */
+  private static Optional<Plan> refused(Draft d) {
+    Optional<String> why = d.o.measurements().flatMap(Measurements::refused);
+    if (why.isEmpty()) {
+      return Optional.empty();
+    }
+    Phase phase = d.started() ? Phase.Held : Phase.Invalid;
+    String line = why.get() + (d.weight() == null ? "" : "; holding at weight " + d.weight());
+    if (!d.is(phase, Reason.SecretNotOptedIn) || !line.equals(d.next.getLastDecision())) {
+      d.decide(phase, Reason.SecretNotOptedIn, line, Notice.Kind.Warning);
+    }
+    return Optional.of(d.keep(Optional.of(d.settings.pendingRetryInterval())));
   }
 
   /** The circuit breaker tripped: hold and keep asking, or fail the change. */

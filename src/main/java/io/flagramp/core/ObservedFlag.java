@@ -12,9 +12,15 @@ import java.util.Optional;
  * @param otherWriters for each flag key, the field managers other than flagramp that own it
  * @param claims the ScalingChanges' claims on keys of this ConfigMap, each with whether its owner
  *     still holds it
+ * @param optedIn the ConfigMap carries the {@link OptIn#FLAGS} label
+ * @param immutable the ConfigMap is {@code immutable: true}: nothing can be written to it
  */
 public record ObservedFlag(String uid, Map<String, String> values, Map<String, List<String>> otherWriters,
-    List<ObservedClaim> claims) {
+    List<ObservedClaim> claims, boolean optedIn, boolean immutable) {
+
+  public ObservedFlag withClaims(List<ObservedClaim> judged) {
+    return new ObservedFlag(uid, values, otherWriters, judged, optedIn, immutable);
+  }
 
   /** The claim of the ScalingChange with this uid, if it has one here. */
   public Optional<ObservedClaim> claimOf(String uid) {

@@ -3,6 +3,7 @@ package io.flagramp.core;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.api.v1alpha1.Text;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class OnCall {
   static Optional<String> fresh(Draft d, String annotation, String handled) {
     Map<String, String> annotations = d.change().getMetadata().getAnnotations();
     String value = annotations == null ? null : annotations.get(annotation);
-    return value == null || value.equals(handled) ? Optional.empty() : Optional.of(value);
+    return value == null || Text.handled(value).equals(handled) ? Optional.empty() : Optional.of(value);
   }
 
   /**
@@ -28,7 +29,7 @@ final class OnCall {
    */
   static Plan abort(Draft d, String value) {
     d.handled().setAbort(value);
-    String by = "flagramp.io/abort=" + quote(value);
+    String by = "flagramp.io/abort=" + quote(Text.cap(value, Text.HANDLED));
     Phase phase = d.phase();
     if (phase == Phase.RolledBack) {
       return d.acknowledge(Reason.Aborted.name(), by + " acknowledged: already rolled back, nothing to do",
@@ -58,7 +59,7 @@ final class OnCall {
   /** flagramp.io/retry: after RolledBack, a new attempt from the first step. Otherwise acknowledged only. */
   static Plan retry(Draft d, String value) {
     d.handled().setRetry(value);
-    String by = "flagramp.io/retry=" + quote(value);
+    String by = "flagramp.io/retry=" + quote(Text.cap(value, Text.HANDLED));
     if (d.phase() == Phase.RolledBack) {
       return newAttempt(d, "retry requested by " + by + " after RolledBack");
     }

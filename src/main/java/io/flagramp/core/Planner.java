@@ -41,6 +41,11 @@ public final class Planner {
 
   public Plan plan(Observation o) {
     Draft d = new Draft(o, settings);
+    if (d.spec() == null || d.spec().getFlag() == null) {
+      // Nothing can be written or restored without the flag (immutable once set, so nothing was).
+      return d.decide(Reason.InvalidSpec, "invalid spec: " + SpecValidator.validate(d.spec()).orElseThrow(),
+          Notice.Kind.Warning).keep(Optional.empty());
+    }
     Optional<Plan> unfinished = Intents.finish(d);
     if (unfinished.isPresent()) {
       return unfinished.get();
@@ -59,7 +64,7 @@ public final class Planner {
     if (phase != null && phase.isTerminal()) {
       return d.keep(Optional.empty());
     }
-    Optional<SpecProblem> problem = SpecValidator.validate(d.spec(), settings.defaultPrometheus());
+    Optional<SpecProblem> problem = SpecValidator.validate(d.spec(), settings);
     if (problem.isPresent()) {
       return d.decide(Reason.InvalidSpec, "invalid spec: " + problem.get(), Notice.Kind.Warning)
           .keep(Optional.empty());
@@ -70,7 +75,7 @@ public final class Planner {
 
   /** The gates a move must pass, in the order they are asked. */
   private static List<Gate> gates(Draft d) {
-    List<Gate> gates = new ArrayList<>(List.of(new SuspendGate(), new SoakGate()));
+    List<Gate> gates = new ArrayList<>(List.of(new SuspendGate(), new WritableGate(), new SoakGate()));
     Analyzer.of(d.spec().getAnalysis()).ifPresent(a -> gates.add(new AnalysisGate(a)));
     return gates;
   }

@@ -1,21 +1,31 @@
 package io.flagramp.core;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The planner's tunables.
  *
  * @param resyncInterval the longest a running change goes without a look at its ConfigMap, so that
  *     someone else changing the flag is noticed even when nothing else is due
- * @param pendingRetryInterval how often a Pending change looks again for its ConfigMap or its turn
+ * @param pendingRetryInterval how often a Pending change looks again for its ConfigMap or its turn,
+ *     and a change refused for a missing opt-in label looks again
  * @param historyLimit how many history rows status keeps
- * @param defaultPrometheus whether the operator has a default Prometheus address, so that
- *     spec.analysis.prometheus.address may be left out
+ * @param defaultPrometheus the operator's Prometheus address for changes that name none
+ * @param allowlist the Prometheus addresses a change may name
+ * @param requireConfigMapOptIn a ConfigMap is written only if it carries the {@link OptIn#FLAGS} label
  */
 public record PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit,
-    boolean defaultPrometheus) {
+    Optional<String> defaultPrometheus, AddressAllowlist allowlist, boolean requireConfigMapOptIn) {
 
   public PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit) {
     this(resyncInterval, pendingRetryInterval, historyLimit, false);
+  }
+
+  /** For tests: with or without a default Prometheus, any address, the opt-in label required. */
+  public PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit,
+      boolean defaultPrometheus) {
+    this(resyncInterval, pendingRetryInterval, historyLimit,
+        defaultPrometheus ? Optional.of("http://prometheus:9090") : Optional.empty(), AddressAllowlist.any(), true);
   }
 }

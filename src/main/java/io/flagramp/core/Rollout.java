@@ -51,7 +51,7 @@ final class Rollout {
       if (measured.isPresent()) {
         return measured.get();
       }
-      if (d.is(Phase.Held, Reason.MetricsUnavailable)) {
+      if (d.is(Phase.Held, Reason.MetricsUnavailable) || d.is(Phase.Held, Reason.SecretNotOptedIn)) {
         return d.keep(requeue(d, analyzer, Optional.empty()));  // only a round with answers ends it
       }
     }
@@ -102,7 +102,9 @@ final class Rollout {
     if (!d.is(h.phase(), h.reason())) {
       d.decide(h.phase(), h.reason(), h.line(), h.kind());
     }
-    return d.keep(requeue(d, analyzer, Optional.empty()));
+    Optional<Instant> recheck = h.recheck() ? Optional.of(d.now.plus(d.settings.pendingRetryInterval()))
+        : Optional.empty();
+    return d.keep(requeue(d, analyzer, recheck));
   }
 
   /** Leaves a hold with a fresh soak of the current step. */

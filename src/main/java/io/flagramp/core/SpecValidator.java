@@ -6,6 +6,7 @@ import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.api.v1alpha1.Text;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -27,15 +28,26 @@ public final class SpecValidator {
 
   private SpecValidator() {}
 
-  /** The first problem found, in field order, for an operator without a default Prometheus. */
+  /** The first problem found, in field order, for an operator without a default Prometheus or an allowlist. */
   public static Optional<SpecProblem> validate(ScalingChangeSpec spec) {
-    return validate(spec, false);
+    return validate(spec, false, AddressAllowlist.any());
+  }
+
+  /** The first problem found, in field order, for the operator's settings. */
+  public static Optional<SpecProblem> validate(ScalingChangeSpec spec, PlannerSettings settings) {
+    return validate(spec, settings.defaultPrometheus().isPresent(), settings.allowlist());
   }
 
   /** The first problem found, in field order. */
-  public static Optional<SpecProblem> validate(ScalingChangeSpec spec, boolean defaultPrometheus) {
+  public static Optional<SpecProblem> validate(ScalingChangeSpec spec, boolean defaultPrometheus,
+      AddressAllowlist allowlist) {
     if (spec == null) {
       return problem("spec", "is required");
+    }
+    if (!spec.unreadable().isEmpty()) {
+      String first = spec.unreadable().get(0);
+      int colon = first.indexOf(": ");
+      return problem(first.substring(0, colon), first.substring(colon + 2));
     }
     FlagTarget flag = spec.getFlag();
     if (flag == null) {
@@ -45,11 +57,11 @@ public final class SpecValidator {
         || flag.getConfigMapName().length() > 253) {
       return problem("spec.flag.configMapName", quote(flag.getConfigMapName()) + " is not a valid ConfigMap name");
     }
-    if (flag.getPercentageKey() == null || !KEY.matcher(flag.getPercentageKey()).matches()) {
+    if (!isKey(flag.getPercentageKey())) {
       return problem("spec.flag.percentageKey", quote(flag.getPercentageKey()) + " is not a valid ConfigMap key");
     }
     if (flag.getEnabledKey() != null) {
-      if (!KEY.matcher(flag.getEnabledKey()).matches()) {
+      if (!isKey(flag.getEnabledKey())) {
         return problem("spec.flag.enabledKey", quote(flag.getEnabledKey()) + " is not a valid ConfigMap key");
       }
       if (flag.getEnabledKey().equals(flag.getPercentageKey())) {
@@ -87,14 +99,20 @@ public final class SpecValidator {
     if (bake.isPresent()) {
       return bake;
     }
-    return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus);
+    return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus, allowlist);
   }
 
-  private static Optional<SpecProblem> analysis(Analysis analysis, boolean defaultPrometheus) {
+  private static Optional<SpecProblem> analysis(Analysis analysis, boolean defaultPrometheus,
+      AddressAllowlist allowlist) {
     PrometheusSource source = analysis.getPrometheus();
     if ((source == null || source.getAddress() == null) && !defaultPrometheus) {
       return problem("spec.analysis.prometheus.address", "is not set, and the operator has no default"
           + " (FLAGRAMP_PROMETHEUS_ADDRESS)");
+    }
+    if (source != null && source.getAddress() != null && !allowlist.allows(source.getAddress())) {
+      return problem("spec.analysis.prometheus.address", quote(Text.cap(source.getAddress(), 200))
+          + " is not among the addresses the operator may query (FLAGRAMP_PROMETHEUS_ALLOWLIST: " + allowlist
+          + "); leave it out to use the operator's default");
     }
     Optional<SpecProblem> interval = within("spec.analysis.interval", analysis.getInterval(),
         Durations.parse(Analysis.MIN_INTERVAL), Durations.parse(Analysis.MAX_INTERVAL));
@@ -116,6 +134,12 @@ public final class SpecValidator {
         return window;
       }
     }
+    Integer errorLimit = analysis.getOnProviderError() == null ? null
+        : analysis.getOnProviderError().getConsecutiveErrorLimit();
+    if (errorLimit != null && (errorLimit < 1 || errorLimit > MetricCheck.MAX_LIMIT)) {
+      return problem("spec.analysis.onProviderError.consecutiveErrorLimit", errorLimit + " is outside 1.."
+          + MetricCheck.MAX_LIMIT);
+    }
     List<MetricCheck> metrics = analysis.getMetrics();
     if (metrics == null || metrics.isEmpty()) {
       return problem("spec.analysis.metrics", "needs at least one metric");
@@ -135,6 +159,9 @@ public final class SpecValidator {
       }
       if (m.getMaxIncrease() != null && !INCREASE.matcher(m.getMaxIncrease()).matches()) {
         return problem(field + ".maxIncrease", quote(m.getMaxIncrease()) + " is neither \"50%\" nor \"0.002\"");
+      }
+      if (m.getFailureLimit() != null && (m.getFailureLimit() < 1 || m.getFailureLimit() > MetricCheck.MAX_LIMIT)) {
+        return problem(field + ".failureLimit", m.getFailureLimit() + " is outside 1.." + MetricCheck.MAX_LIMIT);
       }
       if (m.getMaxIncrease() != null && analysis.getBaseline() == null) {
         return problem("spec.analysis.baseline", "is required, since " + field + " sets maxIncrease");
@@ -166,6 +193,11 @@ public final class SpecValidator {
       return problem(field, quote(value) + " is outside " + Durations.format(min) + ".." + Durations.format(max));
     }
     return Optional.empty();
+  }
+
+  /** What the ConfigMap API accepts as a data key: the characters, the length, and not "." or "..". */
+  private static boolean isKey(String key) {
+    return key != null && key.length() <= 253 && KEY.matcher(key).matches() && !key.equals(".") && !key.equals("..");
   }
 
   private static Optional<SpecProblem> problem(String field, String message) {

@@ -35,10 +35,10 @@ final class Start {
     for (Gate gate : gates) {
       Gate.Verdict verdict = gate.check(d, first);
       if (verdict instanceof Gate.Verdict.Hold h) {
-        if (!d.is(h.phase(), h.reason())) {
+        if (!d.is(h.phase(), h.reason()) || !h.line().equals(d.next.getLastDecision())) {
           d.decide(h.phase(), h.reason(), h.line(), h.kind());
         }
-        return d.keep(Optional.empty());
+        return d.keep(h.recheck() ? Optional.of(d.settings.pendingRetryInterval()) : Optional.empty());
       }
       if (verdict instanceof Gate.Verdict.Wait w) {
         w.reason().ifPresent(r -> d.decide(r, w.line(), Notice.Kind.Normal));
@@ -49,6 +49,12 @@ final class Start {
     Optional<Analyzer> analyzer = Analyzer.of(d.spec().getAnalysis());
     if (analyzer.isPresent() && analyzer.get().needsBaseline(d.next)) {
       return MetricsRound.baseline(d, analyzer.get(), prefix -> StepEntry.enter(d, 0, null, prefix));
+    }
+    if (analyzer.isPresent()) {
+      Optional<Plan> refused = MetricsRound.credentialsRefused(d);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
     }
     return StepEntry.enter(d, 0, null, "");
   }

@@ -7,6 +7,7 @@ import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.FlagClaim;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
+import io.flagramp.core.OptIn;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.FlagStore;
 import io.flagramp.operator.FlagWriteFailed;
@@ -67,6 +68,8 @@ public final class InMemoryApi {
     long resourceVersion;
     public final Map<String, String> data = new LinkedHashMap<>();
     public final Map<String, String> annotations = new LinkedHashMap<>();
+    public final Map<String, String> labels = new LinkedHashMap<>(Map.of(OptIn.FLAGS, OptIn.VALUE));
+    public boolean immutable;
     /** The manager that owns each data key. */
     public final Map<String, String> owners = new LinkedHashMap<>();
   }
@@ -179,7 +182,8 @@ public final class InMemoryApi {
         }
         List<ObservedFlag.ObservedClaim> claims = new ArrayList<>();
         cm.annotations.forEach((k, v) -> claims.add(new ObservedFlag.ObservedClaim(decode(k, v), false)));
-        return Optional.of(new Snapshot(new ObservedFlag(cm.uid, values, others, claims),
+        return Optional.of(new Snapshot(new ObservedFlag(cm.uid, values, others, claims,
+            OptIn.VALUE.equals(cm.labels.get(OptIn.FLAGS)), cm.immutable),
             new ReadVersion(cm.uid, Long.toString(cm.resourceVersion))));
       }
 
@@ -195,6 +199,9 @@ public final class InMemoryApi {
         }
         if (cm == null || !cm.uid.equals(version.uid())) {
           throw new FlagWriteFailed(configMap, new KubernetesClientException("not found", 404, null));
+        }
+        if (cm.immutable) {
+          throw new FlagWriteFailed(configMap, new KubernetesClientException("field is immutable", 422, null));
         }
         boolean precondition = !(write instanceof FlagWrite.ReleaseClaim);
         if (precondition && !Long.toString(cm.resourceVersion).equals(version.resourceVersion())) {

@@ -45,6 +45,8 @@ public final class Simulation {
   };
   /** The evaluation time of the query being answered. */
   public Instant queryAt;
+  /** When set, every round is refused with this reason (credentials the operator may not use). */
+  public String refuse;
   public int queries;
   private final Reconciliation reconciliation;
 
@@ -89,8 +91,9 @@ public final class Simulation {
         return now;
       }
     };
-    this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE), this::answer,
-        (c, notice) -> events.add(notice), api.changes(), clock);
+    this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE),
+        (c, request, at, ready) -> Optional.of(answer(c, request, at)), (c, notice) -> events.add(notice),
+        api.changes(), clock);
   }
 
   /** A new operator process taking over at {@code at}: a fresh planner, the same API server. */
@@ -136,6 +139,9 @@ public final class Simulation {
   private Measurements answer(ScalingChange c, MeasurementRequest request, Instant at) {
     Optional<Measurements> alongside = request.alongside().map(r -> answer(c, r, at));
     queryAt = request.at().orElse(at);
+    if (refuse != null) {
+      return Measurements.refused(request.kind(), refuse, queryAt);
+    }
     Map<String, Measurement> answers = new LinkedHashMap<>();
     request.queries().forEach((name, promql) -> {
       queries++;
@@ -145,7 +151,7 @@ public final class Simulation {
       queries++;
       return metrics.apply("minSamples", q);
     });
-    return new Measurements(request.kind(), answers, samples, alongside);
+    return new Measurements(request.kind(), answers, samples, alongside, queryAt);
   }
 
   /** Reconciles, then jumps the clock by the requeue, until the planner stops asking to be called again. */

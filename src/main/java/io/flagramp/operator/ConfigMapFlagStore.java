@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
+import io.flagramp.core.OptIn;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,8 +58,9 @@ public final class ConfigMapFlagStore implements FlagStore {
     List<ObservedFlag.ObservedClaim> claims = ClaimAnnotations.read(cm.getMetadata().getAnnotations()).stream()
         .map(c -> new ObservedFlag.ObservedClaim(c, false))
         .toList();
-    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, otherWriters(cm, keys), claims),
-        versionOf(cm));
+    Map<String, String> labels = cm.getMetadata().getLabels() == null ? Map.of() : cm.getMetadata().getLabels();
+    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, otherWriters(cm, keys), claims,
+        OptIn.VALUE.equals(labels.get(OptIn.FLAGS)), Boolean.TRUE.equals(cm.getImmutable())), versionOf(cm));
   }
 
   /** For each key, the field managers other than flagramp that own {@code data.<key>}. */

@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Durations;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
 import io.flagramp.core.Measurements;
+import io.flagramp.core.OptIn;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusEndpoint;
 import io.flagramp.metrics.Query;
@@ -21,72 +23,124 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Answers the planner's {@link MeasurementRequest}s: resolves where and how to ask (the spec's
- * address or the operator's default, the timeout, credentials from the Secret in the change's own
- * namespace), runs the queries side by side, and turns each typed failure into a measurement the
- * judge understands. Nothing here decides anything.
+ * Answers the planner's {@link MeasurementRequest}s off the reconcile threads: a reconcile that needs
+ * numbers starts a round and returns; the round runs on the {@link Bulkheads} of its Prometheus
+ * endpoint, and when it is complete the change is reconciled again and finds the answers here. So no
+ * reconcile ever waits for a Prometheus, and an abort, a delete or a revert never waits behind someone
+ * else's query.
+ *
+ * <p>It resolves where and how to ask: the spec's address or the operator's default, the timeout, and
+ * credentials from a Secret in the change's own namespace, used only if the Secret carries the
+ * {@link OptIn#PROMETHEUS_CREDENTIALS} label and is not a service-account token. A round refused for
+ * that sends nothing. Nothing here decides anything.
  */
 public final class Measurer implements Reconciliation.Measure {
 
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  private static final String SERVICE_ACCOUNT_TOKEN = "kubernetes.io/service-account-token";
 
   private final KubernetesClient client;
   private final MetricsSource metrics;
   private final Optional<String> defaultAddress;
-  /**
-   * Bounded: a Prometheus that times out must not cost a thread per metric per change. Daemon
-   * threads, created on demand, living as long as the operator process.
-   */
-  private static final int QUERY_THREADS = 16;
+  private final AddressAllowlist allowlist;
+  private final Bulkheads bulkheads;
+  /** The round each change has in flight or ready, by the change's uid. */
+  private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
-  private final ExecutorService pool = Executors.newFixedThreadPool(QUERY_THREADS, r -> {
-    Thread t = new Thread(r, "flagramp-query");
-    t.setDaemon(true);
-    return t;
-  });
+  private record Round(MeasurementRequest request, CompletableFuture<Measurements> answers) {}
 
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress) {
+    this(client, metrics, defaultAddress, AddressAllowlist.any(), new Bulkheads());
+  }
+
+  public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress,
+      AddressAllowlist allowlist, Bulkheads bulkheads) {
     this.client = client;
     this.metrics = metrics;
     this.defaultAddress = defaultAddress;
+    this.allowlist = allowlist;
+    this.bulkheads = bulkheads;
   }
 
   @Override
-  public Measurements measure(ScalingChange change, MeasurementRequest request, Instant now) {
-    Instant at = request.at().orElse(now);
-    Optional<Measurements> alongside = request.alongside().map(r -> measure(change, r, now));
-    Optional<PrometheusEndpoint> endpoint;
-    String unavailable = null;
-    try {
-      endpoint = Optional.of(endpoint(change));
-    } catch (EndpointUnavailable e) {
-      endpoint = Optional.empty();
-      unavailable = e.getMessage();
+  public Optional<Measurements> answers(ScalingChange change, MeasurementRequest request, Instant now,
+      Runnable ready) {
+    String uid = change.getMetadata().getUid();
+    Round round = rounds.get(uid);
+    if (round != null && round.request().equals(request)) {
+      if (!round.answers().isDone()) {
+        return Optional.empty();
+      }
+      rounds.remove(uid, round);
+      Measurements answers = round.answers().join();
+      Duration age = Duration.between(answers.at(), now);
+      Duration fresh = request.shareWithin().compareTo(Duration.ofSeconds(10)) > 0 ? request.shareWithin()
+          : Duration.ofSeconds(10);
+      if (age.compareTo(fresh) <= 0 || request.at().isPresent()) {
+        return Optional.of(answers);
+      }
     }
-    Map<String, CompletableFuture<Measurement>> pending = new LinkedHashMap<>();
-    for (Map.Entry<String, String> q : request.queries().entrySet()) {
-      pending.put(q.getKey(), ask(endpoint, unavailable, q.getValue(), at, request.shareWithin()));
-    }
-    Optional<PrometheusEndpoint> target = endpoint;
-    String why = unavailable;
-    Optional<CompletableFuture<Measurement>> samples = request.samplesQuery()
-        .map(q -> ask(target, why, q, at, request.shareWithin()));
-    Map<String, Measurement> answers = new LinkedHashMap<>();
-    pending.forEach((name, future) -> answers.put(name, future.join()));
-    return new Measurements(request.kind(), answers, samples.map(CompletableFuture::join), alongside);
+    Round started = new Round(request, start(change, request, now));
+    rounds.put(uid, started);
+    started.answers().whenComplete((answers, failure) -> ready.run());
+    return Optional.empty();
   }
 
-  private CompletableFuture<Measurement> ask(Optional<PrometheusEndpoint> endpoint, String unavailable,
-      String promql, Instant at, Duration shareWithin) {
-    if (endpoint.isEmpty()) {
-      return CompletableFuture.completedFuture(new Measurement.Failed(unavailable));
+  @Override
+  public void forget(ScalingChange change) {
+    rounds.remove(change.getMetadata().getUid());
+  }
+
+  /** A whole round, waited for: for tests and tools, never on a reconcile thread. */
+  public Measurements measure(ScalingChange change, MeasurementRequest request, Instant now) {
+    return start(change, request, now).join();
+  }
+
+  private CompletableFuture<Measurements> start(ScalingChange change, MeasurementRequest request, Instant now) {
+    Instant at = request.at().orElse(now);
+    PrometheusEndpoint endpoint;
+    try {
+      endpoint = endpoint(change);
+    } catch (EndpointRefused e) {
+      return CompletableFuture.completedFuture(Measurements.refused(request.kind(), e.getMessage(), at));
+    } catch (EndpointUnavailable e) {
+      return CompletableFuture.completedFuture(failed(request, e.getMessage(), at));
     }
-    Query query = new Query(endpoint.get(), promql, at, shareWithin);
-    return CompletableFuture.supplyAsync(() -> measure(metrics, query), pool);
+    Optional<CompletableFuture<Measurements>> alongside = request.alongside().map(r -> start(change, r, now));
+    Map<String, CompletableFuture<Measurement>> pending = new LinkedHashMap<>();
+    request.queries().forEach((name, promql) -> pending.put(name, ask(endpoint, promql, at, request.shareWithin())));
+    Optional<CompletableFuture<Measurement>> samples = request.samplesQuery()
+        .map(q -> ask(endpoint, q, at, request.shareWithin()));
+    CompletableFuture<?>[] all = new CompletableFuture<?>[pending.size() + 2];
+    int i = 0;
+    for (CompletableFuture<Measurement> f : pending.values()) {
+      all[i++] = f;
+    }
+    all[i++] = samples.orElse(CompletableFuture.completedFuture(null));
+    all[i] = alongside.orElse(CompletableFuture.completedFuture(null));
+    return CompletableFuture.allOf(all).thenApply(done -> {
+      Map<String, Measurement> answers = new LinkedHashMap<>();
+      pending.forEach((name, f) -> answers.put(name, f.join()));
+      return new Measurements(request.kind(), answers, samples.map(CompletableFuture::join),
+          alongside.map(CompletableFuture::join), at);
+    });
+  }
+
+  private static Measurements failed(MeasurementRequest request, String why, Instant at) {
+    Map<String, Measurement> answers = new LinkedHashMap<>();
+    request.queries().keySet().forEach(name -> answers.put(name, new Measurement.Failed(why)));
+    return new Measurements(request.kind(), answers, request.samplesQuery().map(q -> new Measurement.Failed(why)),
+        request.alongside().map(r -> failed(r, why, r.at().orElse(at))), at);
+  }
+
+  private CompletableFuture<Measurement> ask(PrometheusEndpoint endpoint, String promql, Instant at,
+      Duration shareWithin) {
+    Query query = new Query(endpoint, promql, at, shareWithin);
+    return bulkheads.submit(endpoint.address(), () -> measure(metrics, query),
+        busy -> new Measurement.Failed(busy));
   }
 
   /** One query as the judge sees it: a value, no data (empty, NaN, Inf), or a provider failure. */
@@ -96,14 +150,19 @@ public final class Measurer implements Reconciliation.Measure {
     } catch (QueryFailure f) {
       return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage());
     } catch (RuntimeException e) {
-      return new Measurement.Failed("query failed: " + e);
+      return new Measurement.Failed("query failed: " + e.getClass().getSimpleName());
     }
   }
 
   PrometheusEndpoint endpoint(ScalingChange change) {
     PrometheusSource source = change.getSpec().getAnalysis().getPrometheus();
-    String address = Optional.ofNullable(source).map(PrometheusSource::getAddress).or(() -> defaultAddress)
+    Optional<String> named = Optional.ofNullable(source).map(PrometheusSource::getAddress);
+    String address = named.or(() -> defaultAddress)
         .orElseThrow(() -> new EndpointUnavailable("no Prometheus address in the spec or the operator's settings"));
+    if (named.isPresent() && !allowlist.allows(address)) {
+      // The planner says so first (Invalid); this is the last line, so that nothing is ever sent.
+      throw new EndpointRefused("Prometheus address not in FLAGRAMP_PROMETHEUS_ALLOWLIST");
+    }
     Duration interval = Optional.ofNullable(change.getSpec().getAnalysis().getInterval()).map(Durations::parse)
         .orElse(Duration.ofMinutes(1));
     Duration timeout = Optional.ofNullable(source).map(PrometheusSource::getTimeout).map(Durations::parse)
@@ -115,7 +174,10 @@ public final class Measurer implements Reconciliation.Measure {
     return new PrometheusEndpoint(address, timeout, auth);
   }
 
-  /** token, or username and password, and ca.crt, from a Secret in the change's own namespace. */
+  /**
+   * token, or username and password, and ca.crt, from a Secret in the change's own namespace, if its
+   * owner opted in.
+   */
   private PrometheusEndpoint.Auth auth(String namespace, String name) {
     Secret secret;
     try {
@@ -125,6 +187,17 @@ public final class Measurer implements Reconciliation.Measure {
     }
     if (secret == null) {
       throw new EndpointUnavailable("auth Secret " + name + " not found in namespace " + namespace);
+    }
+    if (SERVICE_ACCOUNT_TOKEN.equals(secret.getType())) {
+      throw new EndpointRefused("auth Secret " + name + " is a service-account token, which is never sent to"
+          + " Prometheus; put the credentials in a Secret of their own, labelled " + OptIn.PROMETHEUS_CREDENTIALS
+          + "=" + OptIn.VALUE);
+    }
+    Map<String, String> labels = secret.getMetadata().getLabels() == null ? Map.of() : secret.getMetadata().getLabels();
+    if (!OptIn.VALUE.equals(labels.get(OptIn.PROMETHEUS_CREDENTIALS))) {
+      throw new EndpointRefused("auth Secret " + name + " does not carry the label " + OptIn.PROMETHEUS_CREDENTIALS
+          + "=" + OptIn.VALUE + ": its credentials are sent only if its owner opted in (kubectl label secret " + name
+          + " " + OptIn.PROMETHEUS_CREDENTIALS + "=" + OptIn.VALUE + ")");
     }
     Map<String, String> data = decoded(secret);
     if (data.containsKey("username") != data.containsKey("password")) {
@@ -149,6 +222,13 @@ public final class Measurer implements Reconciliation.Measure {
   /** The endpoint cannot be built: every query of the round fails with this message. */
   static final class EndpointUnavailable extends RuntimeException {
     EndpointUnavailable(String message) {
+      super(message);
+    }
+  }
+
+  /** The operator may not ask: nothing of the round is sent. */
+  static final class EndpointRefused extends RuntimeException {
+    EndpointRefused(String message) {
       super(message);
     }
   }

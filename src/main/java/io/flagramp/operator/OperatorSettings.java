@@ -1,5 +1,6 @@
 package io.flagramp.operator;
 
+import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Durations;
 import io.flagramp.core.PlannerSettings;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import java.util.stream.Collectors;
  * variable is refused, so a typo fails the start instead of being silently ignored.
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
-    int historyLimit, String instance, Optional<String> prometheusAddress) {
+    int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
+    boolean requireConfigMapOptIn) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -32,7 +34,13 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     INSTANCE("FLAGRAMP_INSTANCE", "",
         "Name of this operator instance in Events (reportingInstance); defaults to the host name."),
     PROMETHEUS_ADDRESS("FLAGRAMP_PROMETHEUS_ADDRESS", "",
-        "Prometheus base URL for ScalingChanges that do not name one in spec.analysis.prometheus.address.");
+        "Prometheus base URL for ScalingChanges that do not name one in spec.analysis.prometheus.address."),
+    PROMETHEUS_ALLOWLIST("FLAGRAMP_PROMETHEUS_ALLOWLIST", "",
+        "Comma-separated Prometheus base URLs (http://prometheus.monitoring.svc:9090) or hosts (*.monitoring.svc)"
+            + " a ScalingChange may name; any other address makes it Invalid. Empty allows any address."),
+    REQUIRE_CONFIGMAP_OPT_IN("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true",
+        "true: a ConfigMap is written only if it carries the label flagramp.io/flags=true; false: any ConfigMap"
+            + " in a watched namespace.");
 
     public final String key;
     public final String defaultValue;
@@ -72,13 +80,29 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
       throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + prometheus
           + "\" is not an http(s) URL");
     }
+    AddressAllowlist allowlist;
+    try {
+      allowlist = AddressAllowlist.parse(raw.get(Setting.PROMETHEUS_ALLOWLIST));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_ALLOWLIST.key + ": " + e.getMessage(), e);
+    }
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
-        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus));
+        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist,
+        bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw));
   }
 
   public PlannerSettings planner() {
-    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress.isPresent());
+    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress,
+        prometheusAllowlist, requireConfigMapOptIn);
+  }
+
+  private static boolean bool(Setting s, Map<Setting, String> raw) {
+    return switch (raw.get(s)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(s.key + ": \"" + raw.get(s) + "\" is neither true nor false");
+    };
   }
 
   private static Duration duration(Setting s, Map<Setting, String> raw) {
@@ -112,6 +136,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " resyncInterval=" + Durations.format(resyncInterval)
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
         + " historyLimit=" + historyLimit + " instance=" + instance
-        + " prometheusAddress=" + prometheusAddress.orElse("<none>");
+        + " prometheusAddress=" + prometheusAddress.orElse("<none>")
+        + " prometheusAllowlist=" + prometheusAllowlist + " requireConfigMapOptIn=" + requireConfigMapOptIn;
   }
 }

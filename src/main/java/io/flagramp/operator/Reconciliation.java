@@ -15,6 +15,7 @@ import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.Plan;
 import io.flagramp.core.Planner;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -44,10 +45,20 @@ public final class Reconciliation {
     Optional<ScalingChange> get(String namespace, String name);
   }
 
-  /** Answers the planner's measurement requests. */
+  /** Answers the planner's measurement requests, without making a reconcile wait for them. */
   public interface Measure {
-    Measurements measure(ScalingChange change, MeasurementRequest request, Instant at);
+    /**
+     * The answers to {@code request} if a round of it is complete; otherwise starts one (once) and
+     * returns empty, and calls {@code ready} when it completes.
+     */
+    Optional<Measurements> answers(ScalingChange change, MeasurementRequest request, Instant now, Runnable ready);
+
+    /** The change is gone: drop what is kept for it. */
+    default void forget(ScalingChange change) {}
   }
+
+  /** Safety net for a round whose completion was never reported: longer than any query may take. */
+  static final Duration ROUND_LIMIT = Duration.ofSeconds(45);
 
   /** Records Events; never fails a reconcile. */
   public interface Events {
@@ -60,9 +71,17 @@ public final class Reconciliation {
   private final Events events;
   private final Changes changes;
   private final Clock clock;
+  /** Told when a change's measurements are ready, so it is reconciled again. */
+  private final java.util.function.Consumer<ScalingChange> ready;
 
   public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
       Clock clock) {
+    this(planner, flags, measure, events, changes, clock, change -> { });
+  }
+
+  public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
+      Clock clock, java.util.function.Consumer<ScalingChange> ready) {
+    this.ready = ready;
     this.planner = planner;
     this.flags = flags;
     this.measure = measure;
@@ -78,13 +97,25 @@ public final class Reconciliation {
 
   /** Plans and acts; returns the plan carried out, whose requeue says when to look again. */
   public Plan reconcile(ScalingChange change, StatusStore status) {
+    if (change.getStatus() != null && !change.getStatus().unreadable().isEmpty()) {
+      // Progress cannot be known, so nothing may be decided or written: isolated until fixed.
+      Notice notice = Notice.warning("StatusUnreadable", "status cannot be read (" + String.join("; ",
+          change.getStatus().unreadable()) + "): this ScalingChange is left alone until its status is fixed");
+      announce(change, notice);
+      return new Plan(Optional.empty(), change.getStatus(), Optional.of(notice), Optional.empty());
+    }
     Optional<FlagStore.Snapshot> snapshot = read(change);
     Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant());
     Plan plan = planner.plan(observation);
     if (plan.measure().isPresent()) {
-      // The planner needs numbers first: measure at the observation's time and plan again with them.
-      plan = planner.plan(observation.withMeasurements(
-          measure.measure(change, plan.measure().get(), observation.now())));
+      // The planner needs numbers first. If they are not in yet, a round is started and this reconcile
+      // ends here, writing nothing: the round's completion brings the change back.
+      Optional<Measurements> answers = measure.answers(change, plan.measure().get(), observation.now(),
+          () -> ready.accept(change));
+      if (answers.isEmpty()) {
+        return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(ROUND_LIMIT));
+      }
+      plan = planner.plan(observation.withMeasurements(answers.get()));
       if (plan.measure().isPresent()) {
         throw new IllegalStateException("the planner asked to measure twice in one reconcile");
       }
@@ -109,6 +140,7 @@ public final class Reconciliation {
    * @throws FlagWriteFailed when the restore cannot be written; the finalizer stays and it is retried
    */
   public void cleanup(ScalingChange change) {
+    measure.forget(change);
     ScalingChangeStatus status = change.getStatus();
     FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
     Optional<FlagStore.Snapshot> snapshot = read(change);
@@ -174,7 +206,7 @@ public final class Reconciliation {
           .map(o -> holds(o.getStatus())).orElse(false);
       return new ObservedFlag.ObservedClaim(claim, live);
     }).toList();
-    return new ObservedFlag(flag.uid(), flag.values(), flag.otherWriters(), claims);
+    return flag.withClaims(claims);
   }
 
   static boolean holds(ScalingChangeStatus status) {

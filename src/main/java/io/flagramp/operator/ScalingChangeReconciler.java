@@ -1,9 +1,18 @@
 package io.flagramp.operator;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Conditions;
 import io.flagramp.core.Notice;
+import io.flagramp.core.OptIn;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.stream.Collectors;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -34,19 +43,51 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
 
   private static final Logger log = LoggerFactory.getLogger(ScalingChangeReconciler.class);
 
+  private static final String BY_CONFIGMAP = "flagramp.io/by-configmap";
+
   private final Reconciliation reconciliation;
   private final Reconciliation.Events events;
   private final Clock clock;
+  private final SimpleInboundEventSource<ScalingChange> measured;
+  private final boolean configMapOptIn;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
   private final StatusWriter statusWriter = new StatusWriter();
   /** Faults in a row per object, for the backoff; forgotten on the next success. */
   private final Map<ResourceID, Integer> faults = new ConcurrentHashMap<>();
 
-  public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock) {
+  /**
+   * @param measured where the {@link Measurer} reports a finished round, to bring its change back
+   * @param configMapOptIn watch only ConfigMaps with the opt-in label (else every ConfigMap)
+   */
+  public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock,
+      SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn) {
     this.reconciliation = reconciliation;
     this.events = events;
     this.clock = clock;
+    this.measured = measured;
+    this.configMapOptIn = configMapOptIn;
+  }
+
+  /**
+   * Besides its own changes, a ScalingChange is reconciled when a round of its measurements is ready,
+   * and when its ConfigMap changes (labelled, replaced, edited by someone else), found through an index
+   * of the changes by ConfigMap rather than by listing them.
+   */
+  @Override
+  public List<EventSource<?, ScalingChange>> prepareEventSources(EventSourceContext<ScalingChange> context) {
+    context.getPrimaryCache().addIndexer(BY_CONFIGMAP, sc -> sc.getSpec() == null || sc.getSpec().getFlag() == null
+        ? List.of() : List.of(sc.getMetadata().getNamespace() + "/" + sc.getSpec().getFlag().getConfigMapName()));
+    InformerEventSourceConfiguration.Builder<ConfigMap> configMaps = InformerEventSourceConfiguration
+        .from(ConfigMap.class, ScalingChange.class)
+        .withName("flag-configmaps")
+        .withSecondaryToPrimaryMapper(cm -> context.getPrimaryCache()
+            .byIndex(BY_CONFIGMAP, cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName()).stream()
+            .map(ResourceID::fromResource).collect(Collectors.toSet()));
+    if (configMapOptIn) {
+      configMaps.withLabelSelector(OptIn.FLAGS + "=" + OptIn.VALUE);
+    }
+    return List.of(new InformerEventSource<>(configMaps.build(), context), measured);
   }
 
   /**

@@ -192,7 +192,7 @@ class AnalysisIT {
 
       app.latency(0.4);
 
-      await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
+      await().atMost(WAIT).until(() -> harness.rolledBackAndRestored(ns, "use-redis"));
     }
     ScalingChange sc = harness.get(ns, "use-redis");
     assertThat(sc.getStatus().getLastDecision())

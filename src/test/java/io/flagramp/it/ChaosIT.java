@@ -186,7 +186,9 @@ class ChaosIT {
     Map<String, String> data = new LinkedHashMap<>(originals);
     data.put("OTHER", "untouched");
     cluster.client().configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-        .withNewMetadata().withName("app-features").withNamespace(ns).endMetadata().withData(data).build()).create();
+        .withNewMetadata().withName("app-features").withNamespace(ns)
+        .addToLabels(io.flagramp.core.OptIn.FLAGS, io.flagramp.core.OptIn.VALUE).endMetadata().withData(data)
+        .build()).create();
     return new Rollout(ns, change, originals, ends, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
   }
 

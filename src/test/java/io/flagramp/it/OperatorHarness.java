@@ -19,8 +19,10 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.core.OptIn;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.QueryFailure;
+import io.flagramp.operator.Clients;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.FlagStore;
 import io.flagramp.operator.OperatorSettings;
@@ -67,7 +69,7 @@ final class OperatorHarness implements AutoCloseable {
     this.client = cluster.client();
     this.settings = settings;
     this.metrics = metrics;
-    this.operatorClient = new KubernetesClientBuilder()
+    this.operatorClient = new KubernetesClientBuilder().withKubernetesSerialization(Clients.serialization())
         .withConfig(Config.fromKubeconfig(read(cluster.kubeconfig())))
         .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("count-requests", requests))
         .build();
@@ -119,9 +121,11 @@ final class OperatorHarness implements AutoCloseable {
     return client.resources(ScalingChange.class);
   }
 
+  /** A ConfigMap whose owner opted in to flagramp writing it (the label flagramp.io/flags=true). */
   ConfigMap createConfigMap(String namespace, String name, Map<String, String> data) {
     return client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata()
-        .withName(name).withNamespace(namespace).endMetadata().withData(data).build()).create();
+        .withName(name).withNamespace(namespace).addToLabels(OptIn.FLAGS, OptIn.VALUE).endMetadata().withData(data)
+        .build()).create();
   }
 
   Map<String, String> configMapData(String namespace, String name) {
@@ -131,6 +135,16 @@ final class OperatorHarness implements AutoCloseable {
 
   ScalingChange get(String namespace, String name) {
     return changes().inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * RolledBack, and the restore made: RolledBack is recorded first, with the restore as its intent,
+   * and the intent is cleared once the ConfigMap holds the original values again.
+   */
+  boolean rolledBackAndRestored(String namespace, String name) {
+    ScalingChange sc = get(namespace, name);
+    return sc != null && sc.getStatus() != null && sc.getStatus().getPhase() == Phase.RolledBack
+        && sc.getStatus().getIntent() == null;
   }
 
   /** The phase, or null before the operator wrote a status (or once the object is gone). */

@@ -115,7 +115,7 @@ class ProviderOutageIT {
 
     prometheus.stop();
 
-    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
+    await().atMost(WAIT).until(() -> harness.rolledBackAndRestored(ns, "use-redis"));
     assertThat(harness.configMapData(ns, "app-features")).isEqualTo(Map.of("USE_REDIS", "false"));
     Condition stalled = harness.condition(ns, "use-redis", Condition.STALLED).orElseThrow();
     assertThat(stalled.getReason()).isEqualTo("MetricsUnavailable");

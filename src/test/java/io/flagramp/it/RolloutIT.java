@@ -53,7 +53,8 @@ class RolloutIT {
   /** A ConfigMap with the flag off, unrelated keys (one with awkward whitespace) and binary data. */
   private static void appFeatures(String ns) {
     harness.client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder()
-        .withNewMetadata().withName("app-features").withNamespace(ns).addToLabels("team", "social").endMetadata()
+        .withNewMetadata().withName("app-features").withNamespace(ns).addToLabels("team", "social")
+        .addToLabels(io.flagramp.core.OptIn.FLAGS, io.flagramp.core.OptIn.VALUE).endMetadata()
         .addToData("USE_REDIS", "false")
         .addToData("DB_POOL", "20")
         .addToData("BANNER", "  keep me\n\texactly  ")
@@ -152,7 +153,9 @@ class RolloutIT {
         Annotations.ABORT + "=p99 up");
     assertThat(annotated.exitCode()).as(annotated.output()).isZero();
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
+    // RolledBack is recorded first (with the restore as its intent), then the ConfigMap is written.
+    await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack
+        && before.getData().equals(harness.configMapData(ns, "app-features")));
     ConfigMap after = harness.client.configMaps().inNamespace(ns).withName("app-features").get();
     assertThat(after.getData()).isEqualTo(before.getData());
     assertThat(after.getData()).doesNotContainKey("USE_REDIS_PERCENTAGE").containsEntry("USE_REDIS", "false");

@@ -356,7 +356,7 @@ class SafetyIT {
 
       annotate(ns, Annotations.ABORT, "back");
 
-      await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
+      await().atMost(WAIT).until(() -> harness.rolledBackAndRestored(ns, "use-redis"));
     }
     assertThat(harness.configMapData(ns, "app-features")).isEqualTo(Map.of("USE_REDIS", "maybe"));
   }

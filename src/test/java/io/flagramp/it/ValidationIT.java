@@ -72,7 +72,34 @@ class ValidationIT {
         Arguments.of("the same key twice", (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setEnabledKey("USE_REDIS_PERCENTAGE"),
             "spec.flag.enabledKey must differ from spec.flag.percentageKey"),
         Arguments.of("no flag", (Consumer<ScalingChange>) sc -> sc.getSpec().setFlag(null),
-            "spec.flag: Required value"));
+            "spec.flag: Required value"),
+        Arguments.of("a key the ConfigMap API refuses although it matches the pattern",
+            (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setPercentageKey(".."),
+            "are not ConfigMap keys"),
+        Arguments.of("a query timeout of 1h", (Consumer<ScalingChange>) sc -> sc.getSpec().setAnalysis(timeout("1h")),
+            "spec.analysis.prometheus.timeout must be above 0s and at most 30s"),
+        Arguments.of("a timeout longer than the interval",
+            (Consumer<ScalingChange>) sc -> sc.getSpec().setAnalysis(timeout("20s")),
+            "spec.analysis.prometheus.timeout: Invalid value: \"object\": spec.analysis.prometheus.timeout must not be"
+                + " longer than spec.analysis.interval"),
+        Arguments.of("a failure limit over 1000", (Consumer<ScalingChange>) sc -> {
+          sc.getSpec().setAnalysis(timeout("1s"));
+          sc.getSpec().getAnalysis().getMetrics().get(0).setFailureLimit(1001);
+        }, "spec.analysis.metrics[0].failureLimit in body should be less than or equal to 1000"));
+  }
+
+  /** An analysis every 10s with this query timeout. */
+  private static io.flagramp.api.v1alpha1.Analysis timeout(String timeout) {
+    io.flagramp.api.v1alpha1.Analysis analysis = new io.flagramp.api.v1alpha1.Analysis();
+    io.flagramp.api.v1alpha1.PrometheusSource source = new io.flagramp.api.v1alpha1.PrometheusSource();
+    source.setAddress("http://prometheus:9090");
+    source.setTimeout(timeout);
+    analysis.setPrometheus(source);
+    analysis.setInterval("10s");
+    io.flagramp.api.v1alpha1.MetricCheck m = new io.flagramp.api.v1alpha1.MetricCheck("error-rate", "vector(0)");
+    m.setMax(1.0);
+    analysis.setMetrics(new ArrayList<>(List.of(m)));
+    return analysis;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -85,6 +112,22 @@ class ValidationIT {
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
           assertThat(e.getCode()).isEqualTo(422);
           assertThat(e.getMessage()).contains(message);
+        });
+  }
+
+  /** Once enough to stop the operator for everyone: an int that does not fit Java's int. */
+  @Test
+  void aFailureLimitBeyondAJavaIntIsRejectedByTheApiServerNamingTheField() {
+    String json = """
+        {"apiVersion":"flagramp.io/v1alpha1","kind":"ScalingChange","metadata":{"name":"huge","namespace":"%s"},
+         "spec":{"flag":{"configMapName":"app-features","percentageKey":"P"},"steps":[{"weight":10}],
+          "analysis":{"interval":"10s","prometheus":{"address":"http://prometheus:9090"},
+           "metrics":[{"name":"error-rate","query":"vector(0)","max":1,"failureLimit":2147483648}]}}}""".formatted(ns);
+
+    assertThatThrownBy(() -> harness.client.resource(json).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains("spec.analysis.metrics[0].failureLimit");
         });
   }
 

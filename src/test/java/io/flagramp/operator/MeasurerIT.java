@@ -13,6 +13,7 @@ import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.SecretReference;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
+import io.flagramp.core.OptIn;
 import io.flagramp.core.Measurements;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.testbed.KubeApiServerExtension;
@@ -90,9 +91,10 @@ class MeasurerIT {
     measurer = new Measurer(client, new PrometheusClient(), Optional.empty());
   }
 
+  /** A Secret whose owner opted in to its credentials being sent to Prometheus. */
   private void secret(Map<String, String> data) {
     client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("prometheus-auth")
-        .endMetadata().withStringData(data).build()).create();
+        .addToLabels(OptIn.PROMETHEUS_CREDENTIALS, OptIn.VALUE).endMetadata().withStringData(data).build()).create();
   }
 
   private ScalingChange change() {
@@ -159,6 +161,31 @@ class MeasurerIT {
 
     assertThat(measureOnce()).isEqualTo(
         new Measurement.Failed("auth Secret prometheus-auth has username without password"));
+  }
+
+  @Test
+  void aSecretWithoutTheOptInLabelRefusesTheRoundBeforeAnythingIsSent() {
+    client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("prometheus-auth")
+        .endMetadata().withStringData(Map.of("username", USER, "password", PASSWORD)).build()).create();
+
+    Measurements answers = measurer.measure(change(), new MeasurementRequest(MeasurementRequest.Kind.STEP,
+        Map.of("answer", "vector(42)"), Optional.empty(), Duration.ZERO), Instant.now());
+
+    assertThat(answers.byMetric()).isEmpty();
+    assertThat(answers.refused()).hasValueSatisfying(why -> assertThat(why)
+        .contains("does not carry the label flagramp.io/prometheus-credentials=true").doesNotContain(PASSWORD));
+  }
+
+  @Test
+  void aServiceAccountTokenIsNeverSent() {
+    client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("prometheus-auth")
+        .addToLabels(OptIn.PROMETHEUS_CREDENTIALS, OptIn.VALUE)
+        .addToAnnotations("kubernetes.io/service-account.name", "default").endMetadata()
+        .withType("kubernetes.io/service-account-token").build()).create();
+
+    Measurements answers = measurer.measure(change(), MeasurementRequest.check(), Instant.now());
+
+    assertThat(answers.refused()).hasValueSatisfying(why -> assertThat(why).contains("is a service-account token"));
   }
 
   @Test

@@ -20,7 +20,29 @@ class OperatorSettingsTest {
     assertThat(s.instance()).isEqualTo("pod-1");
     assertThat(s.toString()).isEqualTo(
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
-            + " prometheusAddress=<none>");
+            + " prometheusAddress=<none> prometheusAllowlist=<any> requireConfigMapOptIn=true");
+    assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
+    assertThat(s.requireConfigMapOptIn()).isTrue();
+  }
+
+  @Test
+  void readsTheAllowlistAndTheOptInCheck() {
+    OperatorSettings s = OperatorSettings.from(Map.of(
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prometheus.monitoring.svc:9090, *.metrics.svc",
+        "FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "false"));
+    assertThat(s.requireConfigMapOptIn()).isFalse();
+    assertThat(s.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9090")).isTrue();
+    assertThat(s.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9090/prefix")).isTrue();
+    assertThat(s.prometheusAllowlist().allows("https://prometheus.monitoring.svc:9090")).as("scheme").isFalse();
+    assertThat(s.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9091")).as("port").isFalse();
+    assertThat(s.prometheusAllowlist().allows("http://thanos.metrics.svc:10902")).isTrue();
+    assertThat(s.prometheusAllowlist().allows("http://metrics.svc.evil.example")).isFalse();
+    assertThat(s.prometheusAllowlist().allows("http://169.254.169.254/latest")).isFalse();
+    assertThat(s.prometheusAllowlist().allows("http://user:pass@prometheus.monitoring.svc:9090")).isFalse();
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_ALLOWLIST", "ftp://x")))
+        .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_ALLOWLIST: \"ftp://x\" is neither a base URL");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "yes")))
+        .hasMessage("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN: \"yes\" is neither true nor false");
   }
 
   @Test
@@ -34,7 +56,7 @@ class OperatorSettingsTest {
     assertThat(s.historyLimit()).isEqualTo(7);
     assertThat(s.instance()).isEqualTo("a");
     assertThat(s.prometheusAddress()).contains("http://prometheus.monitoring.svc:9090");
-    assertThat(s.planner().defaultPrometheus()).isTrue();
+    assertThat(s.planner().defaultPrometheus()).isPresent();
   }
 
   @Test

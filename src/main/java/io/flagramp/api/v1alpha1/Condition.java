@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** A Kubernetes-style status condition (kstatus: Ready, Reconciling, Stalled). */
@@ -16,22 +17,27 @@ public class Condition {
 
   @Required
   @JsonPropertyDescription("Ready, Reconciling or Stalled.")
+  @Size(max = Text.SHORT)
   private String type;
 
   @Required
   @JsonPropertyDescription("True, False or Unknown.")
+  @Size(max = Text.SHORT)
   private String status;
 
   @JsonPropertyDescription("metadata.generation this condition was computed from.")
   private Long observedGeneration;
 
   @JsonPropertyDescription("When status last flipped (RFC 3339). Unchanged when only reason or message change.")
+  @Size(max = Text.SHORT)
   private String lastTransitionTime;
 
   @JsonPropertyDescription("One CamelCase word for why, e.g. ConfigMapNotFound, Conflict, Aborted.")
+  @Size(max = Text.SHORT)
   private String reason;
 
   @JsonPropertyDescription("One line for a person.")
+  @Size(max = Text.DECISION)
   private String message;
 
   public Condition() {}
@@ -43,7 +49,7 @@ public class Condition {
     this.observedGeneration = observedGeneration;
     this.lastTransitionTime = lastTransitionTime;
     this.reason = reason;
-    this.message = message;
+    this.message = Text.cap(message, Text.DECISION);
   }
 
   public Condition copy() {
@@ -97,7 +103,7 @@ public class Condition {
   }
 
   public void setMessage(String message) {
-    this.message = message;
+    this.message = Text.cap(message, Text.DECISION);
   }
 
   @JsonIgnore

@@ -13,6 +13,9 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.enabledKey) || self.enabledKey != self.percentageKey",
     message = "spec.flag.enabledKey must differ from spec.flag.percentageKey")
+@ValidationRule(value = "self.percentageKey != '.' && self.percentageKey != '..'"
+    + " && (!has(self.enabledKey) || (self.enabledKey != '.' && self.enabledKey != '..'))",
+    message = "spec.flag: \".\" and \"..\" are not ConfigMap keys")
 public class FlagTarget {
 
   /** A DNS subdomain, as Kubernetes requires of a ConfigMap name. */

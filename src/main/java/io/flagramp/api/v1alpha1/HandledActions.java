@@ -2,6 +2,7 @@ package io.flagramp.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /**
@@ -11,10 +12,13 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HandledActions {
 
-  @JsonPropertyDescription("Value of the flagramp.io/abort annotation last acted on.")
+  @JsonPropertyDescription("Value of the flagramp.io/abort annotation last acted on (a value over 256 characters as"
+      + " its sha256 digest).")
+  @Size(max = Text.HANDLED)
   private String abort;
 
   @JsonPropertyDescription("Value of the flagramp.io/retry annotation last acted on.")
+  @Size(max = Text.HANDLED)
   private String retry;
 
   public HandledActions copy() {
@@ -28,8 +32,9 @@ public class HandledActions {
     return abort;
   }
 
+  /** Kept as {@link Text#handled}: a long value as its digest. */
   public void setAbort(String abort) {
-    this.abort = abort;
+    this.abort = Text.handled(abort);
   }
 
   public String getRetry() {
@@ -37,7 +42,7 @@ public class HandledActions {
   }
 
   public void setRetry(String retry) {
-    this.retry = retry;
+    this.retry = Text.handled(retry);
   }
 
   @Override

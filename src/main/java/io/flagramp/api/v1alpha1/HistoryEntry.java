@@ -2,6 +2,8 @@ package io.flagramp.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** One row of the ledger: a step entered, and how it ended. */
@@ -9,24 +11,30 @@ import java.util.Objects;
 public class HistoryEntry {
 
   @JsonPropertyDescription("The attempt this step belongs to (1 for the first, +1 for each retry).")
+  @Max(Integer.MAX_VALUE)
   private Integer attempt;
 
   @JsonPropertyDescription("Index into spec.steps.")
+  @Max(Integer.MAX_VALUE)
   private Integer step;
 
   @JsonPropertyDescription("Weight written for this step.")
+  @Max(100)
   private Integer weight;
 
   @JsonPropertyDescription("When the step was entered (RFC 3339).")
+  @Size(max = Text.SHORT)
   private String startedAt;
 
   @JsonPropertyDescription("When the step ended (RFC 3339); absent while it runs.")
+  @Size(max = Text.SHORT)
   private String endedAt;
 
   @JsonPropertyDescription("Running, Passed or RolledBack.")
   private StepOutcome outcome;
 
   @JsonPropertyDescription("The step's analysis verdict in one line (the decision that ended it).")
+  @Size(max = Text.DECISION)
   private String verdict;
 
   public HistoryEntry() {}
@@ -104,7 +112,7 @@ public class HistoryEntry {
   }
 
   public void setVerdict(String verdict) {
-    this.verdict = verdict;
+    this.verdict = Text.cap(verdict, Text.DECISION);
   }
 
   @Override

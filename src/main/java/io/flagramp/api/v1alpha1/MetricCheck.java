@@ -3,6 +3,7 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -16,6 +17,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max",
     message = "min must not exceed max")
 public class MetricCheck {
+
+  /** The largest count a limit may be: far above any use, far below what an int holds. */
+  public static final int MAX_LIMIT = 1000;
 
   /** "50%" (relative to the baseline) or "0.002" (absolute). */
   public static final String INCREASE_PATTERN = "^[0-9]+(\\.[0-9]+)?%?$";
@@ -44,7 +48,8 @@ public class MetricCheck {
 
   @Default("1")
   @Min(1)
-  @JsonPropertyDescription("Consecutive failing measurements before the change fails.")
+  @Max(MAX_LIMIT)
+  @JsonPropertyDescription("Consecutive failing measurements before the change fails, 1..1000.")
   private Integer failureLimit;
 
   public MetricCheck() {}

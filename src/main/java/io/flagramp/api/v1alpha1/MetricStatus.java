@@ -2,6 +2,8 @@ package io.flagramp.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** The latest measurement of one metric, its verdict and its counters. */
@@ -9,27 +11,34 @@ import java.util.Objects;
 public class MetricStatus {
 
   @JsonPropertyDescription("The metric's name from spec.analysis.metrics (or minSamples).")
+  @Size(max = Text.SHORT)
   private String name;
 
   @JsonPropertyDescription("The latest value, 4 significant digits; absent when there was none.")
+  @Size(max = Text.SHORT)
   private String value;
 
   @JsonPropertyDescription("Pass, Fail, NoData or Error.")
   private MetricResult result;
 
   @JsonPropertyDescription("Failing measurements in a row (a pass resets it).")
+  @Max(Integer.MAX_VALUE)
   private Integer consecutiveFailures;
 
   @JsonPropertyDescription("Failed queries in a row (an answer resets it).")
+  @Max(Integer.MAX_VALUE)
   private Integer consecutiveErrors;
 
   @JsonPropertyDescription("Passing measurements during the current step.")
+  @Max(Integer.MAX_VALUE)
   private Integer passes;
 
   @JsonPropertyDescription("When the latest measurement was taken (RFC 3339).")
+  @Size(max = Text.SHORT)
   private String measuredAt;
 
   @JsonPropertyDescription("The latest verdict in one line, with value, bound and count.")
+  @Size(max = Text.MESSAGE)
   private String message;
 
   public MetricStatus() {}
@@ -115,7 +124,7 @@ public class MetricStatus {
   }
 
   public void setMessage(String message) {
-    this.message = message;
+    this.message = Text.cap(message, Text.MESSAGE);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
 /** The playbook's circuit breaker for the metrics provider. */
@@ -11,7 +12,8 @@ public class ProviderErrorPolicy {
 
   @Default("5")
   @Min(1)
-  @JsonPropertyDescription("Consecutive failed queries of one metric before the action is taken.")
+  @Max(MetricCheck.MAX_LIMIT)
+  @JsonPropertyDescription("Consecutive failed queries of one metric before the action is taken, 1..1000.")
   private Integer consecutiveErrorLimit;
 
   @Default("Hold")

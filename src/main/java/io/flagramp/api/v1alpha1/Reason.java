@@ -47,6 +47,13 @@ import java.util.Set;
  *       Aborted</td></tr>
  *   <tr><td>RolledBack</td><td>flagramp.io/retry</td><td>Pending NewAttempt, then as not started</td></tr>
  *   <tr><td>not terminal</td><td>the spec cannot work</td><td>Invalid InvalidSpec</td></tr>
+ *   <tr><td>not started</td><td>the ConfigMap (or the auth Secret) lacks its opt-in label, or the
+ *       ConfigMap is immutable</td><td>Invalid ConfigMapNotOptedIn / SecretNotOptedIn /
+ *       ConfigMapImmutable</td></tr>
+ *   <tr><td>running</td><td>the same, when the next step is due (or, for the Secret, when measuring)</td>
+ *       <td>Held ConfigMapNotOptedIn / SecretNotOptedIn /
+ *       ConfigMapImmutable</td></tr>
+ *   <tr><td>Invalid, Held for those</td><td>labelled, or replaced</td><td>as before (Resumed)</td></tr>
  *   <tr><td>Invalid</td><td>the spec is fixed</td><td>not started again, or Progressing Resumed</td></tr>
  *   <tr><td>Succeeded, RolledBack</td><td>a spec edit</td><td>the same: observedGeneration moves, the
  *       flag is not touched</td></tr>
@@ -89,7 +96,19 @@ public enum Reason {
   /** flagramp.io/abort. */
   Aborted(Phase.RolledBack),
   /** The spec cannot work; the message names the field. */
-  InvalidSpec(Phase.Invalid);
+  InvalidSpec(Phase.Invalid),
+  /**
+   * The ConfigMap does not carry its opt-in label (flagramp.io/flags=true); the message names it.
+   * Invalid before the first write, Held after (measuring goes on); looked at again regularly.
+   */
+  ConfigMapNotOptedIn(Phase.Invalid, Phase.Held),
+  /**
+   * The auth Secret does not carry its opt-in label (flagramp.io/prometheus-credentials=true), or is a
+   * service-account token: nothing is sent. Invalid before the first write, Held after.
+   */
+  SecretNotOptedIn(Phase.Invalid, Phase.Held),
+  /** The ConfigMap is immutable: nothing can be written to it until it is replaced. */
+  ConfigMapImmutable(Phase.Invalid, Phase.Held);
 
   private final Set<Phase> phases;
 

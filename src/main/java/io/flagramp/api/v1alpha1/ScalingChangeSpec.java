@@ -1,5 +1,6 @@
 package io.flagramp.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -11,7 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class ScalingChangeSpec {
+public class ScalingChangeSpec implements TolerantReading.Readable {
+
+  /** Fields that could not be read (see {@link TolerantReading}), each "path: why"; empty normally. */
+  @JsonIgnore
+  private List<String> unreadable = List.of();
+
 
   public static final int MAX_STEPS = 20;
 
@@ -121,5 +127,15 @@ public class ScalingChangeSpec {
 
   public OnDelete onDeleteOrDefault() {
     return onDelete == null ? OnDelete.Restore : onDelete;
+  }
+
+  /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */
+  public List<String> unreadable() {
+    return unreadable;
+  }
+
+  @Override
+  public void unreadable(List<String> problems) {
+    this.unreadable = List.copyOf(problems);
   }
 }

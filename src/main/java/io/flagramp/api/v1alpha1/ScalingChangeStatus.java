@@ -1,7 +1,10 @@
 package io.flagramp.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Size;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +14,12 @@ import java.util.Optional;
 
 /** What on-call reads. All progress lives here, so a restarted operator resumes where it was. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class ScalingChangeStatus {
+public class ScalingChangeStatus implements TolerantReading.Readable {
+
+  /** Fields that could not be read (see {@link TolerantReading}), each "path: why"; empty normally. */
+  @JsonIgnore
+  private List<String> unreadable = List.of();
+
 
   @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   private Long observedGeneration;
@@ -25,26 +33,33 @@ public class ScalingChangeStatus {
   private Reason reason;
 
   @JsonPropertyDescription("Attempt number: 1 for the first rollout, +1 for each retry after RolledBack.")
+  @Max(Integer.MAX_VALUE)
   private Integer attempt;
 
   @JsonPropertyDescription("Index into spec.steps of the step the written weight belongs to (the last step"
       + " whose weight is at most currentWeight); -1 before the first step.")
+  @Max(Integer.MAX_VALUE)
   private Integer currentStep;
 
   @JsonPropertyDescription("Weight the flag holds now, as written by the operator; absent before the first step.")
+  @Max(100)
   private Integer currentWeight;
 
   @JsonPropertyDescription("Steps entered out of all steps, e.g. 3/6.")
+  @Size(max = Text.SHORT)
   private String progress;
 
   @JsonPropertyDescription("When the current step's soak started (RFC 3339): when the step was entered, or when"
       + " it resumed after Held.")
+  @Size(max = Text.SHORT)
   private String stepStartedAt;
 
   @JsonPropertyDescription("When the current step's soak ends and the next step (or success) is due (RFC 3339).")
+  @Size(max = Text.SHORT)
   private String nextStepAt;
 
   @JsonPropertyDescription("When the last step passed its gates and the bake began (RFC 3339); absent before.")
+  @Size(max = Text.SHORT)
   private String bakeStartedAt;
 
   @JsonPropertyDescription("The ConfigMap write decided and recorded before it is made (write-ahead). A"
@@ -65,6 +80,7 @@ public class ScalingChangeStatus {
 
   @JsonPropertyDescription("The end of the baseline window (RFC 3339): the moment before the attempt's first"
       + " write. A metric whose query or window changed is measured again at this moment.")
+  @Size(max = Text.SHORT)
   private String baselineAt;
 
   @JsonPropertyDescription("For each metric in baseline, a fingerprint of the query and window it was measured"
@@ -75,6 +91,7 @@ public class ScalingChangeStatus {
   private List<MetricStatus> metrics;
 
   @JsonPropertyDescription("The last decision in one line, with the values it was based on.")
+  @Size(max = Text.DECISION)
   private String lastDecision;
 
   @JsonPropertyDescription("On-call annotations already acted on.")
@@ -213,7 +230,7 @@ public class ScalingChangeStatus {
   }
 
   public void setLastDecision(String lastDecision) {
-    this.lastDecision = lastDecision;
+    this.lastDecision = Text.cap(lastDecision, Text.DECISION);
   }
 
   public HandledActions getLastHandled() {
@@ -309,5 +326,15 @@ public class ScalingChangeStatus {
     return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions);
+  }
+
+  /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */
+  public List<String> unreadable() {
+    return unreadable;
+  }
+
+  @Override
+  public void unreadable(List<String> problems) {
+    this.unreadable = List.copyOf(problems);
   }
 }
