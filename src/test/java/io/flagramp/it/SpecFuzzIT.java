@@ -1,0 +1,301 @@
+package io.flagramp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.OptIn;
+import io.flagramp.operator.Clients;
+import io.flagramp.testbed.KubeApiServerExtension;
+import io.flagramp.testbed.KubeTestCluster;
+import io.flagramp.testbed.PrometheusExtension;
+import io.flagramp.testbed.TestPrometheus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A spec fuzzer: 1,000 ScalingChanges generated from a fixed seed, valid and invalid field by field
+ * (odd numbers, strings, durations, PromQL, keys, addresses), sent as raw JSON to the real API server
+ * while the packaged operator runs as its own process. Each is either rejected by the schema, or
+ * accepted and given a defined phase at its first reconcile; the operator never stops and never logs
+ * a stack trace for a spec problem. One object the schema of the day cannot stop (stored under an
+ * older CRD without the bound on failureLimit) is isolated as Invalid, naming the field.
+ */
+@ExtendWith({KubeApiServerExtension.class, PrometheusExtension.class})
+@SuppressWarnings("unchecked")
+class SpecFuzzIT {
+
+  private static final Logger log = LoggerFactory.getLogger(SpecFuzzIT.class);
+  private static final long SEED = 20261126L;
+  private static final int SPECS = 1000;
+  private static final int NAMESPACES = 10;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void everyGeneratedSpecIsRejectedByTheSchemaOrGivenADefinedPhaseAndTheOperatorNeverStops(KubeTestCluster cluster,
+      TestPrometheus prometheus) throws IOException {
+    OperatorHarness.installCrd(cluster.client());
+    // Reading the isolated object needs what the operator reads with: a strict reader fails on it.
+    KubernetesClient reader = new KubernetesClientBuilder().withConfig(cluster.client().getConfiguration())
+        .withKubernetesSerialization(Clients.serialization()).build();
+    List<String> namespaces = new ArrayList<>();
+    for (int i = 0; i < NAMESPACES; i++) {
+      String ns = cluster.createNamespace("fuzz");
+      namespaces.add(ns);
+      cluster.client().configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
+          .withName("app-features").withNamespace(ns).addToLabels(OptIn.FLAGS, OptIn.VALUE).endMetadata()
+          .addToData("OTHER", "x").build()).create();
+    }
+    String stored = storedUnderAnOlderCrd(cluster, namespaces.get(0));
+
+    Random rnd = new Random(SEED);
+    Map<String, Integer> rejected = new TreeMap<>();
+    List<String[]> accepted = new ArrayList<>();
+    for (int i = 0; i < SPECS; i++) {
+      String ns = namespaces.get(i % NAMESPACES);
+      Map<String, Object> object = i == 0 ? failureLimitBeyondAnInt(ns)
+          : generate(rnd, ns, "fuzz-" + i, i, prometheus.baseUrl());
+      try {
+        cluster.client().resource(JSON.writeValueAsString(object)).create();
+        accepted.add(new String[] {ns, name(object)});
+      } catch (KubernetesClientException e) {
+        rejected.merge("HTTP " + e.getCode(), 1, Integer::sum);
+      }
+    }
+
+    Path logs = Files.createDirectories(Path.of("target", "fuzz"));
+    Map<String, String> settings = Map.of("FLAGRAMP_NAMESPACES", String.join(",", namespaces),
+        "FLAGRAMP_RESYNC_INTERVAL", "5s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "5s", "FLAGRAMP_INSTANCE", "fuzz",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", prometheus.baseUrl());
+    Map<String, Integer> phases = new TreeMap<>();
+    try (OperatorProcess operator = new OperatorProcess(cluster.kubeconfig(), settings, logs)) {
+      operator.start();
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        assertThat(operator.alive()).as("the operator is running").isTrue();
+        return accepted.stream().allMatch(a -> observed(reader, a[0], a[1]));
+      });
+      ScalingChange isolated = reader.resources(ScalingChange.class).inNamespace(namespaces.get(0))
+          .withName(stored).get();
+      accepted.forEach(a -> phases.merge(String.valueOf(reader.resources(ScalingChange.class)
+          .inNamespace(a[0]).withName(a[1]).get().getStatus().getPhase()), 1, Integer::sum));
+      List<String> lines = operator.logLines();
+      long stackTraces = lines.stream().filter(l -> l.startsWith("\tat ")).count();
+      long stops = lines.stream().filter(l -> l.contains("Stopping the operator") || l.contains("Fatal error")).count();
+      int total = rejected.values().stream().mapToInt(Integer::intValue).sum();
+      log.info("spec fuzzer (seed {}): {} specs, {} rejected by the schema {}, {} accepted and given a defined phase"
+          + " at their first reconcile {}, operator stops: {}, stack traces in its log: {}", SEED, SPECS, total,
+          rejected, accepted.size(), phases, stops, stackTraces);
+
+      assertThat(operator.alive()).isTrue();
+      assertThat(stops).isZero();
+      assertThat(stackTraces).as("stack traces for spec problems").isZero();
+      assertThat(total + accepted.size()).isEqualTo(SPECS);
+      assertThat(total).as("the schema rejects many").isGreaterThan(SPECS / 4);
+      assertThat(accepted.size()).as("many are accepted").isGreaterThan(SPECS / 10);
+      assertThat(isolated.getStatus().getPhase()).isEqualTo(Phase.Invalid);
+      assertThat(isolated.getStatus().getLastDecision()).isEqualTo("invalid spec:"
+          + " spec.analysis.metrics[0].failureLimit: cannot be read: 2147483648 is out of range (an integer)");
+      // Clean up while the operator runs, so its finalizers go and nothing is left to the next tests.
+      for (String ns : namespaces) {
+        reader.resources(ScalingChange.class).inNamespace(ns).delete();
+      }
+      await().atMost(Duration.ofSeconds(120)).until(() -> namespaces.stream()
+          .allMatch(ns -> reader.resources(ScalingChange.class).inNamespace(ns).list().getItems().isEmpty()));
+    }
+  }
+
+  /** Has a phase for the generation it was created with: decided at its first reconcile. */
+  private static boolean observed(KubernetesClient reader, String ns, String name) {
+    ScalingChange sc = reader.resources(ScalingChange.class).inNamespace(ns).withName(name).get();
+    return sc != null && sc.getStatus() != null && sc.getStatus().getPhase() != null
+        && sc.getStatus().getObservedGeneration() != null;
+  }
+
+  /**
+   * An object stored when the CRD had no bound on failureLimit: it cannot be rejected any more, only
+   * read. The CRD is put back before the operator starts.
+   */
+  private static String storedUnderAnOlderCrd(KubeTestCluster cluster, String ns) throws IOException {
+    String crd = Files.readString(OperatorHarness.CRD);
+    String older = crd.replaceFirst("(failureLimit:\\s*\\n(?:\\s+\\S.*\\n)*?)\\s+maximum: 1000\\.0\\n", "$1");
+    assertThat(older).as("the bound was found and removed").isNotEqualTo(crd);
+    apply(cluster, older);
+    Map<String, Object> object = failureLimitBeyondAnInt(ns);
+    ((Map<String, Object>) object.get("metadata")).put("name", "stored-before-the-bound");
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> cluster.client().resource(JSON.writeValueAsString(object)).create() != null);
+    apply(cluster, crd);
+    String probe = JSON.writeValueAsString(failureLimitBeyondAnInt(ns));
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      try {
+        cluster.client().resource(probe).dryRun().create();
+        return false;
+      } catch (KubernetesClientException e) {
+        return e.getCode() == 422;
+      }
+    });
+    return "stored-before-the-bound";
+  }
+
+  private static void apply(KubeTestCluster cluster, String yaml) throws IOException {
+    try (InputStream in = new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      CustomResourceDefinition crd = cluster.client().apiextensions().v1().customResourceDefinitions().load(in).item();
+      cluster.client().apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+    }
+  }
+
+  private static Map<String, Object> failureLimitBeyondAnInt(String ns) {
+    Map<String, Object> metric = new LinkedHashMap<>(Map.of("name", "error-rate", "query", "vector(0)", "max", 1));
+    metric.put("failureLimit", 2147483648L);
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("flag", Map.of("configMapName", "app-features", "percentageKey", "HUGE"));
+    spec.put("steps", List.of(Map.of("weight", 10)));
+    spec.put("analysis", Map.of("interval", "10s", "metrics", List.of(metric)));
+    return object(ns, "failure-limit-beyond-an-int", spec);
+  }
+
+  // ---- the generator ----
+
+  private static final Object[] WEIGHTS = {-1, 0, 1, 5, 50, 100, 101, 2147483648L, "abc", 1.5};
+  private static final Object[] DURATIONS = {"30s", "1h30m", "5ms", "0s", "1d", "", "99999999999999999999h", 42,
+      "1s", "24h", "25h", "1ms"};
+  private static final Object[] NAMES = {"app-features", "App_Features", "", "a".repeat(300), "a.b", "missing-cm"};
+  private static final Object[] KEYS = {".", "..", "a b", "k".repeat(254), "ü", "OK_KEY", "-._"};
+  private static final Object[] COUNTS = {-5, 0, 1, 3, 1000, 1001, 2147483648L, 9223372036854775807L};
+  private static final Object[] NUMBERS = {0, -1, 1e308, -1e308, 0.01, "x", 7};
+  private static final Object[] QUERIES = {"", "vector(1)", "q".repeat(5000), "sum(", "up", "vector(0) / vector(0)",
+      "{__name__=~\".+\"}"};
+  private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
+  private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
+
+  /** A valid spec with 1 to 3 fields changed to something odd (which may still be valid). */
+  private static Map<String, Object> generate(Random rnd, String ns, String name, int i, String prometheusUrl) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    Map<String, Object> flag = new LinkedHashMap<>(Map.of("configMapName", "app-features", "percentageKey", "P" + i));
+    spec.put("flag", flag);
+    List<Object> steps = new ArrayList<>(List.of(new LinkedHashMap<>(Map.of("weight", 10, "pause", "30s")),
+        new LinkedHashMap<>(Map.of("weight", 100))));
+    spec.put("steps", steps);
+    Map<String, Object> metric = new LinkedHashMap<>(Map.of("name", "error-rate", "query", "vector(0)", "max", 0.1));
+    Map<String, Object> analysis = new LinkedHashMap<>(Map.of("interval", "10s", "metrics", new ArrayList<>(List.of(metric))));
+    Map<String, Object> prometheus = new LinkedHashMap<>(Map.of("address", prometheusUrl, "timeout", "1s"));
+    if (rnd.nextBoolean()) {
+      analysis.put("prometheus", prometheus);
+      spec.put("analysis", analysis);
+    }
+    List<Consumer<Random>> mutations = List.of(
+        r -> ((Map<String, Object>) steps.get(0)).put("weight", pick(r, WEIGHTS)),
+        r -> ((Map<String, Object>) steps.get(r.nextInt(steps.size()))).put("pause", pick(r, DURATIONS)),
+        r -> {
+          steps.clear();
+          int n = r.nextInt(23);
+          for (int k = 0; k < n; k++) {
+            steps.add(new LinkedHashMap<>(Map.of("weight", r.nextBoolean() ? k + 1 : 100 - k)));
+          }
+        },
+        r -> flag.put("configMapName", pick(r, NAMES)),
+        r -> flag.put("percentageKey", pick(r, KEYS)),
+        r -> flag.put("enabledKey", r.nextBoolean() ? flag.get("percentageKey") : pick(r, KEYS)),
+        r -> {
+          spec.put("analysis", analysis);
+          analysis.put("interval", pick(r, DURATIONS));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          analysis.put("prometheus", prometheus);
+          prometheus.put("timeout", pick(r, DURATIONS));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          analysis.put("prometheus", prometheus);
+          prometheus.put("address", pick(r, new Object[] {"ftp://x", "http://user:pw@127.0.0.1:1", "http://127.0.0.1:1",
+              "http://"
+              + "h".repeat(3000), "http://169.254.169.254/", "https://[::1]:9", "not a url"}));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          metric.put("failureLimit", pick(r, COUNTS));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          analysis.put("onProviderError", Map.of("consecutiveErrorLimit", pick(r, COUNTS), "action", pick(r, ENUMS)));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          metric.put(r.nextBoolean() ? "min" : "max", pick(r, NUMBERS));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          metric.put("query", pick(r, QUERIES));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          metric.put("maxIncrease", pick(r, INCREASES));
+          if (r.nextBoolean()) {
+            analysis.put("baseline", Map.of("window", pick(r, DURATIONS)));
+          }
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          metric.put("name", pick(r, new Object[] {"Error", "e".repeat(64), "ok-name", ""}));
+        },
+        r -> {
+          spec.put("analysis", analysis);
+          List<Object> metrics = new ArrayList<>();
+          int n = r.nextInt(13);
+          for (int k = 0; k < n; k++) {
+            metrics.add(Map.of("name", r.nextBoolean() ? "m" + k : "same", "query", "vector(0)", "max", 1));
+          }
+          analysis.put("metrics", metrics);
+        },
+        r -> spec.put("bake", pick(r, DURATIONS)),
+        r -> spec.put("onFailure", pick(r, ENUMS)),
+        r -> spec.put("onDelete", pick(r, ENUMS)),
+        r -> spec.put("suspend", r.nextBoolean() ? true : "yes"),
+        r -> spec.put("colour", "blue"));
+    int changes = 1 + rnd.nextInt(3);
+    for (int k = 0; k < changes; k++) {
+      mutations.get(rnd.nextInt(mutations.size())).accept(rnd);
+    }
+    return object(ns, name, spec);
+  }
+
+  private static Object pick(Random rnd, Object[] values) {
+    return values[rnd.nextInt(values.length)];
+  }
+
+  private static Map<String, Object> object(String ns, String name, Map<String, Object> spec) {
+    Map<String, Object> object = new LinkedHashMap<>();
+    object.put("apiVersion", "flagramp.io/v1alpha1");
+    object.put("kind", "ScalingChange");
+    object.put("metadata", new LinkedHashMap<>(Map.of("name", name, "namespace", ns)));
+    object.put("spec", spec);
+    return object;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String name(Map<String, Object> object) {
+    return (String) ((Map<String, Object>) object.get("metadata")).get("name");
+  }
+}
