@@ -7,6 +7,10 @@ import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
 import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.HttpEndpoints;
+import io.flagramp.operator.JosdkMetrics;
+import io.flagramp.operator.MeteredSource;
+import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Clients;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.EventRecorder;
@@ -16,6 +20,9 @@ import io.flagramp.operator.OperatorSettings;
 import io.flagramp.operator.Reconciliation;
 import io.flagramp.operator.ScalingChangeReconciler;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
@@ -50,11 +57,27 @@ public final class FlagrampOperator {
           + " (set it to the Prometheus base URLs or hosts it may query)");
     }
     KubernetesClient client = Clients.client();
+    OperatorMetrics metrics = OperatorMetrics.withJvm(PrometheusRegistry.defaultRegistry);
     // One HTTP client for every Prometheus; identical queries of different changes share one call per interval.
-    Operator operator = create(client, settings, Clock.systemUTC(), new SharedQueries(new PrometheusClient()));
+    MetricsSource prometheus = new SharedQueries(new MeteredSource(new PrometheusClient(), metrics));
+    Operator operator = create(client, settings, Clock.systemUTC(), new ConfigMapFlagStore(client), prometheus,
+        metrics);
     operator.installShutdownHook(Duration.ofSeconds(30));
+    if (settings.httpPort() > 0) {
+      try {
+        HttpEndpoints.start(settings.httpPort(), metrics.registry(),
+            () -> !operator.getRuntimeInfo().isStarted() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+            () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+      } catch (IOException e) {
+        log.error("flagramp cannot start: port {} for /metrics, /healthz and /readyz: {}", settings.httpPort(),
+            e.getMessage());
+        System.exit(2);
+        return;
+      }
+    }
     operator.start();
-    log.info("flagramp watching ScalingChanges via {}", client.getMasterUrl());
+    log.info("flagramp watching ScalingChanges via {}{}", client.getMasterUrl(),
+        settings.leaderElection() ? " once it leads (Lease " + settings.leaseName() + ")" : "");
   }
 
   /** An operator that is configured but not started, so tests can run it against their own server. */
@@ -66,8 +89,21 @@ public final class FlagrampOperator {
   /** As {@link #create(KubernetesClient, OperatorSettings, Clock, MetricsSource)}, with the ConfigMap access given. */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
       MetricsSource metrics) {
-    Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
-        .withResourceCloner(Clients.cloner(client.getKubernetesSerialization())));
+    return create(client, settings, clock, flags, metrics, new OperatorMetrics(new PrometheusRegistry()));
+  }
+
+  /** The operator, its own metrics recorded in {@code operatorMetrics}. */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
+      MetricsSource metrics, OperatorMetrics operatorMetrics) {
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client).withCloseClientOnStop(false)
+          .withResourceCloner(Clients.cloner(client.getKubernetesSerialization()))
+          .withMetrics(new JosdkMetrics(operatorMetrics.registry()));
+      if (settings.leaderElection()) {
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(),
+            settings.leaseNamespace().orElse(null), settings.instance()));
+      }
+    });
     EventRecorder events = new EventRecorder(client, clock, settings.instance());
     SimpleInboundEventSource<ScalingChange> measured = new SimpleInboundEventSource<>("measurements");
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags,
@@ -75,9 +111,9 @@ public final class FlagrampOperator {
         events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
-        clock, change -> measured.propagateEvent(ResourceID.fromResource(change)));
+        clock, change -> measured.propagateEvent(ResourceID.fromResource(change))).observedBy(operatorMetrics);
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
-        settings.requireConfigMapOptIn());
+        settings.requireConfigMapOptIn(), operatorMetrics);
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());

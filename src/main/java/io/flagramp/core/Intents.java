@@ -92,8 +92,7 @@ final class Intents {
   }
 
   private static Plan finishing(Draft d, FlagWrite write, String what) {
-    return d.acknowledge(d.reason() == null ? "IntentFinished" : d.reason().name(),
-            "finished the interrupted write: " + what, Notice.Kind.Normal)
+    return d.acknowledge("IntentFinished", "finished the interrupted write: " + what, Notice.Kind.Normal)
         .plan(Optional.of(write), Optional.of(Duration.ZERO));
   }
 

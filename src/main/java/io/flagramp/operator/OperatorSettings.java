@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
-    boolean requireConfigMapOptIn) {
+    boolean requireConfigMapOptIn, int httpPort, boolean leaderElection, String leaseName,
+    Optional<String> leaseNamespace, String logFormat) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -40,7 +41,18 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
             + " a ScalingChange may name; any other address makes it Invalid. Empty allows any address."),
     REQUIRE_CONFIGMAP_OPT_IN("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true",
         "true: a ConfigMap is written only if it carries the label flagramp.io/flags=true; false: any ConfigMap"
-            + " in a watched namespace.");
+            + " in a watched namespace."),
+    HTTP_PORT("FLAGRAMP_HTTP_PORT", "8080",
+        "Port of /metrics, /healthz and /readyz; 0 serves none."),
+    LEADER_ELECTION("FLAGRAMP_LEADER_ELECTION", "false",
+        "true: replicas elect a leader on a Lease and only the leader reconciles (set by the Helm chart)."),
+    LEASE_NAME("FLAGRAMP_LEASE_NAME", "flagramp-operator",
+        "Name of the leader-election Lease."),
+    LEASE_NAMESPACE("FLAGRAMP_LEASE_NAMESPACE", "",
+        "Namespace of the Lease; defaults to the operator's own (POD_NAMESPACE, or the service account's)."),
+    LOG_FORMAT("FLAGRAMP_LOG_FORMAT", "text",
+        "text: one line per event; json: one JSON object per line, decisions with namespace, name, phase,"
+            + " reason and weight as fields.");
 
     public final String key;
     public final String defaultValue;
@@ -86,15 +98,35 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(Setting.PROMETHEUS_ALLOWLIST.key + ": " + e.getMessage(), e);
     }
+    String logFormat = raw.get(Setting.LOG_FORMAT);
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException(Setting.LOG_FORMAT.key + ": \"" + logFormat + "\" is neither text nor json");
+    }
+    String leaseNamespace = raw.get(Setting.LEASE_NAMESPACE).isEmpty()
+        ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
         prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist,
-        bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw));
+        bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
+        raw.get(Setting.LEASE_NAME), leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace),
+        logFormat);
   }
 
   public PlannerSettings planner() {
     return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress,
         prometheusAllowlist, requireConfigMapOptIn);
+  }
+
+  private static int port(Setting s, Map<Setting, String> raw) {
+    try {
+      int n = Integer.parseInt(raw.get(s));
+      if (n < 0 || n > 65535) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(s.key + ": \"" + raw.get(s) + "\" is not a port (0..65535)");
+    }
   }
 
   private static boolean bool(Setting s, Map<Setting, String> raw) {
@@ -137,6 +169,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
         + " historyLimit=" + historyLimit + " instance=" + instance
         + " prometheusAddress=" + prometheusAddress.orElse("<none>")
-        + " prometheusAllowlist=" + prometheusAllowlist + " requireConfigMapOptIn=" + requireConfigMapOptIn;
+        + " prometheusAllowlist=" + prometheusAllowlist + " requireConfigMapOptIn=" + requireConfigMapOptIn
+        + " httpPort=" + httpPort + " leaderElection=" + leaderElection
+        + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
+        + " logFormat=" + logFormat;
   }
 }

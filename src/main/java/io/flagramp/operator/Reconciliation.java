@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One reconcile of one ScalingChange, free of JOSDK, so the same code runs against the real API
@@ -57,6 +58,21 @@ public final class Reconciliation {
     default void forget(ScalingChange change) {}
   }
 
+  /** Sees each plan carried out, and each change let go: the operator's metrics. */
+  public interface Observer {
+    void planned(ScalingChange change, Plan plan);
+
+    void forgotten(ScalingChange change);
+
+    Observer NONE = new Observer() {
+      @Override
+      public void planned(ScalingChange change, Plan plan) {}
+
+      @Override
+      public void forgotten(ScalingChange change) {}
+    };
+  }
+
   /** Safety net for a round whose completion was never reported: longer than any query may take. */
   static final Duration ROUND_LIMIT = Duration.ofSeconds(45);
 
@@ -73,6 +89,7 @@ public final class Reconciliation {
   private final Clock clock;
   /** Told when a change's measurements are ready, so it is reconciled again. */
   private final java.util.function.Consumer<ScalingChange> ready;
+  private Observer observer = Observer.NONE;
 
   public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
       Clock clock) {
@@ -88,6 +105,11 @@ public final class Reconciliation {
     this.events = events;
     this.changes = changes;
     this.clock = clock;
+  }
+
+  public Reconciliation observedBy(Observer observer) {
+    this.observer = observer;
+    return this;
   }
 
   /** What the planner sees now: the ConfigMap with each claim judged live or stale. */
@@ -128,8 +150,10 @@ public final class Reconciliation {
       flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), plan.write().get(),
           snapshot.map(FlagStore.Snapshot::version).orElseThrow());
     }
-    plan.notice().ifPresent(notice -> announce(change, notice));
-    return plan;
+    Plan done = plan;
+    done.notice().ifPresent(notice -> announce(change, done.status(), notice));
+    observer.planned(change, done);
+    return done;
   }
 
   /**
@@ -141,6 +165,7 @@ public final class Reconciliation {
    */
   public void cleanup(ScalingChange change) {
     measure.forget(change);
+    observer.forgotten(change);
     ScalingChangeStatus status = change.getStatus();
     FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
     Optional<FlagStore.Snapshot> snapshot = read(change);
@@ -220,11 +245,26 @@ public final class Reconciliation {
   }
 
   private void announce(ScalingChange change, Notice notice) {
+    announce(change, change.getStatus(), notice);
+  }
+
+  /**
+   * One log line per decision, naming the change; with the JSON log format its namespace, name,
+   * phase, reason and weight are fields of their own (the MDC).
+   */
+  private void announce(ScalingChange change, ScalingChangeStatus status, Notice notice) {
     String id = change.getMetadata().getNamespace() + "/" + change.getMetadata().getName();
-    if (notice.kind() == Notice.Kind.Warning) {
-      log.warn("{}: {} ({})", id, notice.message(), notice.reason());
-    } else {
-      log.info("{}: {} ({})", id, notice.message(), notice.reason());
+    try (MDC.MDCCloseable ns = MDC.putCloseable("namespace", change.getMetadata().getNamespace());
+        MDC.MDCCloseable name = MDC.putCloseable("name", change.getMetadata().getName());
+        MDC.MDCCloseable phase = MDC.putCloseable("phase", status == null ? null : String.valueOf(status.getPhase()));
+        MDC.MDCCloseable reason = MDC.putCloseable("reason", notice.reason());
+        MDC.MDCCloseable weight = MDC.putCloseable("weight",
+            status == null || status.getCurrentWeight() == null ? null : status.getCurrentWeight().toString())) {
+      if (notice.kind() == Notice.Kind.Warning) {
+        log.warn("{}: {} ({})", id, notice.message(), notice.reason());
+      } else {
+        log.info("{}: {} ({})", id, notice.message(), notice.reason());
+      }
     }
     events.record(change, notice);
   }

@@ -50,6 +50,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   private final Clock clock;
   private final SimpleInboundEventSource<ScalingChange> measured;
   private final boolean configMapOptIn;
+  private final OperatorMetrics metrics;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
   private final StatusWriter statusWriter = new StatusWriter();
@@ -61,7 +62,8 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
    * @param configMapOptIn watch only ConfigMaps with the opt-in label (else every ConfigMap)
    */
   public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock,
-      SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn) {
+      SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn, OperatorMetrics metrics) {
+    this.metrics = metrics;
     this.reconciliation = reconciliation;
     this.events = events;
     this.clock = clock;
@@ -98,6 +100,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   @Override
   public UpdateControl<ScalingChange> reconcile(ScalingChange change, Context<ScalingChange> context) {
     ResourceID id = ResourceID.fromResource(change);
+    long started = System.nanoTime();
     try {
       UpdateControl<ScalingChange> control = reconciliation.reconcile(change,
               (observed, status) -> statusWriter.write(observed, status, context))
@@ -108,6 +111,8 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     } catch (ReconcileFault fault) {
       recordFault(change, context, fault);
       return UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(backoff(id));
+    } finally {
+      metrics.reconciled(Duration.ofNanos(System.nanoTime() - started));
     }
   }
 
@@ -151,6 +156,9 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
    */
   private void recordFault(ScalingChange change, Context<ScalingChange> context, Exception e) {
     String reason = e instanceof ReconcileFault fault ? fault.reason() : "ReconcileError";
+    if (e instanceof FlagWriteFailed || e instanceof StatusWriteFailed) {
+      metrics.writeFailed(e instanceof FlagWriteFailed ? "configmap" : "status", reason);
+    }
     String message = e instanceof ReconcileFault ? e.getMessage() : "unexpected error: " + e;
     String id = change.getMetadata().getNamespace() + "/" + change.getMetadata().getName();
     if (e instanceof ReconcileFault) {

@@ -20,7 +20,8 @@ class OperatorSettingsTest {
     assertThat(s.instance()).isEqualTo("pod-1");
     assertThat(s.toString()).isEqualTo(
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
-            + " prometheusAddress=<none> prometheusAllowlist=<any> requireConfigMapOptIn=true");
+            + " prometheusAddress=<none> prometheusAllowlist=<any> requireConfigMapOptIn=true httpPort=8080"
+            + " leaderElection=false logFormat=text");
     assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
     assertThat(s.requireConfigMapOptIn()).isTrue();
   }

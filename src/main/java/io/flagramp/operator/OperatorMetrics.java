@@ -1,0 +1,164 @@
+package io.flagramp.operator;
+
+import io.flagramp.api.v1alpha1.MetricStatus;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.core.Plan;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The operator's own metrics, all named {@code flagramp_*}: per change its state, weight, step and
+ * each metric's last value and result, so they can be graphed without reading status; counters of
+ * steps, reverts, holds, queries and failed API writes; reconcile and query latency. JOSDK's own
+ * ({@link JosdkMetrics}) and the JVM's are in the same registry.
+ */
+public final class OperatorMetrics implements Reconciliation.Observer {
+
+  private final PrometheusRegistry registry;
+  private final Gauge info;
+  private final Gauge weight;
+  private final Gauge step;
+  private final Gauge metricValue;
+  private final Gauge metricResult;
+  private final Counter stepsEntered;
+  private final Counter reverts;
+  private final Counter holds;
+  private final Counter queries;
+  private final Counter queryErrors;
+  private final Counter writeFailures;
+  private final Histogram reconcileSeconds;
+  private final Histogram querySeconds;
+  /** The labels each change's series were last set with, to remove them when they change. */
+  private final Map<String, Shown> shown = new ConcurrentHashMap<>();
+
+  private record Shown(String phase, String reason, List<List<String>> metricResults, List<String> metrics) {}
+
+  public OperatorMetrics(PrometheusRegistry registry) {
+    this.registry = registry;
+    info = Gauge.builder().name("flagramp_change_info")
+        .help("1 for each ScalingChange, labelled with its phase and reason").labelNames("namespace", "name", "phase",
+            "reason").register(registry);
+    weight = Gauge.builder().name("flagramp_change_weight").help("The weight the flag holds (0 when none is written)")
+        .labelNames("namespace", "name").register(registry);
+    step = Gauge.builder().name("flagramp_change_step").help("Steps at or below the written weight")
+        .labelNames("namespace", "name").register(registry);
+    metricValue = Gauge.builder().name("flagramp_metric_value").help("Each analysis metric's last measured value")
+        .labelNames("namespace", "name", "metric").register(registry);
+    metricResult = Gauge.builder().name("flagramp_metric_result")
+        .help("1 for each analysis metric's last result (Pass, Fail, NoData, Error)")
+        .labelNames("namespace", "name", "metric", "result").register(registry);
+    stepsEntered = Counter.builder().name("flagramp_steps_entered_total").help("Steps entered")
+        .labelNames("namespace").register(registry);
+    reverts = Counter.builder().name("flagramp_reverts_total").help("Reverts, by reason").labelNames("reason")
+        .register(registry);
+    holds = Counter.builder().name("flagramp_holds_total").help("Holds, by reason").labelNames("reason")
+        .register(registry);
+    queries = Counter.builder().name("flagramp_queries_total").help("Prometheus queries sent, by result")
+        .labelNames("result").register(registry);
+    queryErrors = Counter.builder().name("flagramp_query_errors_total").help("Failed Prometheus queries, by cause")
+        .labelNames("cause").register(registry);
+    writeFailures = Counter.builder().name("flagramp_api_write_failures_total")
+        .help("API writes refused or failed, by kind and reason").labelNames("kind", "reason").register(registry);
+    reconcileSeconds = Histogram.builder().name("flagramp_reconcile_duration_seconds").help("Reconcile duration")
+        .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5).register(registry);
+    querySeconds = Histogram.builder().name("flagramp_query_duration_seconds").help("Prometheus query duration")
+        .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
+  }
+
+  /** The registry with the JVM's metrics added. */
+  public static OperatorMetrics withJvm(PrometheusRegistry registry) {
+    JvmMetrics.builder().register(registry);
+    return new OperatorMetrics(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void planned(ScalingChange change, Plan plan) {
+    String ns = change.getMetadata().getNamespace();
+    String name = change.getMetadata().getName();
+    ScalingChangeStatus s = plan.status();
+    if (s == null || s.getPhase() == null) {
+      return;
+    }
+    String key = ns + "/" + name;
+    Shown before = shown.get(key);
+    String reason = s.getReason() == null ? "" : s.getReason().name();
+    if (before != null && (!before.phase().equals(s.getPhase().name()) || !before.reason().equals(reason))) {
+      info.remove(ns, name, before.phase(), before.reason());
+    }
+    info.labelValues(ns, name, s.getPhase().name(), reason).set(1);
+    weight.labelValues(ns, name).set(s.getCurrentWeight() == null ? 0 : s.getCurrentWeight());
+    step.labelValues(ns, name).set(s.getCurrentStep() == null ? 0 : s.getCurrentStep() + 1);
+    List<List<String>> results = new java.util.ArrayList<>();
+    List<String> names = new java.util.ArrayList<>();
+    for (MetricStatus m : s.getMetrics() == null ? List.<MetricStatus>of() : s.getMetrics()) {
+      names.add(m.getName());
+      if (m.getValue() != null) {
+        metricValue.labelValues(ns, name, m.getName()).set(Double.parseDouble(m.getValue()));
+      }
+      if (m.getResult() != null) {
+        results.add(List.of(m.getName(), m.getResult().name()));
+        metricResult.labelValues(ns, name, m.getName(), m.getResult().name()).set(1);
+      }
+    }
+    if (before != null) {
+      before.metricResults().stream().filter(r -> !results.contains(r))
+          .forEach(r -> metricResult.remove(ns, name, r.get(0), r.get(1)));
+      before.metrics().stream().filter(m -> !names.contains(m)).forEach(m -> metricValue.remove(ns, name, m));
+    }
+    shown.put(key, new Shown(s.getPhase().name(), reason, results, names));
+    plan.notice().ifPresent(n -> {
+      if (n.reason().equals("StepEntered") && plan.write().isPresent()) {
+        stepsEntered.labelValues(ns).inc();
+      } else if (s.getPhase() == Phase.RolledBack && (before == null || !before.phase().equals("RolledBack"))) {
+        reverts.labelValues(reason).inc();
+      } else if (s.getPhase() == Phase.Held && (before == null || !before.phase().equals("Held")
+          || !before.reason().equals(reason))) {
+        holds.labelValues(reason).inc();
+      }
+    });
+  }
+
+  @Override
+  public void forgotten(ScalingChange change) {
+    String ns = change.getMetadata().getNamespace();
+    String name = change.getMetadata().getName();
+    Shown before = shown.remove(ns + "/" + name);
+    if (before != null) {
+      info.remove(ns, name, before.phase(), before.reason());
+      before.metricResults().forEach(r -> metricResult.remove(ns, name, r.get(0), r.get(1)));
+      before.metrics().forEach(m -> metricValue.remove(ns, name, m));
+    }
+    weight.remove(ns, name);
+    step.remove(ns, name);
+  }
+
+  void reconciled(Duration took) {
+    reconcileSeconds.observe(took.toNanos() / 1e9);
+  }
+
+  void writeFailed(String kind, String reason) {
+    writeFailures.labelValues(kind, reason).inc();
+  }
+
+  /** A query that reached (or tried to reach) Prometheus: its result, its cause when it failed, its latency. */
+  public void queried(String result, String cause, Duration took) {
+    queries.labelValues(result).inc();
+    if (cause != null) {
+      queryErrors.labelValues(cause).inc();
+    }
+    querySeconds.observe(took.toNanos() / 1e9);
+  }
+}
