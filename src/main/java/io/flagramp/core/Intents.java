@@ -64,6 +64,7 @@ final class Intents {
     if (foreignLiveClaim(d, flag.get()).isEmpty() && WritableGate.refusal(d, flag.get()).isEmpty()) {
       Map<String, String> now = keys(d, flag.get());
       if (now.equals(intent.getFrom()) || now.equals(intent.getValues())) {
+        restartSoak(d, intent.getWeight());
         return Optional.of(finishing(d, StepEntry.write(d, intent.getValues(), intent.getId(), flag.get()),
             "writing weight " + intent.getWeight()));
       }
@@ -89,6 +90,20 @@ final class Intents {
         .filter(c -> c.live() && !c.claim().uid().equals(d.uid()) && c.claim().overlaps(d.flag().keys()))
         .map(ObservedFlag.ObservedClaim::claim)
         .findFirst();
+  }
+
+  /**
+   * The step's soak counts from when the flag holds its weight: a write made only now (after a crash or
+   * a 409) starts it now, not when it was decided. Recorded with the intent, before the write.
+   */
+  private static void restartSoak(Draft d, int weight) {
+    ScalingChangeStatus s = d.next;
+    s.setStepStartedAt(Timestamps.format(d.now));
+    s.setNextStepAt(Timestamps.format(d.now.plus(d.schedule.pauseAt(weight))));
+    if (s.getHistory() != null) {
+      s.getHistory().stream().filter(h -> h.getOutcome() == StepOutcome.Running && h.getAttempt() == d.attempt()
+          && h.getWeight() == weight).forEach(h -> h.setStartedAt(Timestamps.format(d.now)));
+    }
   }
 
   private static Plan finishing(Draft d, FlagWrite write, String what) {

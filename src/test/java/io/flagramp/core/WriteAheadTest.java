@@ -72,6 +72,25 @@ class WriteAheadTest {
   }
 
   @Test
+  void aStepWhoseWriteIsFinishedLaterSoaksItsFullPauseFromThen() {
+    Simulation sim = sim();
+    sim.runUntilStep(0);
+    sim.advance(Duration.ofSeconds(30));
+    nextWrite(sim, InMemoryApi.WriteKind.CONFIGMAP, InMemoryApi.Fault.LOST);
+    assertThatThrownBy(sim::reconcile).isInstanceOf(ReconcileFault.class);
+    sim.advance(Duration.ofSeconds(20));  // the operator was down, say
+
+    sim.reconcile();
+
+    assertThat(sim.configMap()).containsEntry(PCT, "5");
+    assertThat(sim.change.getStatus().getStepStartedAt()).isEqualTo(Timestamps.format(sim.now));
+    sim.advance(Duration.ofSeconds(29));
+    assertThat(sim.reconcile().write()).as("29s after the weight landed: still soaking").isEmpty();
+    sim.advance(Duration.ofSeconds(1));
+    assertThat(sim.reconcile().write()).as("30s after it landed").isPresent();
+  }
+
+  @Test
   void aWriteThatLandedWhoseAnswerWasLostIsNotMadeAgain() {
     Simulation sim = sim();
     nextWrite(sim, InMemoryApi.WriteKind.CONFIGMAP, InMemoryApi.Fault.APPLIED_ANSWER_LOST);

@@ -101,6 +101,8 @@ final class History {
     final Set<String> applied = new HashSet<>();
     /** Intent ids already checked as decisions. */
     final Set<String> decisionsChecked = new HashSet<>();
+    /** Per attempt and weight: when that weight was first written to the ConfigMap. */
+    final Map<String, Instant> writtenAt = new HashMap<>();
     /** Per attempt: when the model first saw it Baking. */
     final Map<Integer, Instant> bakingSince = new HashMap<>();
     Optional<Duration> lastRequeue = Optional.of(Duration.ZERO);
@@ -490,6 +492,7 @@ final class History {
           .forEach(o -> o.externalSinceFlagramp = true);
       t.trueOriginals.computeIfAbsent(attempt, a -> keys(t, before));
       t.lastWeight.put(attempt, weight);
+      t.writtenAt.putIfAbsent(attempt + "." + weight, sim.now);
       t.applied.add(set.claim().applied());
       t.externalSinceFlagramp = false;
       trace("  " + t.uid + " wrote " + set.values() + " (" + set.claim().applied() + ")");
@@ -577,7 +580,14 @@ final class History {
       return;
     }
     Instant decided = Timestamps.parse(intent.getDecidedAt());
-    Duration soaked = Duration.between(Timestamps.parse(before.getStepStartedAt()), decided);
+    // The soak counts from when the flag really held the weight: the later of the recorded start (a
+    // resume restarts it) and the moment the ConfigMap write landed (a write finished after a crash).
+    Instant started = Timestamps.parse(before.getStepStartedAt());
+    Instant written = current.writtenAt.get(s.getAttempt() + "." + from);
+    if (written != null && written.isAfter(started)) {
+      started = written;
+    }
+    Duration soaked = Duration.between(started, decided);
     Duration pause = pauseAt(from);
     if (soaked.compareTo(pause) < 0) {
       throw violation("entered weight " + intent.getWeight() + " after " + soaked + " at " + from
