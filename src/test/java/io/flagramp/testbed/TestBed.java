@@ -9,10 +9,11 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 /**
  * Where the real servers of the test bed live, and what happens when one is missing.
  *
- * <p>Under {@code CI=true} a missing kube-apiserver or Prometheus fails the run; a developer running a
- * single test from an IDE without having provisioned gets a skipped test that says how to provision.
+ * <p>Under {@code CI=true} a missing kube-apiserver, Prometheus, podman or container image fails the run;
+ * a developer running a single test from an IDE without having provisioned gets a skipped test that says
+ * how to provision.
  */
-final class TestBed {
+public final class TestBed {
 
   static final String PROVISION_HINT =
       "run src/test/provision/testbed.sh (or ./mvnw verify, which runs it) to build and install it";
@@ -39,7 +40,7 @@ final class TestBed {
   }
 
   /** Finds an executable on the PATH. */
-  static Optional<Path> onPath(String name) {
+  public static Optional<Path> onPath(String name) {
     String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
     for (String dir : path.split(java.io.File.pathSeparator)) {
       Path candidate = Path.of(dir, name);
@@ -52,7 +53,12 @@ final class TestBed {
 
   /** Fails under CI, skips elsewhere: a real server the test needs is not installed. */
   static void missing(String what) {
-    String message = what + " is missing; " + PROVISION_HINT;
+    missing(what, PROVISION_HINT);
+  }
+
+  /** Fails under CI, skips elsewhere: something the test needs is missing; {@code howToGetIt} says how to make it. */
+  public static void missing(String what, String howToGetIt) {
+    String message = what + " is missing; " + howToGetIt;
     if (onCi()) {
       throw new ExtensionConfigurationException("CI=true and " + message);
     }
