@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator's container image ({@code ./mvnw -Pimage package}), loaded into podman and run the way a
+ * The operator's container image ({@code ./mvnw package}), loaded into podman and run the way a
  * locked-down pod runs it: as the image's own non-root user, with a read-only root file system and no
  * writable /tmp either, no capabilities, no privilege escalation, and no network, so nothing it tries
  * leaves the machine. Without a cluster the operator gets as far as its start-up line and its controller,
@@ -46,11 +46,11 @@ class ContainerImageIT {
     Optional<Path> executable = TestBed.onPath("podman");
     if (executable.isEmpty() || TestBed.onPath("runc").isEmpty()) {
       missing = Optional.of(new Missing("podman or runc",
-          "run src/test/provision/podman.sh (./mvnw -Pimage verify runs it)"));
+          "run src/test/provision/podman.sh (./mvnw verify runs it)"));
       return;
     }
     if (!Files.isRegularFile(IMAGE_TAR)) {
-      missing = Optional.of(new Missing("the container image " + IMAGE_TAR, "build it with ./mvnw -Pimage package"));
+      missing = Optional.of(new Missing("the container image " + IMAGE_TAR, "build it with ./mvnw package (without -DskipImage)"));
       return;
     }
     podman = new Podman(executable.orElseThrow(), CONTAINERS_CONF, PODMAN_DIR, STORAGE_DRIVER);
