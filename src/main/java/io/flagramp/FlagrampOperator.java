@@ -95,10 +95,12 @@ public final class FlagrampOperator {
   /** The operator, its own metrics recorded in {@code operatorMetrics}. */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock, FlagStore flags,
       MetricsSource metrics, OperatorMetrics operatorMetrics) {
+    // JOSDK may apply this overrider more than once (it does with leader election); register metrics only once.
+    JosdkMetrics josdkMetrics = new JosdkMetrics(operatorMetrics.registry());
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
           .withResourceCloner(Clients.cloner(client.getKubernetesSerialization()))
-          .withMetrics(new JosdkMetrics(operatorMetrics.registry()));
+          .withMetrics(josdkMetrics);
       if (settings.leaderElection()) {
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(),
             settings.leaseNamespace().orElse(null), settings.instance()));
