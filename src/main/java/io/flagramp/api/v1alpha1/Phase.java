@@ -9,6 +9,8 @@ package io.flagramp.api.v1alpha1;
  *   <li>{@link #Pending}: not started yet; waits for its ConfigMap or for another change that writes
  *       the same key;
  *   <li>{@link #Progressing}: a step is applied and soaking (and, with analysis, being measured);
+ *   <li>{@link #AwaitingApproval}: the next step has {@code approval: Manual}; it is entered once
+ *       {@code flagramp.io/approve} gets a new value (measuring, and reverting, go on meanwhile);
  *   <li>{@link #Baking}: the last step passed; measuring on for spec.bake before Succeeded;
  *   <li>{@link #Paused}: {@code spec.suspend} is true, nothing advances;
  *   <li>{@link #Held}: frozen at the current weight: someone else changed the flag (ExternalChange), a
@@ -22,6 +24,7 @@ package io.flagramp.api.v1alpha1;
 public enum Phase {
   Pending,
   Progressing,
+  AwaitingApproval,
   Baking,
   Paused,
   Held,

@@ -77,6 +77,10 @@ public enum Reason {
   StepEntered(Phase.Progressing),
   /** The soak is over; the analysis has not passed in this step yet. */
   AwaitingAnalysis(Phase.Progressing),
+  /** The next step needs a person's approval (flagramp.io/approve); everything else has passed. */
+  AwaitingApproval(Phase.AwaitingApproval),
+  /** The next step is due outside spec.windows; the message and nextStepAt say when one opens. */
+  OutsideWindow(Phase.Progressing, Phase.AwaitingApproval),
   /** A hold or pause ended; the step soaks (again). */
   Resumed(Phase.Progressing, Phase.Baking),
   /** A query failed: below the breaker's limit the phase stays; at it, Held or RolledBack. */
