@@ -7,6 +7,10 @@ public final class Annotations {
   public static final String ABORT = "flagramp.io/abort";
   /** Start a new attempt from the first step after a terminal phase; any new value. */
   public static final String RETRY = "flagramp.io/retry";
+  /** Approve the step that awaits approval; any new value. */
+  public static final String APPROVE = "flagramp.io/approve";
+  /** End the current step's soak now (its analysis must still pass); any new value. */
+  public static final String PROMOTE = "flagramp.io/promote";
 
   private Annotations() {}
 }

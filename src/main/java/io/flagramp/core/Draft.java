@@ -195,8 +195,7 @@ final class Draft {
     next.setObservedGeneration(generation);
     next.setCurrentStep(schedule.indexOf(weight()));
     next.setProgress(progress());
-    if (next.getLastHandled() != null && next.getLastHandled().getAbort() == null
-        && next.getLastHandled().getRetry() == null) {
+    if (next.getLastHandled() != null && next.getLastHandled().empty()) {
       next.setLastHandled(null);
     }
     if (intentDone && Objects.equals(next.getIntent(), before == null ? null : before.getIntent())) {

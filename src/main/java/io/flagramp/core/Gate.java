@@ -22,9 +22,15 @@ interface Gate {
 
     /**
      * Not yet, and it will be by itself: look again at {@code until}. With a reason, that is the state
-     * meanwhile; without one, the state stays as it is.
+     * meanwhile; without one, the state stays as it is. With {@code moveDue}, {@code until} is when the
+     * move itself is due (status.nextStepAt), not only when to look again.
      */
-    record Wait(Instant until, Optional<Reason> reason, String line) implements Verdict {}
+    record Wait(Instant until, Optional<Reason> reason, String line, boolean moveDue) implements Verdict {
+
+      Wait(Instant until, Optional<Reason> reason, String line) {
+        this(until, reason, line, false);
+      }
+    }
 
     /**
      * Not until something changes (the spec, a person, data): the state meanwhile. With

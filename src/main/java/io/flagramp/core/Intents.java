@@ -119,6 +119,9 @@ final class Intents {
     ScalingChangeStatus s = d.next;
     s.setIntent(null);
     List<HistoryEntry> history = s.getHistory() == null ? List.of() : s.getHistory();
+    history.stream().filter(h -> h.getOutcome() == StepOutcome.Running && h.getAttempt() == d.attempt()
+        && intent.getWeight().equals(h.getWeight()) && h.getApproval() != null)
+        .findFirst().ifPresent(h -> s.setApproval(h.getApproval()));  // the step was not entered: still approved
     history.removeIf(h -> h.getOutcome() == StepOutcome.Running && h.getAttempt() == d.attempt()
         && intent.getWeight().equals(h.getWeight()));
     if (intent.getFromWeight() == null) {

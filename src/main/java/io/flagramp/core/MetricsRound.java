@@ -75,7 +75,7 @@ final class MetricsRound {
       }
       case ERRORING -> {
         // Said at once, not only when the breaker trips: the phase stays, the reason and the line say why.
-        if (d.phase() == Phase.Progressing || d.phase() == Phase.Baking) {
+        if (d.phase() == Phase.Progressing || d.phase() == Phase.Baking || d.phase() == Phase.AwaitingApproval) {
           d.decide(d.phase(), Reason.MetricsUnavailable, outcome.line(), Notice.Kind.Warning);
         }
       }

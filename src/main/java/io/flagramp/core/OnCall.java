@@ -1,10 +1,15 @@
 package io.flagramp.core;
 
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.api.v1alpha1.StepOutcome;
 import io.flagramp.api.v1alpha1.Text;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -67,6 +72,85 @@ final class OnCall {
         + " new attempt only after RolledBack", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
   }
 
+  /**
+   * flagramp.io/approve: while the change awaits approval, approves the step that waits (its weight),
+   * once; recorded in status.approval and, when the step is entered, in its history row. At any other
+   * time it is acknowledged and does nothing: an approval is never kept for a step that does not wait yet.
+   */
+  static Plan approve(Draft d, String value) {
+    d.handled().setApprove(value);
+    String by = setBy(d, Annotations.APPROVE);
+    String what = Annotations.APPROVE + "=" + quote(Text.cap(value, Text.HANDLED)) + " (set by " + by + ")";
+    Move move = Move.after(d);
+    if (d.phase() != Phase.AwaitingApproval || !(move instanceof Move.EnterStep e)) {
+      return d.acknowledge("ApproveIgnored", what + " ignored: no step awaits approval (the change is "
+          + d.phase() + "); an approval counts only while one does", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
+    }
+    int weight = d.schedule.weight(e.index());
+    d.next.setApproval(new ActionRecord(weight, value, by, Timestamps.format(d.now)));
+    return d.acknowledge("Approved", "step " + (e.index() + 1) + "/" + d.schedule.size() + " (weight " + weight
+        + ") approved by " + what + "; it is entered once its other gates pass", Notice.Kind.Normal)
+        .keep(Optional.of(Duration.ZERO));
+  }
+
+  /**
+   * flagramp.io/promote: ends the soak (or the bake) of the current step now. The analysis must still
+   * pass: the next step follows once every metric passed in this step. Acknowledged and ignored when
+   * nothing soaks.
+   */
+  static Plan promote(Draft d, String value) {
+    d.handled().setPromote(value);
+    String by = setBy(d, Annotations.PROMOTE);
+    String what = Annotations.PROMOTE + "=" + quote(Text.cap(value, Text.HANDLED)) + " (set by " + by + ")";
+    // An unfinished intent was finished before on-call annotations are looked at (Planner).
+    boolean running = d.started() && d.weight() != null
+        && (d.phase() == Phase.Progressing || d.phase() == Phase.Baking);
+    if (!running) {
+      return d.acknowledge("PromoteIgnored", what + " ignored: no soak to end (the change is " + d.phase()
+          + (d.reason() == null ? "" : " " + d.reason()) + ")", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
+    }
+    Move move = Move.after(d);
+    if (!d.now.isBefore(SoakGate.due(d, move))) {
+      return d.acknowledge("PromoteIgnored", what + " ignored: the soak at weight " + d.weight() + " is already"
+          + " over; the change waits for: " + d.next.getLastDecision(), Notice.Kind.Normal)
+          .keep(Optional.of(Duration.ZERO));
+    }
+    ActionRecord promotion = new ActionRecord(d.weight(), value, by, Timestamps.format(d.now));
+    d.next.setPromotion(promotion);
+    d.next.setNextStepAt(Timestamps.format(d.now));
+    if (d.next.getHistory() != null) {
+      d.next.getHistory().stream().filter(h -> h.getOutcome() == StepOutcome.Running)
+          .forEach(h -> h.setPromotion(promotion.copy()));
+    }
+    String stage = move instanceof Move.Succeed ? "the bake" : "the soak of step " + d.progress();
+    return d.acknowledge("Promoted", stage + " at weight " + d.weight() + " ended early by " + what
+        + "; the change moves on once its analysis passes", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
+  }
+
+  /**
+   * Who set an annotation: the field manager that owns it in metadata.managedFields (the latest, if
+   * several do); "unknown" when none is recorded.
+   */
+  static String setBy(Draft d, String annotation) {
+    List<ManagedFieldsEntry> entries = d.change().getMetadata().getManagedFields();
+    if (entries == null) {
+      return "unknown";
+    }
+    return entries.stream().filter(e -> owns(e, annotation))
+        .max(Comparator.comparing(e -> e.getTime() == null ? "" : e.getTime()))
+        .map(e -> e.getManager() == null || e.getManager().isBlank() ? "unknown" : e.getManager())
+        .orElse("unknown");
+  }
+
+  private static boolean owns(ManagedFieldsEntry entry, String annotation) {
+    if (entry.getFieldsV1() == null || entry.getFieldsV1().getAdditionalProperties() == null) {
+      return false;
+    }
+    Object metadata = entry.getFieldsV1().getAdditionalProperties().get("f:metadata");
+    Object annotations = metadata instanceof Map<?, ?> m ? m.get("f:annotations") : null;
+    return annotations instanceof Map<?, ?> a && a.containsKey("f:" + annotation);
+  }
+
   /** Everything of the attempt that ended is let go; what it did stays in history. */
   private static Plan newAttempt(Draft d, String why) {
     ScalingChangeStatus s = d.next;
@@ -82,6 +166,8 @@ final class OnCall {
     s.setBaselineBasis(null);
     s.setMetrics(null);
     s.setIntent(null);
+    s.setApproval(null);
+    s.setPromotion(null);
     return d.decide(Reason.NewAttempt, why + ": starting attempt " + s.getAttempt() + " from the first step",
         Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
   }

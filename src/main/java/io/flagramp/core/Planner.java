@@ -1,5 +1,6 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.HandledActions;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
 import java.util.ArrayList;
@@ -18,7 +19,9 @@ import java.util.Optional;
  *   <li>{@link Intents}: a ConfigMap write recorded in status but not made is made (or, if it can no
  *       longer be, status is rewound to before it);
  *   <li>{@link OnCall}: a new {@code flagramp.io/abort} value reverts ({@link Reverts}); a new
- *       {@code flagramp.io/retry} value after RolledBack starts a new attempt;
+ *       {@code flagramp.io/retry} value after RolledBack starts a new attempt; a new
+ *       {@code flagramp.io/approve} value approves the step that awaits it; a new
+ *       {@code flagramp.io/promote} value ends the current soak early;
  *   <li>a terminal phase stays: a spec edit is observed and does nothing to the flag;
  *   <li>{@link SpecValidator}: a spec that cannot work makes the change Invalid;
  *   <li>{@link Start}: before the first write, the ConfigMap, the claim on the keys, the gates and the
@@ -60,6 +63,15 @@ public final class Planner {
     if (retry.isPresent()) {
       return OnCall.retry(d, retry.get());
     }
+    HandledActions handled = d.next.getLastHandled() == null ? new HandledActions() : d.next.getLastHandled();
+    Optional<String> approve = OnCall.fresh(d, Annotations.APPROVE, handled.getApprove());
+    if (approve.isPresent()) {
+      return OnCall.approve(d, approve.get());
+    }
+    Optional<String> promote = OnCall.fresh(d, Annotations.PROMOTE, handled.getPromote());
+    if (promote.isPresent()) {
+      return OnCall.promote(d, promote.get());
+    }
     Phase phase = d.phase();
     if (phase != null && phase.isTerminal()) {
       return d.keep(Optional.empty());
@@ -77,6 +89,8 @@ public final class Planner {
   private static List<Gate> gates(Draft d) {
     List<Gate> gates = new ArrayList<>(List.of(new SuspendGate(), new WritableGate(), new SoakGate()));
     Analyzer.of(d.spec().getAnalysis()).ifPresent(a -> gates.add(new AnalysisGate(a)));
+    gates.add(new ApprovalGate());
+    gates.add(new WindowGate());
     return gates;
   }
 }

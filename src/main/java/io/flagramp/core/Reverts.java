@@ -43,6 +43,8 @@ final class Reverts {
     s.setStepStartedAt(null);
     s.setNextStepAt(null);
     s.setBakeStartedAt(null);
+    s.setApproval(null);
+    s.setPromotion(null);
     if (!d.started()) {
       return d.decide(Phase.RolledBack, reason, prefix + "nothing was written, nothing to restore",
           Notice.Kind.Warning).keep(Optional.empty());

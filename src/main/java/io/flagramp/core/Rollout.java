@@ -64,6 +64,7 @@ final class Rollout {
     Move move = Move.after(d);
     d.next.setNextStepAt(Timestamps.format(SoakGate.due(d, move)));
     String verdict = "";
+    String soaked = "";
     for (Gate gate : gates) {
       Gate.Verdict v = gate.check(d, move);
       if (v instanceof Gate.Verdict.Wait w) {
@@ -75,9 +76,12 @@ final class Rollout {
       if (gate instanceof AnalysisGate || verdict.isEmpty()) {
         verdict = ((Gate.Verdict.Pass) v).line();
       }
+      if (gate instanceof SoakGate) {
+        soaked = ((Gate.Verdict.Pass) v).line();
+      }
     }
     if (analyzer.isEmpty()) {
-      verdict = "soaked " + Durations.format(d.schedule.pauseAt(d.weight())) + ", no analysis";
+      verdict = soaked + ", no analysis";
     }
     if (move instanceof Move.EnterStep e) {
       return StepEntry.enter(d, e.index(), verdict, "");
@@ -87,8 +91,11 @@ final class Rollout {
 
   private static Plan waitFor(Draft d, Optional<Analyzer> analyzer, Move move, Gate.Verdict.Wait w) {
     Phase phase = move instanceof Move.Succeed ? Phase.Baking : Phase.Progressing;
+    if (w.moveDue()) {
+      d.next.setNextStepAt(Timestamps.format(w.until()));
+    }
     if (w.reason().isPresent()) {
-      if (!d.is(phase, w.reason().get())) {
+      if (!d.is(phase, w.reason().get()) || !w.line().equals(d.next.getLastDecision())) {
         d.decide(phase, w.reason().get(), w.line(), Notice.Kind.Normal);
       }
     } else if (d.phase() != phase) {
@@ -99,6 +106,7 @@ final class Rollout {
   }
 
   private static Plan hold(Draft d, Optional<Analyzer> analyzer, Gate.Verdict.Hold h) {
+    d.next.setNextStepAt(null);  // held until something changes: no time is known
     if (!d.is(h.phase(), h.reason())) {
       d.decide(h.phase(), h.reason(), h.line(), h.kind());
     }

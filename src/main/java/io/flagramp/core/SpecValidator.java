@@ -1,13 +1,18 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.Analysis;
+import io.flagramp.api.v1alpha1.BlockedWindow;
+import io.flagramp.api.v1alpha1.DeployWindows;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.Text;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +30,9 @@ public final class SpecValidator {
   private static final Pattern NAME = Pattern.compile(FlagTarget.NAME_PATTERN);
   private static final Pattern KEY = Pattern.compile(FlagTarget.KEY_PATTERN);
   private static final Pattern INCREASE = Pattern.compile(MetricCheck.INCREASE_PATTERN);
+  private static final Pattern FROM = Pattern.compile(AllowedWindow.FROM_PATTERN);
+  private static final Pattern TO = Pattern.compile(AllowedWindow.TO_PATTERN);
+  private static final Pattern BLOCKED = Pattern.compile(BlockedWindow.PATTERN);
 
   private SpecValidator() {}
 
@@ -99,6 +107,10 @@ public final class SpecValidator {
     if (bake.isPresent()) {
       return bake;
     }
+    Optional<SpecProblem> windows = windows(spec.getWindows());
+    if (windows.isPresent()) {
+      return windows;
+    }
     return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus, allowlist);
   }
 
@@ -165,6 +177,60 @@ public final class SpecValidator {
       }
       if (m.getMaxIncrease() != null && analysis.getBaseline() == null) {
         return problem("spec.analysis.baseline", "is required, since " + field + " sets maxIncrease");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<SpecProblem> windows(DeployWindows windows) {
+    if (windows == null) {
+      return Optional.empty();
+    }
+    if (windows.getTimeZone() == null) {
+      return problem("spec.windows.timeZone", "is required");
+    }
+    ZoneId zone;
+    try {
+      zone = ZoneId.of(windows.getTimeZone());
+    } catch (DateTimeException e) {
+      return problem("spec.windows.timeZone", quote(Text.cap(windows.getTimeZone(), 64)) + " is not an IANA time"
+          + " zone (such as Europe/Berlin or UTC)");
+    }
+    List<AllowedWindow> allowed = windows.getAllowed() == null ? List.of() : windows.getAllowed();
+    for (int i = 0; i < allowed.size(); i++) {
+      AllowedWindow w = allowed.get(i);
+      String field = "spec.windows.allowed[" + i + "]";
+      if (w == null || w.getFrom() == null || !FROM.matcher(w.getFrom()).matches()) {
+        return problem(field + ".from", quote(w == null ? null : w.getFrom()) + " is not a time HH:MM (00:00..23:59)");
+      }
+      if (w.getTo() == null || !TO.matcher(w.getTo()).matches()) {
+        return problem(field + ".to", quote(w.getTo()) + " is not a time HH:MM (00:00..24:00)");
+      }
+      if (w.getFrom().equals(w.getTo())) {
+        return problem(field, "from and to are both " + w.getFrom() + ": the range is empty");
+      }
+      if (w.getDays() != null && (w.getDays().contains(null) || w.getDays().stream().distinct().count()
+          != w.getDays().size())) {
+        return problem(field + ".days", "names a day twice or one that is not Mon..Sun");
+      }
+    }
+    List<BlockedWindow> blocked = windows.getBlocked() == null ? List.of() : windows.getBlocked();
+    for (int i = 0; i < blocked.size(); i++) {
+      BlockedWindow b = blocked.get(i);
+      String field = "spec.windows.blocked[" + i + "]";
+      try {
+        if (b == null || b.getFrom() == null || !BLOCKED.matcher(b.getFrom()).matches()) {
+          return problem(field + ".from", quote(b == null ? null : b.getFrom()) + " is neither a date (2026-12-21)"
+              + " nor a date and time (2026-12-21T18:00)");
+        }
+        if (b.getTo() == null || !BLOCKED.matcher(b.getTo()).matches()) {
+          return problem(field + ".to", quote(b.getTo()) + " is neither a date (2027-01-04) nor a date and time");
+        }
+        if (!WindowCalendar.local(b.getTo(), true, zone).isAfter(WindowCalendar.local(b.getFrom(), false, zone))) {
+          return problem(field + ".to", quote(b.getTo()) + " is not after from " + quote(b.getFrom()));
+        }
+      } catch (DateTimeException e) {
+        return problem(field, "is not a real date or time: " + e.getMessage());
       }
     }
     return Optional.empty();

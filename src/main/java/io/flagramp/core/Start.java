@@ -1,5 +1,6 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,10 @@ final class Start {
         return d.keep(h.recheck() ? Optional.of(d.settings.pendingRetryInterval()) : Optional.empty());
       }
       if (verdict instanceof Gate.Verdict.Wait w) {
-        w.reason().ifPresent(r -> d.decide(r, w.line(), Notice.Kind.Normal));
+        d.next.setNextStepAt(w.moveDue() ? Timestamps.format(w.until()) : null);
+        w.reason().filter(r -> !d.is(Phase.Pending, r) || !w.line().equals(d.next.getLastDecision()))
+            .ifPresent(r -> d.decide(r.allows(Phase.Pending) ? Phase.Pending : r.phase(), r, w.line(),
+                Notice.Kind.Normal));
         return d.keep(Optional.of(Durations.min(java.time.Duration.between(d.now, w.until()),
             d.settings.resyncInterval())));
       }

@@ -1,5 +1,6 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.FlagIntent;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.HistoryEntry;
@@ -52,14 +53,24 @@ final class StepEntry {
     d.next.setStepStartedAt(Timestamps.format(d.now));
     d.next.setNextStepAt(Timestamps.format(d.now.plus(pause)));
     d.next.setBakeStartedAt(null);
-    d.addHistory(new HistoryEntry(d.attempt(), index, weight, Timestamps.format(d.now)));
+    HistoryEntry row = new HistoryEntry(d.attempt(), index, weight, Timestamps.format(d.now));
+    ActionRecord approval = d.next.getApproval();
+    String approved = "";
+    if (approval != null && approval.getWeight() == weight) {
+      // The approval is used up by the step it was given for; the row keeps who gave it.
+      row.setApproval(approval);
+      d.next.setApproval(null);
+      approved = " (approved by " + approval.getBy() + ")";
+    }
+    d.next.setPromotion(null);
+    d.addHistory(row);
     Map<String, String> values = Draft.valuesFor(flag, weight);
     String id = d.attempt() + "." + weight;
     d.next.setIntent(FlagIntent.step(id, weight, from, values, current, observed.uid(), Timestamps.format(d.now)));
     String soak = pause.isZero() ? "no soak" : "soaking " + Durations.format(pause) + " until "
         + Timestamps.human(d.now.plus(pause));
     d.decide(Phase.Progressing, Reason.StepEntered, prefix + "entered step " + d.progress() + " at weight "
-        + weight + "; " + soak, Notice.Kind.Normal);
+        + weight + approved + "; " + soak, Notice.Kind.Normal);
     Duration requeue = Durations.min(pause, d.settings.resyncInterval());
     Optional<Analyzer> analyzer = Analyzer.of(d.spec().getAnalysis());
     if (analyzer.isPresent()) {

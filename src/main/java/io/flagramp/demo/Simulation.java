@@ -1,5 +1,9 @@
 package io.flagramp.demo;
 
+import io.fabric8.kubernetes.api.model.FieldsV1;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
@@ -181,6 +185,11 @@ public final class Simulation {
     throw new AssertionError("step " + index + " not reached: " + change.getStatus().getLastDecision());
   }
 
+  /** The simulated time. */
+  public Instant now() {
+    return now;
+  }
+
   public void advance(Duration d) {
     now = now.plus(d);
   }
@@ -188,6 +197,19 @@ public final class Simulation {
   public void annotate(String key, String value) {
     change.getMetadata().getAnnotations().put(key, value);
     api.touch(name());
+  }
+
+  /** An annotation set by {@code manager}, recorded in managedFields the way the API server does it. */
+  public void annotateAs(String key, String value, String manager) {
+    List<ManagedFieldsEntry> entries = change.getMetadata().getManagedFields() == null ? new ArrayList<>()
+        : new ArrayList<>(change.getMetadata().getManagedFields());
+    entries.removeIf(e -> manager.equals(e.getManager()));
+    FieldsV1 fields = new FieldsV1();
+    fields.setAdditionalProperty("f:metadata", Map.of("f:annotations", Map.of("f:" + key, Map.of())));
+    entries.add(new ManagedFieldsEntryBuilder().withManager(manager).withOperation("Update").withApiVersion(
+        "flagramp.io/v1alpha1").withFieldsType("FieldsV1").withFieldsV1(fields).withTime(now.toString()).build());
+    change.getMetadata().setManagedFields(entries);
+    annotate(key, value);
   }
 
   /** A spec edit: a new generation. */

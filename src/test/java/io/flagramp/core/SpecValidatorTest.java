@@ -17,6 +17,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SpecValidatorTest {
 
+  static io.flagramp.api.v1alpha1.DeployWindows windows(String zone, String from, String to, String blockedFrom,
+      String blockedTo) {
+    return new io.flagramp.api.v1alpha1.DeployWindows(zone, List.of(new io.flagramp.api.v1alpha1.AllowedWindow(null,
+        from, to)), blockedFrom == null ? null : List.of(new io.flagramp.api.v1alpha1.BlockedWindow(blockedFrom,
+        blockedTo, null)));
+  }
+
   static Stream<Arguments> problems() {
     return Stream.of(
         Arguments.of("valid", (Consumer<ScalingChangeSpec>) s -> {}, null),
@@ -39,6 +46,22 @@ class SpecValidatorTest {
         Arguments.of("bake out of range", (Consumer<ScalingChangeSpec>) s -> s.setBake("99999999999999999999m"),
             "spec.bake: \"99999999999999999999m\" is out of range"),
         Arguments.of("valid analysis", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(analysis()), null),
+        Arguments.of("valid windows", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("Europe/Berlin",
+            "02:00", "05:00", "2026-12-21", "2027-01-04")), null),
+        Arguments.of("an unknown time zone", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("Mars/Olympus",
+            "02:00", "05:00", null, null)),
+            "spec.windows.timeZone: \"Mars/Olympus\" is not an IANA time zone (such as Europe/Berlin or UTC)"),
+        Arguments.of("an empty allowed range", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("UTC",
+            "02:00", "02:00", null, null)), "spec.windows.allowed[0]: from and to are both 02:00: the range is empty"),
+        Arguments.of("a time that is not one", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("UTC",
+            "25:00", "02:00", null, null)), "spec.windows.allowed[0].from: \"25:00\" is not a time HH:MM (00:00..23:59)"),
+        Arguments.of("a freeze that ends before it starts", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows(
+            "UTC", "02:00", "05:00", "2027-01-04", "2026-12-21")),
+            "spec.windows.blocked[0].to: \"2026-12-21\" is not after from \"2027-01-04\""),
+        Arguments.of("a date that does not exist", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows(
+            "UTC", "02:00", "05:00", "2026-02-30", "2026-03-01")),
+            "spec.windows.blocked[0]: is not a real date or time: Text '2026-02-30' could not be parsed: Invalid date"
+                + " 'FEBRUARY 30'"),
         Arguments.of("interval below the floor", (Consumer<ScalingChangeSpec>) s -> {
           s.setAnalysis(analysis());
           s.getAnalysis().setInterval("1ms");

@@ -21,11 +21,42 @@ public class HandledActions {
   @Size(max = Text.HANDLED)
   private String retry;
 
+  @JsonPropertyDescription("Value of the flagramp.io/approve annotation last acted on.")
+  @Size(max = Text.HANDLED)
+  private String approve;
+
+  @JsonPropertyDescription("Value of the flagramp.io/promote annotation last acted on.")
+  @Size(max = Text.HANDLED)
+  private String promote;
+
   public HandledActions copy() {
     HandledActions c = new HandledActions();
     c.abort = abort;
     c.retry = retry;
+    c.approve = approve;
+    c.promote = promote;
     return c;
+  }
+
+  /** Nothing recorded. */
+  public boolean empty() {
+    return abort == null && retry == null && approve == null && promote == null;
+  }
+
+  public String getApprove() {
+    return approve;
+  }
+
+  public void setApprove(String approve) {
+    this.approve = Text.handled(approve);
+  }
+
+  public String getPromote() {
+    return promote;
+  }
+
+  public void setPromote(String promote) {
+    this.promote = Text.handled(promote);
   }
 
   public String getAbort() {
@@ -47,11 +78,12 @@ public class HandledActions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof HandledActions h && Objects.equals(abort, h.abort) && Objects.equals(retry, h.retry);
+    return o instanceof HandledActions h && Objects.equals(abort, h.abort) && Objects.equals(retry, h.retry)
+        && Objects.equals(approve, h.approve) && Objects.equals(promote, h.promote);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(abort, retry);
+    return Objects.hash(abort, retry, approve, promote);
   }
 }

@@ -37,6 +37,13 @@ public class HistoryEntry {
   @Size(max = Text.DECISION)
   private String verdict;
 
+  @JsonPropertyDescription("The approval this step was entered with (approval: Manual): the flagramp.io/approve"
+      + " value, the field manager that set it, and when.")
+  private ActionRecord approval;
+
+  @JsonPropertyDescription("The flagramp.io/promote that ended this step's soak early, if one did.")
+  private ActionRecord promotion;
+
   public HistoryEntry() {}
 
   public HistoryEntry(int attempt, int step, int weight, String startedAt) {
@@ -56,6 +63,8 @@ public class HistoryEntry {
     c.endedAt = endedAt;
     c.outcome = outcome;
     c.verdict = verdict;
+    c.approval = approval == null ? null : approval.copy();
+    c.promotion = promotion == null ? null : promotion.copy();
     return c;
   }
 
@@ -115,15 +124,32 @@ public class HistoryEntry {
     this.verdict = Text.cap(verdict, Text.DECISION);
   }
 
+  public ActionRecord getApproval() {
+    return approval;
+  }
+
+  public void setApproval(ActionRecord approval) {
+    this.approval = approval;
+  }
+
+  public ActionRecord getPromotion() {
+    return promotion;
+  }
+
+  public void setPromotion(ActionRecord promotion) {
+    this.promotion = promotion;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof HistoryEntry h && Objects.equals(attempt, h.attempt) && Objects.equals(step, h.step)
         && Objects.equals(weight, h.weight) && Objects.equals(startedAt, h.startedAt)
-        && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome && Objects.equals(verdict, h.verdict);
+        && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome && Objects.equals(verdict, h.verdict)
+        && Objects.equals(approval, h.approval) && Objects.equals(promotion, h.promotion);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome, verdict);
+    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome, verdict, approval, promotion);
   }
 }

@@ -6,8 +6,8 @@ package io.flagramp.api.v1alpha1;
  * annotation starts the next one from the first step; after Succeeded nothing does (abort first).
  *
  * <ul>
- *   <li>{@link #Pending}: not started yet; waits for its ConfigMap or for another change that writes
- *       the same key;
+ *   <li>{@link #Pending}: not started yet; waits for its ConfigMap, for another change that writes
+ *       the same key, or for a deploy window;
  *   <li>{@link #Progressing}: a step is applied and soaking (and, with analysis, being measured);
  *   <li>{@link #AwaitingApproval}: the next step has {@code approval: Manual}; it is entered once
  *       {@code flagramp.io/approve} gets a new value (measuring, and reverting, go on meanwhile);

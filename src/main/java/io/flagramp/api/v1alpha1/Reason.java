@@ -31,6 +31,14 @@ import java.util.Set;
  *   <tr><td>Progressing</td><td>soak over, a metric has no data</td><td>Held NoData</td></tr>
  *   <tr><td>running</td><td>a metric failed failureLimit times in a row</td><td>RolledBack
  *       ThresholdBreached (onFailure Revert), Held ThresholdBreached (onFailure Hold)</td></tr>
+ *   <tr><td>not started, Progressing</td><td>soak and analysis passed, the next step has approval: Manual
+ *       and no approval for its weight</td><td>AwaitingApproval AwaitingApproval</td></tr>
+ *   <tr><td>AwaitingApproval</td><td>flagramp.io/approve gets a new value</td><td>the same, status.approval
+ *       recorded for the waiting step's weight; then as Progressing</td></tr>
+ *   <tr><td>not started, Progressing</td><td>every other gate passes, outside spec.windows</td><td>Pending
+ *       (not started) or Progressing OutsideWindow, nextStepAt the next opening</td></tr>
+ *   <tr><td>Progressing, Baking</td><td>flagramp.io/promote while the soak (bake) runs</td><td>the same,
+ *       status.promotion recorded: the soak is over, the analysis is still required</td></tr>
  *   <tr><td>Progressing</td><td>every gate of the next step passes</td><td>Progressing StepEntered</td></tr>
  *   <tr><td>Progressing</td><td>every gate passes after the last step</td><td>Baking Baking, or
  *       Succeeded without spec.bake</td></tr>
@@ -80,11 +88,12 @@ public enum Reason {
   /** The next step needs a person's approval (flagramp.io/approve); everything else has passed. */
   AwaitingApproval(Phase.AwaitingApproval),
   /** The next step is due outside spec.windows; the message and nextStepAt say when one opens. */
-  OutsideWindow(Phase.Progressing, Phase.AwaitingApproval),
+  OutsideWindow(Phase.Pending, Phase.Progressing),
   /** A hold or pause ended; the step soaks (again). */
   Resumed(Phase.Progressing, Phase.Baking),
   /** A query failed: below the breaker's limit the phase stays; at it, Held or RolledBack. */
-  MetricsUnavailable(Phase.Progressing, Phase.Baking, Phase.Paused, Phase.Held, Phase.RolledBack),
+  MetricsUnavailable(Phase.Progressing, Phase.AwaitingApproval, Phase.Baking, Phase.Paused, Phase.Held,
+      Phase.RolledBack),
   /** A metric has no data after the soak (Held), or the baseline had none with onNoData Fail (RolledBack). */
   NoData(Phase.Held, Phase.RolledBack),
   /** The last step passed; measuring on for spec.bake. */

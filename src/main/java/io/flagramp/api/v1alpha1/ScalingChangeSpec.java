@@ -56,6 +56,10 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
       + " delete) still works.")
   private Boolean suspend;
 
+  @JsonPropertyDescription("Deploy windows: a step is entered only inside an allowed range of local time and"
+      + " outside every blocked one. Reverts, aborts and holds act at any time.")
+  private DeployWindows windows;
+
   @Default("Restore")
   @JsonPropertyDescription("What deleting the ScalingChange before it succeeded does to the flag: Restore"
       + " puts the original values back, Keep leaves the current values.")
@@ -67,6 +71,14 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
 
   public void setFlag(FlagTarget flag) {
     this.flag = flag;
+  }
+
+  public DeployWindows getWindows() {
+    return windows;
+  }
+
+  public void setWindows(DeployWindows windows) {
+    this.windows = windows;
   }
 
   public List<Step> getSteps() {

@@ -97,6 +97,13 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
   @JsonPropertyDescription("On-call annotations already acted on.")
   private HandledActions lastHandled;
 
+  @JsonPropertyDescription("The approval given to the step that awaited it (flagramp.io/approve), until that step"
+      + " is entered; then it moves to the step's history row.")
+  private ActionRecord approval;
+
+  @JsonPropertyDescription("The flagramp.io/promote that ended the current step's (or the bake's) soak early.")
+  private ActionRecord promotion;
+
   @JsonPropertyDescription("One row per step entered, newest last; bounded.")
   private List<HistoryEntry> history;
 
@@ -127,6 +134,8 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     c.metrics = metrics == null ? null : new ArrayList<>(metrics.stream().map(MetricStatus::copy).toList());
     c.lastDecision = lastDecision;
     c.lastHandled = lastHandled == null ? null : lastHandled.copy();
+    c.approval = approval == null ? null : approval.copy();
+    c.promotion = promotion == null ? null : promotion.copy();
     c.history = history == null ? null : new ArrayList<>(history.stream().map(HistoryEntry::copy).toList());
     c.conditions = conditions == null ? null : new ArrayList<>(conditions.stream().map(Condition::copy).toList());
     return c;
@@ -241,6 +250,22 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     this.lastHandled = lastHandled;
   }
 
+  public ActionRecord getApproval() {
+    return approval;
+  }
+
+  public void setApproval(ActionRecord approval) {
+    this.approval = approval;
+  }
+
+  public ActionRecord getPromotion() {
+    return promotion;
+  }
+
+  public void setPromotion(ActionRecord promotion) {
+    this.promotion = promotion;
+  }
+
   public List<HistoryEntry> getHistory() {
     return history;
   }
@@ -318,6 +343,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
         && Objects.equals(originalValues, s.originalValues) && Objects.equals(baseline, s.baseline)
         && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
+        && Objects.equals(approval, s.approval) && Objects.equals(promotion, s.promotion)
         && Objects.equals(conditions, s.conditions);
   }
 
@@ -325,7 +351,8 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
-        stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions);
+        stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions,
+        approval, promotion);
   }
 
   /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */

@@ -27,6 +27,11 @@ public class Step {
       + " the soak before the change counts as Succeeded.")
   private String pause;
 
+  @JsonPropertyDescription("Manual: the step is entered only after a person approves it with the annotation"
+      + " flagramp.io/approve (phase AwaitingApproval meanwhile). Auto (the default): as soon as the previous"
+      + " step passed.")
+  private Approval approval;
+
   public Step() {}
 
   public Step(int weight, String pause) {
@@ -48,5 +53,17 @@ public class Step {
 
   public void setPause(String pause) {
     this.pause = pause;
+  }
+
+  public Approval getApproval() {
+    return approval;
+  }
+
+  public void setApproval(Approval approval) {
+    this.approval = approval;
+  }
+
+  public boolean manual() {
+    return approval == Approval.Manual;
   }
 }

@@ -18,6 +18,8 @@ public final class Text {
   public static final int MESSAGE = 1024;
   /** An annotation value kept in status.lastHandled. */
   public static final int HANDLED = 256;
+  /** A name such as a field manager's. */
+  public static final int NAME = 256;
   /** RFC 3339 timestamps, ids and other short words. */
   public static final int SHORT = 64;
 

@@ -1,0 +1,35 @@
+package io.flagramp.core;
+
+import io.flagramp.api.v1alpha1.ActionRecord;
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
+import io.flagramp.api.v1alpha1.Step;
+
+/**
+ * steps[].approval: Manual. The step is entered only once a person approved it, with a new value of
+ * {@code flagramp.io/approve} while the change awaits it ({@link OnCall#approve}); that approval is for
+ * this step's weight only, and is used up by entering it. Asked after the soak and the analysis, so a
+ * person is asked only when everything else is ready.
+ */
+final class ApprovalGate implements Gate {
+
+  @Override
+  public Verdict check(Draft d, Move move) {
+    if (!(move instanceof Move.EnterStep e)) {
+      return new Verdict.Pass("no step to enter");
+    }
+    Step step = d.spec().getSteps().get(e.index());
+    if (!step.manual()) {
+      return new Verdict.Pass("no approval needed");
+    }
+    ActionRecord approval = d.next.getApproval();
+    if (approval != null && step.getWeight().equals(approval.getWeight())) {
+      return new Verdict.Pass("approved by " + approval.getBy());
+    }
+    String where = d.weight() == null ? "the first step" : "step " + (e.index() + 1) + "/" + d.schedule.size();
+    String holding = d.weight() == null ? "" : "; holding at weight " + d.weight();
+    return new Verdict.Hold(Phase.AwaitingApproval, Reason.AwaitingApproval, where + " (weight " + step.getWeight()
+        + ") awaits approval" + holding + ": kubectl annotate scalingchange " + d.change().getMetadata().getName()
+        + " " + Annotations.APPROVE + "=<a new value> --overwrite", Notice.Kind.Normal);
+  }
+}
