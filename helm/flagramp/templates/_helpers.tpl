@@ -1,0 +1,75 @@
+{{/* The chart's name, overridable. */}}
+{{- define "flagramp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The name of the release's objects: the release name, with the chart's name unless it already has it. */}}
+{{- define "flagramp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "flagramp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "flagramp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "flagramp.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "flagramp.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: flagramp
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "flagramp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "flagramp.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The leader-election Lease: one per release, in the release namespace. */}}
+{{- define "flagramp.leaseName" -}}
+{{- include "flagramp.fullname" . }}
+{{- end }}
+
+{{- define "flagramp.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+What the operator does in a namespace it watches; the README's Security model lists the same. It
+reads a Secret only when a ScalingChange names it, so it never lists them, and it never creates,
+replaces or deletes a ConfigMap: it patches the declared keys.
+*/}}
+{{- define "flagramp.operatorRules" -}}
+- apiGroups: ["flagramp.io"]
+  resources: ["scalingchanges"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["flagramp.io"]
+  resources: ["scalingchanges/status"]
+  verbs: ["update", "patch"]
+- apiGroups: ["flagramp.io"]
+  resources: ["scalingchanges/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}

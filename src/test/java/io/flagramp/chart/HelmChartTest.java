@@ -1,0 +1,435 @@
+package io.flagramp.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.flagramp.chart.HelmChart.Rendered;
+import io.flagramp.operator.JosdkMetrics;
+import io.flagramp.operator.OperatorMetrics;
+import io.flagramp.operator.OperatorSettings;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The chart as real Helm lints and renders it, and what the rendered objects grant and run. */
+class HelmChartTest {
+
+  private static final String NS = "flagramp";
+  private static final Map<String, String> POD = Map.of("metadata.namespace", NS, "metadata.name", "flagramp-0");
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult lint = HelmChart.lint();
+
+    assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    // Strict mode fails on warnings; what is left is at most Helm's advice to add an icon.
+    assertThat(lint.getMessages()).allMatch(m -> m.startsWith("[INFO]"));
+  }
+
+  @Test
+  void defaultsRunTwoReplicasOfTheProjectsImageUnderTheRestrictedPodSecurityStandard() throws IOException {
+    Deployment deployment = HelmChart.render(NS, "").deployment();
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Container operator = pod.getContainers().get(0);
+
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(Files.readString(HelmChart.DIR.resolve("Chart.yaml")))
+        .contains("appVersion: \"" + HelmChart.projectVersion() + "\"");
+    assertThat(operator.getImage()).isEqualTo("flagramp/operator:" + HelmChart.projectVersion());
+    assertThat(operator.getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(pod.getServiceAccountName()).isEqualTo("flagramp");
+
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(operator.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(operator.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(operator.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(operator.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(operator.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(operator.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(operator.getVolumeMounts()).singleElement()
+        .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
+      assertThat(v.getName()).isEqualTo(operator.getVolumeMounts().get(0).getName());
+      assertThat(v.getEmptyDir()).isNotNull();
+    });
+
+    assertThat(operator.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("http");
+      assertThat(p.getContainerPort()).isEqualTo(8080);
+    });
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+
+    assertThat(operator.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(operator.getResources().getRequests().get("memory").toString()).isEqualTo("384Mi");
+    assertThat(operator.getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
+    assertThat(operator.getResources().getLimits()).doesNotContainKey("cpu");
+  }
+
+  @Test
+  void replicasSpreadOverNodesAndZonesAndADrainKeepsOne() {
+    Rendered chart = HelmChart.render(NS, "");
+    Deployment deployment = chart.deployment();
+    Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+    Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
+    assertThat(podLabels).containsAllEntriesOf(selector);
+
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getTopologySpreadConstraints()).extracting(TopologySpreadConstraint::getTopologyKey)
+        .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+    assertThat(pod.getTopologySpreadConstraints())
+        .allSatisfy(c -> assertThat(c.getLabelSelector().getMatchLabels()).isEqualTo(selector));
+    assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(t -> {
+          assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+          assertThat(t.getPodAffinityTerm().getLabelSelector().getMatchLabels()).isEqualTo(selector);
+        });
+
+    PodDisruptionBudget pdb = chart.one(PodDisruptionBudget.class);
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
+
+    Service service = chart.one(Service.class);
+    assertThat(service.getSpec().getSelector()).isEqualTo(selector);
+    assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("http-metrics");
+      assertThat(p.getPort()).isEqualTo(8080);
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+    });
+  }
+
+  @Test
+  void envIsWhatTheOperatorReadsAndItAcceptsIt() {
+    Rendered chart = HelmChart.render(NS, "");
+    Map<String, String> env = chart.env(POD);
+
+    assertThat(chart.env()).filteredOn(e -> e.getValueFrom() != null)
+        .extracting(e -> e.getName() + "=" + e.getValueFrom().getFieldRef().getFieldPath())
+        .containsExactlyInAnyOrder("POD_NAMESPACE=metadata.namespace", "FLAGRAMP_INSTANCE=metadata.name");
+    assertThat(env).containsEntry("FLAGRAMP_LEADER_ELECTION", "true")
+        .containsEntry("FLAGRAMP_LEASE_NAMESPACE", NS)
+        .containsEntry("FLAGRAMP_LEASE_NAME", "flagramp")
+        .containsEntry("FLAGRAMP_HTTP_PORT", "8080")
+        .containsEntry("FLAGRAMP_NAMESPACES", "")
+        .containsEntry("FLAGRAMP_PROMETHEUS_ADDRESS", "http://prometheus-operated.monitoring.svc:9090")
+        .containsEntry("FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prometheus-operated.monitoring.svc:9090")
+        .containsEntry("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true")
+        .containsEntry("FLAGRAMP_LOG_FORMAT", "json")
+        .containsEntry("FLAGRAMP_RESYNC_INTERVAL", "60s")
+        .containsEntry("FLAGRAMP_PENDING_RETRY_INTERVAL", "15s")
+        .containsEntry("FLAGRAMP_HISTORY_LIMIT", "20")
+        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75");
+    Set<String> known = Arrays.stream(OperatorSettings.Setting.values()).map(s -> s.key).collect(Collectors.toSet());
+    assertThat(env.keySet()).filteredOn(k -> k.startsWith("FLAGRAMP_")).isSubsetOf(known);
+
+    // The operator's own parser takes the environment as the pod gives it.
+    OperatorSettings settings = OperatorSettings.from(env);
+    assertThat(settings.leaderElection()).isTrue();
+    assertThat(settings.leaseNamespace()).contains(NS);
+    assertThat(settings.instance()).isEqualTo("flagramp-0");
+    assertThat(settings.namespaces()).isEmpty();
+    assertThat(settings.prometheusAllowlist().allows("http://prometheus-operated.monitoring.svc:9090")).isTrue();
+    assertThat(settings.prometheusAllowlist().allows("http://attacker.example:9090")).isFalse();
+    assertThat(settings.logFormat()).isEqualTo("json");
+
+    Map<String, String> custom = HelmChart.render(NS, """
+        watchNamespaces: [team-a, team-b]
+        prometheus:
+          address: https://prometheus.example.svc:9091/prom
+          allowlist: [https://prometheus.example.svc:9091, "*.monitoring.svc"]
+        requireConfigMapOptIn: false
+        logFormat: text
+        resyncInterval: 2m
+        pendingRetryInterval: 30s
+        historyLimit: 50
+        """).env(POD);
+    OperatorSettings customSettings = OperatorSettings.from(custom);
+    assertThat(customSettings.namespaces()).containsExactly("team-a", "team-b");
+    assertThat(customSettings.prometheusAddress()).contains("https://prometheus.example.svc:9091/prom");
+    assertThat(customSettings.prometheusAllowlist().allows("http://thanos.monitoring.svc:9090")).isTrue();
+    assertThat(customSettings.requireConfigMapOptIn()).isFalse();
+    assertThat(customSettings.logFormat()).isEqualTo("text");
+    assertThat(customSettings.resyncInterval()).hasMinutes(2);
+    assertThat(customSettings.historyLimit()).isEqualTo(50);
+  }
+
+  @Test
+  void aNamespacedInstallGrantsARolePerWatchedNamespaceAndNothingClusterWide() {
+    Rendered chart = HelmChart.render(NS, "watchNamespaces: [a, b]\n");
+
+    assertThat(chart.all(ClusterRole.class)).isEmpty();
+    assertThat(chart.all(ClusterRoleBinding.class)).isEmpty();
+    List<Role> operatorRoles = chart.all(Role.class).stream()
+        .filter(r -> r.getMetadata().getName().equals("flagramp")).toList();
+    assertThat(operatorRoles).extracting(r -> r.getMetadata().getNamespace()).containsExactly("a", "b");
+    operatorRoles.forEach(r -> assertOperatorRules(r.getRules()));
+    assertThat(chart.all(RoleBinding.class)).filteredOn(b -> b.getMetadata().getName().equals("flagramp"))
+        .extracting(b -> b.getMetadata().getNamespace()).containsExactly("a", "b");
+    assertThat(chart.all(RoleBinding.class)).allSatisfy(b -> {
+      assertThat(b.getRoleRef().getKind()).isEqualTo("Role");
+      assertThat(b.getRoleRef().getName()).isEqualTo(b.getMetadata().getName());
+      assertThat(b.getSubjects()).singleElement().satisfies(s -> {
+        assertThat(s.getKind()).isEqualTo("ServiceAccount");
+        assertThat(s.getName()).isEqualTo(chart.one(ServiceAccount.class).getMetadata().getName());
+        assertThat(s.getNamespace()).isEqualTo(NS);
+      });
+    });
+    assertLeaseRole(chart);
+    assertThat(chart.env(POD)).containsEntry("FLAGRAMP_NAMESPACES", "a,b");
+  }
+
+  @Test
+  void watchingAllNamespacesGrantsTheSameRulesInAClusterRole() {
+    Rendered chart = HelmChart.render(NS, "watchNamespaces: []\n");
+
+    assertThat(chart.one(ClusterRole.class).getMetadata().getName()).isEqualTo("flagramp");
+    assertOperatorRules(chart.one(ClusterRole.class).getRules());
+    ClusterRoleBinding binding = chart.one(ClusterRoleBinding.class);
+    assertThat(binding.getRoleRef().getName()).isEqualTo("flagramp");
+    assertThat(binding.getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getNamespace() + "/" + s.getName()).isEqualTo(NS + "/flagramp"));
+    // The only Role is the Lease's.
+    assertThat(chart.all(Role.class)).extracting(r -> r.getMetadata().getName())
+        .containsExactly("flagramp-leader-election");
+    assertLeaseRole(chart);
+  }
+
+  @Test
+  void aggregatedRolesForUsersAreOnlyThereWhenAskedFor() {
+    assertThat(HelmChart.render(NS, "watchNamespaces: [a]\n").all(ClusterRole.class)).isEmpty();
+
+    List<ClusterRole> aggregated = HelmChart.render(NS, """
+        watchNamespaces: [a]
+        rbac:
+          aggregateToDefaultRoles: true
+        """).all(ClusterRole.class);
+    assertThat(aggregated).extracting(r -> r.getMetadata().getName())
+        .containsExactly("flagramp-scalingchanges-view", "flagramp-scalingchanges-edit");
+    assertThat(aggregated.get(0).getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
+    assertThat(aggregated.get(1).getMetadata().getLabels())
+        .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-view")
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true");
+    assertThat(aggregated).flatExtracting(ClusterRole::getRules).allSatisfy(r -> {
+      assertThat(r.getApiGroups()).containsExactly("flagramp.io");
+      assertThat(r.getResources()).allMatch(res -> res.startsWith("scalingchanges"));
+    });
+  }
+
+  @Test
+  void withoutRbacOrServiceAccountTheChartRendersNeither() {
+    Rendered chart = HelmChart.render(NS, """
+        rbac:
+          create: false
+        serviceAccount:
+          create: false
+          name: platform-managed
+        """);
+    assertThat(chart.objects()).noneMatch(o -> o.getKind().contains("Role") || o.getKind().equals("ServiceAccount"));
+    assertThat(chart.deployment().getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo("platform-managed");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      logFormat: xml                              | at '/logFormat': value must be one of 'json', 'text'
+      logFromat: json                             | additional properties 'logFromat' not allowed
+      image: {repository: a, tags: b}             | at '/image': additional properties 'tags' not allowed
+      replicaCount: two                           | at '/replicaCount': got string, want integer
+      watchNamespaces: [Team_A]                   | at '/watchNamespaces/0'
+      resyncInterval: 1 minute                    | at '/resyncInterval'
+      requireConfigMapOptIn: "yes"                | at '/requireConfigMapOptIn': got string, want boolean
+      prometheus: {address: prometheus:9090}      | at '/prometheus/address'
+      securityContext: {runAsUser: 0}             | at '/securityContext/runAsUser'
+      networkPolicy: {enabled: true, egress: []}  | at '/networkPolicy': additional properties 'egress' not allowed
+      """)
+  void theValuesSchemaRejectsABadValue(String values, String message) {
+    assertThatThrownBy(() -> HelmChart.render(NS, values + "\n"))
+        .hasMessageContaining("values don't meet the specifications of the schema")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void optionalObjectsAreRenderedOnlyWhenEnabled() throws IOException {
+    Rendered defaults = HelmChart.render(NS, "");
+    assertThat(defaults.objects()).extracting(HasMetadata::getKind)
+        .doesNotContain("NetworkPolicy", "ServiceMonitor", "ConfigMap");
+
+    Rendered everything = HelmChart.render(NS, """
+        networkPolicy:
+          enabled: true
+        serviceMonitor:
+          enabled: true
+          labels: {release: prometheus}
+        dashboard:
+          enabled: true
+          namespace: grafana
+        """);
+    NetworkPolicy policy = everything.one(NetworkPolicy.class);
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(everything.deployment().getSpec().getSelector().getMatchLabels());
+    assertThat(policy.getSpec().getIngress()).singleElement().satisfies(i -> {
+      assertThat(i.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("http"));
+      assertThat(i.getFrom()).isNotEmpty();
+    });
+    assertThat(policy.getSpec().getEgress()).flatExtracting(e -> e.getPorts())
+        .extracting(p -> p.getProtocol() + "/" + (p.getPort().getIntVal()))
+        .containsExactly("TCP/443", "TCP/6443", "TCP/9090", "UDP/53", "TCP/53");
+
+    GenericKubernetesResource monitor = (GenericKubernetesResource) everything.ofKind("ServiceMonitor").get(0);
+    assertThat(monitor.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http-metrics");
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "path")).isEqualTo("/metrics");
+
+    ConfigMap dashboard = everything.one(ConfigMap.class);
+    assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("grafana");
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    assertThat(new ObjectMapper().readTree(dashboard.getData().get("flagramp.json")))
+        .isEqualTo(new ObjectMapper().readTree(HelmChart.DASHBOARD.toFile()));
+  }
+
+  @Test
+  void theChartInstallsTheCrdFromCrds() throws IOException {
+    List<HasMetadata> crds = HelmChart.crds();
+
+    assertThat(crds).singleElement().satisfies(crd -> {
+      assertThat(crd.getKind()).isEqualTo("CustomResourceDefinition");
+      assertThat(crd.getMetadata().getName()).isEqualTo("scalingchanges.flagramp.io");
+    });
+    // The build's antrun check keeps this copy equal to the generated CRD; Helm reads it as it is.
+    assertThat(HelmChart.DIR.resolve("crds").resolve("scalingchanges.flagramp.io-v1.yml"))
+        .hasSameTextualContentAs(Path.of("crds", "scalingchanges.flagramp.io-v1.yml"));
+  }
+
+  @Test
+  void theDashboardGraphsOnlyMetricsTheOperatorExports() throws IOException {
+    JsonNode dashboard = new ObjectMapper().readTree(HelmChart.DASHBOARD.toFile());
+    List<String> exprs = new ArrayList<>();
+    dashboard.findValues("expr").forEach(e -> exprs.add(e.asText()));
+    dashboard.path("templating").path("list").forEach(v -> {
+      if (v.has("definition")) {
+        exprs.add(v.get("definition").asText());
+      }
+    });
+    Set<String> used = new TreeSet<>();
+    Matcher m = Pattern.compile("\\b((?:flagramp|jvm)_[a-z_]+)").matcher(String.join("\n", exprs));
+    while (m.find()) {
+      used.add(m.group(1));
+    }
+
+    PrometheusRegistry registry = new PrometheusRegistry();
+    OperatorMetrics.withJvm(registry);
+    new JosdkMetrics(registry);
+    Set<String> exported = new HashSet<>();
+    for (MetricSnapshot s : registry.scrape()) {
+      String name = s.getMetadata().getPrometheusName();
+      if (s instanceof CounterSnapshot) {
+        exported.add(name + "_total");
+      } else if (s instanceof HistogramSnapshot) {
+        exported.addAll(List.of(name + "_bucket", name + "_sum", name + "_count"));
+      } else {
+        exported.add(name);
+      }
+    }
+
+    assertThat(used).isSubsetOf(exported).contains(
+        "flagramp_change_weight", "flagramp_change_info", "flagramp_metric_value", "flagramp_steps_entered_total",
+        "flagramp_reverts_total", "flagramp_holds_total", "flagramp_queries_total", "flagramp_query_errors_total",
+        "flagramp_api_write_failures_total", "flagramp_reconcile_duration_seconds_bucket",
+        "flagramp_query_duration_seconds_bucket", "flagramp_josdk_reconciliations_started_total",
+        "jvm_memory_used_bytes");
+    assertThat(exprs).anyMatch(e -> e.contains("sum by (phase) (flagramp_change_info"))
+        .anyMatch(e -> e.contains("jvm_memory_used_bytes{area=\"heap\""))
+        .anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("flagramp_reconcile_duration_seconds"))
+        .anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("flagramp_query_duration_seconds"));
+    assertThat(dashboard.path("panels").findValues("id")).extracting(JsonNode::asInt).doesNotHaveDuplicates();
+  }
+
+  /** The operator's rules: exactly these verbs on exactly these resources, no wildcard. */
+  private static void assertOperatorRules(List<PolicyRule> rules) {
+    assertThat(rules).allSatisfy(r -> {
+      assertThat(r.getResourceNames()).isNullOrEmpty();
+      assertThat(r.getVerbs()).doesNotContain("*");
+      assertThat(r.getResources()).doesNotContain("*");
+      assertThat(r.getApiGroups()).doesNotContain("*");
+    });
+    assertThat(verbs(rules, "flagramp.io", "scalingchanges")).containsExactlyInAnyOrder("get", "list", "watch",
+        "update", "patch");
+    assertThat(verbs(rules, "flagramp.io", "scalingchanges/status")).containsExactlyInAnyOrder("update", "patch");
+    assertThat(verbs(rules, "flagramp.io", "scalingchanges/finalizers")).containsExactly("update");
+    assertThat(verbs(rules, "", "configmaps")).containsExactlyInAnyOrder("get", "list", "watch", "patch")
+        .doesNotContain("create", "update", "delete", "deletecollection");
+    assertThat(verbs(rules, "", "secrets")).containsExactly("get");
+    assertThat(verbs(rules, "", "events")).containsExactly("create");
+    assertThat(rules).flatExtracting(PolicyRule::getResources).containsOnly("scalingchanges", "scalingchanges/status",
+        "scalingchanges/finalizers", "configmaps", "secrets", "events");
+  }
+
+  private static void assertLeaseRole(Rendered chart) {
+    Role lease = chart.all(Role.class).stream()
+        .filter(r -> r.getMetadata().getName().equals("flagramp-leader-election")).findFirst().orElseThrow();
+    assertThat(lease.getMetadata().getNamespace()).isEqualTo(NS);
+    assertThat(lease.getRules()).allSatisfy(r -> {
+      assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(r.getResources()).containsExactly("leases");
+    });
+    String leaseName = chart.env(POD).get("FLAGRAMP_LEASE_NAME");
+    assertThat(lease.getRules()).extracting(r -> r.getVerbs() + " " + r.getResourceNames())
+        .containsExactly("[create] []", "[get, update, patch] [" + leaseName + "]");
+    assertThat(lease.getRules()).flatExtracting(PolicyRule::getVerbs).contains("patch")
+        .doesNotContain("delete", "list", "watch");
+    RoleBinding binding = chart.all(RoleBinding.class).stream()
+        .filter(b -> b.getMetadata().getName().equals("flagramp-leader-election")).findFirst().orElseThrow();
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo(NS);
+    assertThat(binding.getRoleRef().getName()).isEqualTo("flagramp-leader-election");
+  }
+
+  private static List<String> verbs(List<PolicyRule> rules, String group, String resource) {
+    return rules.stream().filter(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource))
+        .flatMap(r -> r.getVerbs().stream()).toList();
+  }
+}
