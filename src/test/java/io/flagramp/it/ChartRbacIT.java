@@ -87,8 +87,9 @@ class ChartRbacIT {
     TokenRequest token = admin.serviceAccounts().inNamespace(release).withName(serviceAccount)
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
     Path logs = Files.createDirectories(Path.of("target", "chart-rbac"));
+    // A temporary file, removed at the end: it holds a credential, short-lived as it is.
     Path kubeconfig = kubeconfigWithToken(cluster.kubeconfig(), token.getStatus().getToken(),
-        logs.resolve("kubeconfig-" + serviceAccount + ".yaml"));
+        Files.createTempFile("flagramp-" + serviceAccount, ".kubeconfig"));
 
     Map<String, String> env = new LinkedHashMap<>(
         chart.env(Map.of("metadata.namespace", release, "metadata.name", INSTANCE)));
@@ -151,6 +152,8 @@ class ChartRbacIT {
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(operator.logLines()).as("the operator was refused nothing")
           .noneMatch(line -> REFUSED.matcher(line).find());
+    } finally {
+      Files.deleteIfExists(kubeconfig);
     }
 
     String leaseName = env.get("FLAGRAMP_LEASE_NAME");
