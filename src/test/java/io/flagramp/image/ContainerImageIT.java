@@ -92,7 +92,9 @@ class ContainerImageIT {
           .until(() -> Podman.read(log).contains("Starting 'scalingchange' controller") || !container.isAlive());
 
       String output = Podman.read(log);
-      assertThat(output.lines().findFirst()).as(output).hasValueSatisfying(first ->
+      assertThat(output.lines().findFirst()).as("the heap is sized from the memory limit by default").hasValue(
+          "Picked up JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75");
+      assertThat(output.lines().skip(1).findFirst()).as(output).hasValueSatisfying(first ->
           assertThat(first).contains("INFO  FlagrampOperator - flagramp starting: namespaces=<all>"));
       assertThat(output).as("it got as far as starting its controller")
           .contains("Starting 'scalingchange' controller")
