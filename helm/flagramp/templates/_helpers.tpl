@@ -51,7 +51,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/*
 What the operator does in a namespace it watches; the README's Security model lists the same. It
 reads a Secret only when a ScalingChange names it, so it never lists them, and it never creates,
-replaces or deletes a ConfigMap: it patches the declared keys.
+replaces or deletes a ConfigMap: it patches the declared keys. Restart targets it reads and patches
+(the pod template's restartedAt annotation), one by name, never listing them.
 */}}
 {{- define "flagramp.operatorRules" -}}
 - apiGroups: ["flagramp.io"]
@@ -72,4 +73,7 @@ replaces or deletes a ConfigMap: it patches the declared keys.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+- apiGroups: ["apps"]
+  resources: ["deployments", "statefulsets", "daemonsets"]
+  verbs: ["get", "patch"]
 {{- end }}

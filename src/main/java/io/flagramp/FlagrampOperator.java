@@ -9,6 +9,7 @@ import io.flagramp.metrics.SharedQueries;
 import io.flagramp.operator.Bulkheads;
 import io.flagramp.operator.HttpEndpoints;
 import io.flagramp.operator.JosdkMetrics;
+import io.flagramp.operator.KubernetesWorkloads;
 import io.flagramp.operator.MeteredSource;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Clients;
@@ -113,7 +114,8 @@ public final class FlagrampOperator {
         events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
-        clock, change -> measured.propagateEvent(ResourceID.fromResource(change))).observedBy(operatorMetrics);
+        clock, change -> measured.propagateEvent(ResourceID.fromResource(change))).observedBy(operatorMetrics)
+        .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn());
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
         settings.requireConfigMapOptIn(), operatorMetrics);
     operator.register(reconciler, config -> {

@@ -34,6 +34,8 @@ final class Draft {
   private Optional<Notice> notice = Optional.empty();
   /** The recorded intent has taken effect: the next status write clears it. */
   private boolean intentDone;
+  /** Workloads to restart after the ConfigMap write; status.restart records them. */
+  private List<Restart> restarts = List.of();
 
   Draft(Observation o, PlannerSettings settings) {
     this.o = o;
@@ -110,6 +112,17 @@ final class Draft {
     intentDone = true;
   }
 
+  /** A ConfigMap write is recorded and not yet known to be made. */
+  boolean intentPending() {
+    return next.getIntent() != null && !intentDone;
+  }
+
+  /** Restarts to make after this plan's ConfigMap write (or at once, without one). */
+  Draft restarting(List<Restart> restarts) {
+    this.restarts = List.copyOf(restarts);
+    return this;
+  }
+
   /** The observation carries answers of this kind, taken now. */
   boolean measured(MeasurementRequest.Kind kind) {
     return o.measurements().filter(m -> m.kind() == kind).isPresent();
@@ -184,7 +197,7 @@ final class Draft {
 
   Plan measureFirst(MeasurementRequest request) {
     return new Plan(Optional.empty(), before == null ? new ScalingChangeStatus() : before, Optional.empty(),
-        Optional.empty(), Optional.of(request));
+        Optional.empty(), Optional.of(request), List.of());
   }
 
   /**
@@ -212,7 +225,11 @@ final class Draft {
     if (write.isPresent() && next.getIntent() == null) {
       throw new IllegalStateException("a ConfigMap write without a recorded intent: " + write.get());
     }
-    return new Plan(write, next, notice, requeue);
+    if (!restarts.isEmpty() && (next.getRestart() == null || restarts.stream()
+        .anyMatch(r -> !r.value().equals(next.getRestart().getValue())))) {
+      throw new IllegalStateException("a restart without a recorded status.restart: " + restarts);
+    }
+    return new Plan(write, next, notice, requeue, Optional.empty(), restarts);
   }
 
   private static boolean sameApartFromConditions(ScalingChangeStatus a, ScalingChangeStatus b) {

@@ -100,6 +100,10 @@ final class Intents {
     ScalingChangeStatus s = d.next;
     s.setStepStartedAt(Timestamps.format(d.now));
     s.setNextStepAt(Timestamps.format(d.now.plus(d.schedule.pauseAt(weight))));
+    if (s.getRestart() != null && Integer.valueOf(weight).equals(s.getRestart().getWeight())) {
+      s.getRestart().setRequestedAt(Timestamps.format(d.now));  // the targets are restarted after this write
+      s.setNextStepAt(null);
+    }
     if (s.getHistory() != null) {
       s.getHistory().stream().filter(h -> h.getOutcome() == StepOutcome.Running && h.getAttempt() == d.attempt()
           && h.getWeight() == weight).forEach(h -> h.setStartedAt(Timestamps.format(d.now)));
@@ -118,6 +122,9 @@ final class Intents {
   private static void rewind(Draft d, FlagIntent intent) {
     ScalingChangeStatus s = d.next;
     s.setIntent(null);
+    if (s.getRestart() != null && intent.getWeight().equals(s.getRestart().getWeight())) {
+      s.setRestart(null);  // its write never happened, so neither did its restart
+    }
     List<HistoryEntry> history = s.getHistory() == null ? List.of() : s.getHistory();
     history.stream().filter(h -> h.getOutcome() == StepOutcome.Running && h.getAttempt() == d.attempt()
         && intent.getWeight().equals(h.getWeight()) && h.getApproval() != null)

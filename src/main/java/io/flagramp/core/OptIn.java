@@ -11,7 +11,9 @@ public final class OptIn {
   public static final String FLAGS = "flagramp.io/flags";
   /** On a Secret: its credentials may be sent to the Prometheus a ScalingChange names. */
   public static final String PROMETHEUS_CREDENTIALS = "flagramp.io/prometheus-credentials";
-  /** The value both take. */
+  /** On a Deployment, StatefulSet or DaemonSet: ScalingChanges may restart it. */
+  public static final String RESTART = "flagramp.io/restart";
+  /** The value each takes. */
   public static final String VALUE = "true";
 
   private OptIn() {}

@@ -2,6 +2,7 @@ package io.flagramp.core;
 
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,16 +15,17 @@ import java.util.Optional;
  * @param requeueAfter when to reconcile again without an event; empty means only on the next event
  * @param measure queries to answer first: when present, nothing else of this plan is to be carried
  *     out; plan again with the answers
+ * @param restarts workloads to restart after the ConfigMap write (status.restart records them first)
  */
 public record Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
-    Optional<Duration> requeueAfter, Optional<MeasurementRequest> measure) {
+    Optional<Duration> requeueAfter, Optional<MeasurementRequest> measure, List<Restart> restarts) {
 
   public Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
       Optional<Duration> requeueAfter) {
-    this(write, status, notice, requeueAfter, Optional.empty());
+    this(write, status, notice, requeueAfter, Optional.empty(), List.of());
   }
 
   static Plan measureFirst(ScalingChangeStatus unchanged, MeasurementRequest request) {
-    return new Plan(Optional.empty(), unchanged, Optional.empty(), Optional.empty(), Optional.of(request));
+    return new Plan(Optional.empty(), unchanged, Optional.empty(), Optional.empty(), Optional.of(request), List.of());
   }
 }

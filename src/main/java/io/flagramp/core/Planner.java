@@ -17,7 +17,8 @@ import java.util.Optional;
  *
  * <ol>
  *   <li>{@link Intents}: a ConfigMap write recorded in status but not made is made (or, if it can no
- *       longer be, status is rewound to before it);
+ *       longer be, status is rewound to before it); then {@link Restarts}: the restart of
+ *       spec.restartTargets that goes with a made write is made;
  *   <li>{@link OnCall}: a new {@code flagramp.io/abort} value reverts ({@link Reverts}); a new
  *       {@code flagramp.io/retry} value after RolledBack starts a new attempt; a new
  *       {@code flagramp.io/approve} value approves the step that awaits it; a new
@@ -53,6 +54,10 @@ public final class Planner {
     if (unfinished.isPresent()) {
       return unfinished.get();
     }
+    Optional<Plan> restarting = Restarts.finish(d);
+    if (restarting.isPresent()) {
+      return restarting.get();
+    }
     String handledAbort = d.next.getLastHandled() == null ? null : d.next.getLastHandled().getAbort();
     Optional<String> abort = OnCall.fresh(d, Annotations.ABORT, handledAbort);
     if (abort.isPresent()) {
@@ -87,7 +92,8 @@ public final class Planner {
 
   /** The gates a move must pass, in the order they are asked. */
   private static List<Gate> gates(Draft d) {
-    List<Gate> gates = new ArrayList<>(List.of(new SuspendGate(), new WritableGate(), new SoakGate()));
+    List<Gate> gates = new ArrayList<>(List.of(new SuspendGate(), new WritableGate(), new TargetsGate(),
+        new SoakGate()));
     Analyzer.of(d.spec().getAnalysis()).ifPresent(a -> gates.add(new AnalysisGate(a)));
     gates.add(new ApprovalGate());
     gates.add(new WindowGate());

@@ -8,6 +8,7 @@ import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.api.v1alpha1.StepOutcome;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -55,9 +56,13 @@ final class Reverts {
           + " no longer exists, nothing to restore", Notice.Kind.Warning).keep(Optional.empty());
     }
     FlagWrite.Restore restore = restoreWrite(d);
-    s.setIntent(FlagIntent.restore(d.attempt() + ".restore", d.o.flag().get().uid(), Timestamps.format(d.now)));
+    String id = d.attempt() + ".restore";
+    s.setIntent(FlagIntent.restore(id, d.o.flag().get().uid(), Timestamps.format(d.now)));
+    List<Restart> restarts = Restarts.record(d, null, id);
+    d.restarting(restarts);
+    String restarted = restarts.isEmpty() ? "" : "; restarting " + Restarts.names(restarts);
     // Looked at again at once: the next reconcile sees the restore done and clears the intent.
-    return d.decide(Phase.RolledBack, reason, prefix + restore.describe(), Notice.Kind.Warning)
+    return d.decide(Phase.RolledBack, reason, prefix + restore.describe() + restarted, Notice.Kind.Warning)
         .plan(Optional.of(restore), Optional.of(Duration.ZERO));
   }
 

@@ -39,11 +39,14 @@ final class Rollout {
       // The flag was not at this step's weight meanwhile, so the step did not really soak.
       return resume(d, analyzer, "the flag holds what flagramp wrote again");
     }
-    if (d.is(Phase.Held, Reason.ThresholdBreached)) {
+    if (d.is(Phase.Held, Reason.ThresholdBreached) || d.is(Phase.Held, Reason.RestartTimedOut)) {
       if (!d.generationChanged()) {
         return d.keep(Optional.empty());  // frozen by onFailure: Hold until abort or a spec change
       }
       analyzer.ifPresent(a -> a.startOver(d.next));
+      if (d.next.getRestart() != null && d.next.getRestart().getReadyAt() == null) {
+        d.next.getRestart().setRequestedAt(Timestamps.format(d.now));  // a fresh restartTimeout
+      }
       return resume(d, analyzer, "spec changed (generation " + d.generation + "), the analysis starts again");
     }
     if (analyzer.isPresent()) {
@@ -54,6 +57,10 @@ final class Rollout {
       if (d.is(Phase.Held, Reason.MetricsUnavailable) || d.is(Phase.Held, Reason.SecretNotOptedIn)) {
         return d.keep(requeue(d, analyzer, Optional.empty()));  // only a round with answers ends it
       }
+    }
+    Optional<Plan> rollingOut = Restarts.rollingOut(d, analyzer);
+    if (rollingOut.isPresent()) {
+      return rollingOut.get();
     }
     if (d.schedule.endsBelow(d.weight())) {
       return hold(d, analyzer, new Gate.Verdict.Hold(Phase.Held, Reason.ScheduleEdited, "spec.steps now ends at"

@@ -7,6 +7,7 @@ import io.flagramp.api.v1alpha1.DeployWindows;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.PrometheusSource;
+import io.flagramp.api.v1alpha1.RestartTarget;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.Text;
@@ -111,6 +112,10 @@ public final class SpecValidator {
     if (windows.isPresent()) {
       return windows;
     }
+    Optional<SpecProblem> targets = restartTargets(spec);
+    if (targets.isPresent()) {
+      return targets;
+    }
     return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus, allowlist);
   }
 
@@ -180,6 +185,28 @@ public final class SpecValidator {
       }
     }
     return Optional.empty();
+  }
+
+  private static Optional<SpecProblem> restartTargets(ScalingChangeSpec spec) {
+    List<RestartTarget> targets = spec.targets();
+    if (targets.size() > 16) {
+      return problem("spec.restartTargets", "has " + targets.size() + " workloads; at most 16");
+    }
+    Set<RestartTarget> seen = new HashSet<>();
+    for (int i = 0; i < targets.size(); i++) {
+      RestartTarget t = targets.get(i);
+      String field = "spec.restartTargets[" + i + "]";
+      if (t == null || t.getKind() == null) {
+        return problem(field + ".kind", "is required: Deployment, StatefulSet or DaemonSet");
+      }
+      if (t.getName() == null || t.getName().length() > 253 || !NAME.matcher(t.getName()).matches()) {
+        return problem(field + ".name", quote(t.getName()) + " is not a valid " + t.getKind() + " name");
+      }
+      if (!seen.add(t)) {
+        return problem(field, t.describe() + " is listed twice");
+      }
+    }
+    return within("spec.restartTimeout", spec.getRestartTimeout(), Duration.ofSeconds(1), Duration.ofHours(24));
   }
 
   private static Optional<SpecProblem> windows(DeployWindows windows) {

@@ -67,8 +67,14 @@ final class StepEntry {
     Map<String, String> values = Draft.valuesFor(flag, weight);
     String id = d.attempt() + "." + weight;
     d.next.setIntent(FlagIntent.step(id, weight, from, values, current, observed.uid(), Timestamps.format(d.now)));
+    List<Restart> restarts = Restarts.record(d, weight, id);
     String soak = pause.isZero() ? "no soak" : "soaking " + Durations.format(pause) + " until "
         + Timestamps.human(d.now.plus(pause));
+    if (!d.spec().targets().isEmpty()) {
+      d.next.setNextStepAt(null);  // the soak starts once the targets have rolled out
+      soak = "restarting " + Restarts.names(restarts) + "; the " + (pause.isZero() ? "next step follows" : Durations
+          .format(pause) + " soak starts") + " once they have rolled out";
+    }
     d.decide(Phase.Progressing, Reason.StepEntered, prefix + "entered step " + d.progress() + " at weight "
         + weight + approved + "; " + soak, Notice.Kind.Normal);
     Duration requeue = Durations.min(pause, d.settings.resyncInterval());
@@ -76,7 +82,10 @@ final class StepEntry {
     if (analyzer.isPresent()) {
       requeue = Durations.min(requeue, analyzer.get().interval());
     }
-    return d.plan(Optional.of(write(d, values, id, observed)), Optional.of(requeue));
+    if (!restarts.isEmpty()) {
+      requeue = Durations.min(requeue, Restarts.POLL);
+    }
+    return d.restarting(restarts).plan(Optional.of(write(d, values, id, observed)), Optional.of(requeue));
   }
 
   /** The ConfigMap write of a step: its values, this change's claim with the intent's id, stale claims removed. */

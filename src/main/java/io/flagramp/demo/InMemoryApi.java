@@ -30,6 +30,10 @@ import java.util.UUID;
  */
 public final class InMemoryApi {
 
+  /** Restart targets, shared by every simulated operator process on this API. */
+  public final Map<io.flagramp.api.v1alpha1.RestartTarget, InMemoryWorkloads.Workload> workloads =
+      InMemoryWorkloads.store();
+
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   /** What a write meets. */

@@ -97,7 +97,14 @@ public final class Simulation {
     };
     this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE),
         (c, request, at, ready) -> Optional.of(answer(c, request, at)), (c, notice) -> events.add(notice),
-        api.changes(), clock);
+        api.changes(), clock).restartingThrough(new InMemoryWorkloads(api.workloads, () -> now), true);
+  }
+
+  /** A workload the change may restart (opted in), whose rollouts take 5 simulated seconds. */
+  public InMemoryWorkloads.Workload workload(io.flagramp.api.v1alpha1.WorkloadKind kind, String name) {
+    InMemoryWorkloads.Workload w = new InMemoryWorkloads.Workload();
+    api.workloads.put(new io.flagramp.api.v1alpha1.RestartTarget(kind, name), w);
+    return w;
   }
 
   /** A new operator process taking over at {@code at}: a fresh planner, the same API server. */

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * a Warning Event, and the reconcile is retried with backoff from fresh state. Nothing recorded in
  * status is lost, since a plan's status is written only after its ConfigMap write succeeded.
  */
-public abstract sealed class ReconcileFault extends RuntimeException permits FlagWriteFailed, StatusWriteFailed {
+public abstract sealed class ReconcileFault extends RuntimeException permits FlagWriteFailed, StatusWriteFailed, RestartFailed {
 
   private final String reason;
 

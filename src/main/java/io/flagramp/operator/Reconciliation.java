@@ -3,6 +3,7 @@ package io.flagramp.operator;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.OnDelete;
 import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.RestartTarget;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.FlagClaim;
@@ -12,11 +13,16 @@ import io.flagramp.core.Measurements;
 import io.flagramp.core.Notice;
 import io.flagramp.core.Observation;
 import io.flagramp.core.ObservedFlag;
+import io.flagramp.core.ObservedTarget;
 import io.flagramp.core.Plan;
 import io.flagramp.core.Planner;
+import io.flagramp.core.Restart;
+import io.flagramp.core.Timestamps;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,6 +96,8 @@ public final class Reconciliation {
   /** Told when a change's measurements are ready, so it is reconciled again. */
   private final java.util.function.Consumer<ScalingChange> ready;
   private Observer observer = Observer.NONE;
+  private Workloads workloads = Workloads.NONE;
+  private boolean requireOptIn = true;
 
   public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
       Clock clock) {
@@ -112,9 +120,30 @@ public final class Reconciliation {
     return this;
   }
 
+  /** Where spec.restartTargets are read and restarted; {@code requireOptIn} as for ConfigMaps. */
+  public Reconciliation restartingThrough(Workloads workloads, boolean requireOptIn) {
+    this.workloads = workloads;
+    this.requireOptIn = requireOptIn;
+    return this;
+  }
+
   /** What the planner sees now: the ConfigMap with each claim judged live or stale. */
   public Observation observe(ScalingChange change) {
-    return new Observation(change, read(change).map(FlagStore.Snapshot::flag), clock.instant());
+    return new Observation(change, read(change).map(FlagStore.Snapshot::flag), clock.instant(), targets(change));
+  }
+
+  /** spec.restartTargets as they are now. */
+  private Map<RestartTarget, ObservedTarget> targets(ScalingChange change) {
+    if (change.getSpec() == null || change.getSpec().targets().isEmpty()) {
+      return Map.of();
+    }
+    Map<RestartTarget, ObservedTarget> targets = new LinkedHashMap<>();
+    for (RestartTarget t : change.getSpec().targets()) {
+      if (t != null && t.getKind() != null && t.getName() != null) {
+        targets.put(t, workloads.read(change.getMetadata().getNamespace(), t));
+      }
+    }
+    return targets;
   }
 
   /** Plans and acts; returns the plan carried out, whose requeue says when to look again. */
@@ -127,7 +156,8 @@ public final class Reconciliation {
       return new Plan(Optional.empty(), change.getStatus(), Optional.of(notice), Optional.empty());
     }
     Optional<FlagStore.Snapshot> snapshot = read(change);
-    Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant());
+    Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant(),
+        targets(change));
     Plan plan = planner.plan(observation);
     if (plan.measure().isPresent()) {
       // The planner needs numbers first. If they are not in yet, a round is started and this reconcile
@@ -150,6 +180,8 @@ public final class Reconciliation {
       flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), plan.write().get(),
           snapshot.map(FlagStore.Snapshot::version).orElseThrow());
     }
+    // After the ConfigMap: a restarted pod must read the new values.
+    plan.restarts().forEach(r -> workloads.restart(change.getMetadata().getNamespace(), r));
     Plan done = plan;
     done.notice().ifPresent(notice -> announce(change, done.status(), notice));
     observer.planned(change, done);
@@ -197,7 +229,14 @@ public final class Reconciliation {
     FlagWrite.Restore write = new FlagWrite.Restore(flag.keys(), status.getOriginalValues(), managers,
         ours.get().uid());
     flags.write(namespace, flag.getConfigMapName(), write, snapshot.get().version());
-    announce(change, Notice.normal("DeletedRestored", "deleted" + where + ": onDelete=Restore " + write.describe()));
+    String value = Timestamps.format(clock.instant()) + "/deleted";
+    List<Restart> restarts = targets(change).values().stream()
+        .filter(t -> t.exists() && (t.optedIn() || !requireOptIn))
+        .map(t -> new Restart(t.target(), value)).toList();
+    restarts.forEach(r -> workloads.restart(namespace, r));
+    announce(change, Notice.normal("DeletedRestored", "deleted" + where + ": onDelete=Restore " + write.describe()
+        + (restarts.isEmpty() ? "" : "; restarted " + String.join(", ", restarts.stream()
+            .map(r -> r.target().describe()).toList()))));
   }
 
   private Optional<FlagStore.Snapshot> read(ScalingChange change) {

@@ -405,8 +405,11 @@ class HelmChartTest {
         .doesNotContain("create", "update", "delete", "deletecollection");
     assertThat(verbs(rules, "", "secrets")).containsExactly("get");
     assertThat(verbs(rules, "", "events")).containsExactly("create");
+    for (String workload : List.of("deployments", "statefulsets", "daemonsets")) {
+      assertThat(verbs(rules, "apps", workload)).as(workload).containsExactlyInAnyOrder("get", "patch");
+    }
     assertThat(rules).flatExtracting(PolicyRule::getResources).containsOnly("scalingchanges", "scalingchanges/status",
-        "scalingchanges/finalizers", "configmaps", "secrets", "events");
+        "scalingchanges/finalizers", "configmaps", "secrets", "events", "deployments", "statefulsets", "daemonsets");
   }
 
   private static void assertLeaseRole(Rendered chart) {

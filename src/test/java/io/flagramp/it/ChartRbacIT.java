@@ -177,7 +177,11 @@ class ChartRbacIT {
           new Check(ns, "delete", "scalingchanges.flagramp.io", false),
           new Check(ns, "patch", "scalingchanges.flagramp.io --subresource=status", true),
           new Check(ns, "delete", "pods", false), new Check(ns, "create", "pods", false),
-          new Check(ns, "delete", "deployments.apps", false), new Check(ns, "patch", "deployments.apps", false),
+          new Check(ns, "delete", "deployments.apps", false), new Check(ns, "patch", "deployments.apps", true),
+          new Check(ns, "get", "deployments.apps", true), new Check(ns, "list", "deployments.apps", false),
+          new Check(ns, "update", "deployments.apps", false), new Check(ns, "create", "deployments.apps", false),
+          new Check(ns, "patch", "statefulsets.apps", true), new Check(ns, "patch", "daemonsets.apps", true),
+          new Check(ns, "delete", "statefulsets.apps", false), new Check(ns, "patch", "replicasets.apps", false),
           new Check(ns, "get", "leases.coordination.k8s.io/" + leaseName, false)));
     }
     checks.addAll(List.of(

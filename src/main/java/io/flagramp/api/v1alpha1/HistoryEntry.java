@@ -44,6 +44,11 @@ public class HistoryEntry {
   @JsonPropertyDescription("The flagramp.io/promote that ended this step's soak early, if one did.")
   private ActionRecord promotion;
 
+  @JsonPropertyDescription("With restart targets: when every target had rolled out at this weight (RFC 3339);"
+      + " the soak counted from here.")
+  @Size(max = Text.SHORT)
+  private String rolledOutAt;
+
   public HistoryEntry() {}
 
   public HistoryEntry(int attempt, int step, int weight, String startedAt) {
@@ -65,6 +70,7 @@ public class HistoryEntry {
     c.verdict = verdict;
     c.approval = approval == null ? null : approval.copy();
     c.promotion = promotion == null ? null : promotion.copy();
+    c.rolledOutAt = rolledOutAt;
     return c;
   }
 
@@ -124,6 +130,14 @@ public class HistoryEntry {
     this.verdict = Text.cap(verdict, Text.DECISION);
   }
 
+  public String getRolledOutAt() {
+    return rolledOutAt;
+  }
+
+  public void setRolledOutAt(String rolledOutAt) {
+    this.rolledOutAt = rolledOutAt;
+  }
+
   public ActionRecord getApproval() {
     return approval;
   }
@@ -145,11 +159,12 @@ public class HistoryEntry {
     return o instanceof HistoryEntry h && Objects.equals(attempt, h.attempt) && Objects.equals(step, h.step)
         && Objects.equals(weight, h.weight) && Objects.equals(startedAt, h.startedAt)
         && Objects.equals(endedAt, h.endedAt) && outcome == h.outcome && Objects.equals(verdict, h.verdict)
-        && Objects.equals(approval, h.approval) && Objects.equals(promotion, h.promotion);
+        && Objects.equals(approval, h.approval) && Objects.equals(promotion, h.promotion)
+        && Objects.equals(rolledOutAt, h.rolledOutAt);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome, verdict, approval, promotion);
+    return Objects.hash(attempt, step, weight, startedAt, endedAt, outcome, verdict, approval, promotion, rolledOutAt);
   }
 }

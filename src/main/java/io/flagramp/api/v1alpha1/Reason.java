@@ -89,6 +89,16 @@ public enum Reason {
   AwaitingApproval(Phase.AwaitingApproval),
   /** The next step is due outside spec.windows; the message and nextStepAt say when one opens. */
   OutsideWindow(Phase.Pending, Phase.Progressing),
+  /** The step's write was made; the restart targets roll out, and the soak starts once they have. */
+  RollingOut(Phase.Progressing),
+  /** Every restart target rolled out at the step's weight: the soak starts now. */
+  RolledOut(Phase.Progressing),
+  /** A restart target did not finish its rollout within restartTimeout: a failure of the step. */
+  RestartTimedOut(Phase.Held, Phase.RolledBack),
+  /** A restart target does not exist in the change's namespace. */
+  RestartTargetNotFound(Phase.Pending, Phase.Held),
+  /** A restart target does not carry its opt-in label (flagramp.io/restart=true). */
+  RestartTargetNotOptedIn(Phase.Invalid, Phase.Held),
   /** A hold or pause ended; the step soaks (again). */
   Resumed(Phase.Progressing, Phase.Baking),
   /** A query failed: below the breaker's limit the phase stays; at it, Held or RolledBack. */

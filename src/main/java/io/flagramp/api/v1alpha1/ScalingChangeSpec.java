@@ -60,6 +60,21 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
       + " outside every blocked one. Reverts, aborts and holds act at any time.")
   private DeployWindows windows;
 
+  @Size(max = 16)
+  @ValidationRule(value = "self.all(a, self.exists_one(b, b.kind == a.kind && b.name == a.name))",
+      message = "spec.restartTargets: each workload at most once")
+  @JsonPropertyDescription("Workloads that read the flag as environment variables at start-up: after each"
+      + " ConfigMap write (a step or a restore) each is restarted as kubectl rollout restart does it, and a"
+      + " step's soak starts once every one has rolled out. Each must carry the label"
+      + " flagramp.io/restart: \"true\".")
+  private List<RestartTarget> restartTargets;
+
+  @Size(max = 32)
+  @Pattern(Step.DURATION_PATTERN)
+  @JsonPropertyDescription("How long the restart targets may take to roll out after a step's write (default"
+      + " 10m). Longer fails the step, and onFailure applies.")
+  private String restartTimeout;
+
   @Default("Restore")
   @JsonPropertyDescription("What deleting the ScalingChange before it succeeded does to the flag: Restore"
       + " puts the original values back, Keep leaves the current values.")
@@ -71,6 +86,27 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
 
   public void setFlag(FlagTarget flag) {
     this.flag = flag;
+  }
+
+  public List<RestartTarget> getRestartTargets() {
+    return restartTargets;
+  }
+
+  public void setRestartTargets(List<RestartTarget> restartTargets) {
+    this.restartTargets = restartTargets;
+  }
+
+  /** The restart targets; empty when there are none. */
+  public List<RestartTarget> targets() {
+    return restartTargets == null ? List.of() : restartTargets;
+  }
+
+  public String getRestartTimeout() {
+    return restartTimeout;
+  }
+
+  public void setRestartTimeout(String restartTimeout) {
+    this.restartTimeout = restartTimeout;
   }
 
   public DeployWindows getWindows() {

@@ -104,6 +104,9 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
   @JsonPropertyDescription("The flagramp.io/promote that ended the current step's (or the bake's) soak early.")
   private ActionRecord promotion;
 
+  @JsonPropertyDescription("The restart of spec.restartTargets that goes with the last ConfigMap write.")
+  private RestartStatus restart;
+
   @JsonPropertyDescription("One row per step entered, newest last; bounded.")
   private List<HistoryEntry> history;
 
@@ -136,6 +139,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     c.lastHandled = lastHandled == null ? null : lastHandled.copy();
     c.approval = approval == null ? null : approval.copy();
     c.promotion = promotion == null ? null : promotion.copy();
+    c.restart = restart == null ? null : restart.copy();
     c.history = history == null ? null : new ArrayList<>(history.stream().map(HistoryEntry::copy).toList());
     c.conditions = conditions == null ? null : new ArrayList<>(conditions.stream().map(Condition::copy).toList());
     return c;
@@ -266,6 +270,14 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     this.promotion = promotion;
   }
 
+  public RestartStatus getRestart() {
+    return restart;
+  }
+
+  public void setRestart(RestartStatus restart) {
+    this.restart = restart;
+  }
+
   public List<HistoryEntry> getHistory() {
     return history;
   }
@@ -344,6 +356,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
         && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
         && Objects.equals(approval, s.approval) && Objects.equals(promotion, s.promotion)
+        && Objects.equals(restart, s.restart)
         && Objects.equals(conditions, s.conditions);
   }
 
@@ -352,7 +365,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions,
-        approval, promotion);
+        approval, promotion, restart);
   }
 
   /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */
