@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the real servers the integration tests run against, from the package registries only:
-#   - kube-apiserver and kubectl, built from k8s.io/kubernetes on the Go module proxy;
+#   - kube-apiserver, kubectl, kube-controller-manager and kube-scheduler, built from k8s.io/kubernetes on
+#     the Go module proxy;
 #   - etcd, built from go.etcd.io/etcd/server/v3 on the Go module proxy (Debian's etcd-server as a fallback);
 #   - Prometheus and promtool from Debian's packages.
 # Idempotent: the binaries are cached outside the repo and a second run only checks them.
@@ -36,8 +37,21 @@ go_ldflags() {
   printf '%s' "$flags"
 }
 
+# Every binary built from k8s.io/kubernetes. They share most of their packages, so one go build compiles
+# the shared ones once; adding one here costs only what is its own.
+K8S_BINARIES=(kube-apiserver kubectl kube-controller-manager kube-scheduler)
+
+# The packages of the Kubernetes binaries not yet in the cache, one a line.
+missing_kubernetes_packages() {
+  local b
+  for b in "${K8S_BINARIES[@]}"; do
+    [ -x "$BIN_DIR/$b" ] || echo "k8s.io/kubernetes/cmd/$b"
+  done
+}
+
 build_kubernetes() {
-  local mod="$WORK/k8s-$K8S_VERSION"
+  local mod="$WORK/k8s-$K8S_VERSION" packages
+  mapfile -t packages < <(missing_kubernetes_packages)
   # go install pkg@version refuses k8s.io/kubernetes because its go.mod replaces the staging modules
   # with local paths; a throw-away wrapper module requires it and points each staging module at its
   # published v0.x.y instead.
@@ -55,9 +69,8 @@ build_kubernetes() {
       | awk -v s="v$staging" '$2 == "=>" && $3 ~ /^\.\/staging\// { printf "\t%s => %s %s\n", $1, $1, s }'
     echo ")"
   } > "$mod/go.mod"
-  log "building kube-apiserver and kubectl v$K8S_VERSION from the Go module proxy (takes a while)"
-  (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$(go_ldflags)" \
-      -o "$BIN_DIR/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+  log "building ${packages[*]##*/} v$K8S_VERSION from the Go module proxy (takes a while)"
+  (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$(go_ldflags)" -o "$BIN_DIR/" "${packages[@]}")
 }
 
 build_etcd() {
@@ -93,14 +106,17 @@ main() {
   command -v go >/dev/null || { log "go is required to build the Kubernetes binaries"; exit 1; }
   mkdir -p "$BIN_DIR" "$WORK"
   export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
-  if [ ! -x "$BIN_DIR/kube-apiserver" ] || [ ! -x "$BIN_DIR/kubectl" ]; then
-    local t0=$SECONDS; build_kubernetes; log "kube-apiserver + kubectl built in $((SECONDS - t0))s"
+  if [ -n "$(missing_kubernetes_packages)" ]; then
+    local t0=$SECONDS; build_kubernetes; log "Kubernetes binaries built in $((SECONDS - t0))s"
   fi
   if [ ! -x "$BIN_DIR/etcd" ]; then
     local t0=$SECONDS; build_etcd || etcd_from_debian; log "etcd ready in $((SECONDS - t0))s"
   fi
   install_prometheus
-  "$BIN_DIR/kube-apiserver" --version >&2
+  local b
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    printf '%s: %s\n' "$b" "$("$BIN_DIR/$b" --version)" >&2
+  done
   "$BIN_DIR/etcd" --version 2>&1 | sed -n 1p >&2
   prometheus --version 2>&1 | sed -n 1p >&2
   echo "$KUBE_DIR"
