@@ -2,6 +2,7 @@
 # Provisions the real servers the integration tests run against, from the package registries only:
 #   - kube-apiserver, kubectl, kube-controller-manager and kube-scheduler, built from k8s.io/kubernetes on
 #     the Go module proxy;
+#   - kwok and the stage configs it plays, from sigs.k8s.io/kwok on the Go module proxy;
 #   - etcd, built from go.etcd.io/etcd/server/v3 on the Go module proxy (Debian's etcd-server as a fallback);
 #   - Prometheus and promtool from Debian's packages.
 # Idempotent: the binaries are cached outside the repo and a second run only checks them.
@@ -13,6 +14,8 @@ set -euo pipefail
 K8S_VERSION="${FLAGRAMP_K8S_VERSION:-1.34.4}"
 CACHE="${FLAGRAMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flagramp}"
 KUBE_DIR="$CACHE/kube-api-test"
+KWOK_VERSION="${FLAGRAMP_KWOK_VERSION:-0.8.0}"
+KWOK_DIR="$CACHE/kwok/$KWOK_VERSION"
 BIN_DIR="$KUBE_DIR/k8s/${K8S_VERSION}-linux-amd64"
 WORK="$CACHE/build"
 
@@ -84,6 +87,38 @@ build_etcd() {
   (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3)
 }
 
+# kwok's own stage configs, from its module at the version of the binary, so the two always agree: a node
+# that turns Ready and keeps heart-beating, pods that turn Running and Ready, finish when a Job owns them,
+# and go away when deleted.
+KWOK_STAGES=(node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml
+  pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml)
+
+build_kwok() {
+  # kwok's go.mod has no replace directives, so go install pkg@version builds it as published.
+  log "building kwok v$KWOK_VERSION from the Go module proxy"
+  GOBIN="$KWOK_DIR" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
+}
+
+missing_kwok_stages() {
+  local stage
+  for stage in "${KWOK_STAGES[@]}"; do
+    [ -f "$KWOK_DIR/stages/${stage##*/}" ] || echo "$stage"
+  done
+}
+
+copy_kwok_stages() {
+  local source stage
+  # Outside any module, go mod download fetches the module into the module cache and says where it is.
+  source="$(cd "$WORK" && go mod download -json "sigs.k8s.io/kwok@v$KWOK_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source/kustomize/stage" ] || { log "no kustomize/stage in sigs.k8s.io/kwok@v$KWOK_VERSION ($source)"; return 1; }
+  mkdir -p "$KWOK_DIR/stages"
+  for stage in "${KWOK_STAGES[@]}"; do
+    install -m 0644 "$source/kustomize/stage/$stage" "$KWOK_DIR/stages/${stage##*/}"
+  done
+  log "kwok stages copied from $source/kustomize/stage to $KWOK_DIR/stages"
+}
+
 etcd_from_debian() {
   log "FALLBACK: building etcd from the Go module proxy failed; using Debian's etcd-server instead"
   command -v etcd >/dev/null || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y -qq etcd-server >/dev/null; }
@@ -112,11 +147,16 @@ main() {
   if [ ! -x "$BIN_DIR/etcd" ]; then
     local t0=$SECONDS; build_etcd || etcd_from_debian; log "etcd ready in $((SECONDS - t0))s"
   fi
+  if [ ! -x "$KWOK_DIR/kwok" ]; then
+    local t0=$SECONDS; build_kwok; log "kwok built in $((SECONDS - t0))s"
+  fi
+  [ -z "$(missing_kwok_stages)" ] || copy_kwok_stages
   install_prometheus
   local b
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
     printf '%s: %s\n' "$b" "$("$BIN_DIR/$b" --version)" >&2
   done
+  "$KWOK_DIR/kwok" --version >&2
   "$BIN_DIR/etcd" --version 2>&1 | sed -n 1p >&2
   prometheus --version 2>&1 | sed -n 1p >&2
   echo "$KUBE_DIR"
