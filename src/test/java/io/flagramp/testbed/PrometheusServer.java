@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -114,7 +112,7 @@ public final class PrometheusServer implements AutoCloseable {
     }
     try {
       Path workDir = Files.createTempDirectory("flagramp-prometheus");
-      PrometheusServer server = new PrometheusServer(prometheus, workDir, freeLoopbackPort(), web);
+      PrometheusServer server = new PrometheusServer(prometheus, workDir, TestBed.freeLoopbackPort(), web);
       Files.createDirectories(server.dataDir);
       Files.writeString(server.configFile, scrapeConfig(targets));
       if (web.webConfig().isPresent()) {
@@ -291,14 +289,6 @@ public final class PrometheusServer implements AutoCloseable {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
       // a temp directory; the OS cleans it up
-    }
-  }
-
-  static int freeLoopbackPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,5 +1,9 @@
 package io.flagramp.testbed;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -37,6 +41,15 @@ public final class TestBed {
 
   static Path kubernetesBinary(String name) {
     return kubeApiTestDir().resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64").resolve(name);
+  }
+
+  /** A loopback port free right now, for a server the test bed starts. */
+  static int freeLoopbackPort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Finds an executable on the PATH. */
