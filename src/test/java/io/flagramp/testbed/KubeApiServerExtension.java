@@ -47,7 +47,8 @@ public final class KubeApiServerExtension implements BeforeAllCallback, Paramete
     return parameter.getParameter().getType() == KubeTestCluster.class ? cluster : cluster.client();
   }
 
-  private static KubeTestCluster cluster(ExtensionContext context) {
+  /** The per-JVM cluster, started on first use; for other extensions that work against it. */
+  static KubeTestCluster cluster(ExtensionContext context) {
     for (String binary : List.of("kube-apiserver", "etcd", "kubectl")) {
       if (!Files.isExecutable(TestBed.kubernetesBinary(binary))) {
         TestBed.missing(binary + " " + TestBed.kubernetesVersion() + " (looked at "

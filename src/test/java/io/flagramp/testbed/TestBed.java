@@ -43,6 +43,21 @@ public final class TestBed {
     return kubeApiTestDir().resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64").resolve(name);
   }
 
+  /**
+   * Where kwok and the stage configs it plays live: {@code <dir>/kwok} and {@code <dir>/stages/*.yaml}, as
+   * src/test/provision/testbed.sh lays them out.
+   */
+  static Path kwokDir() {
+    return Optional.ofNullable(System.getenv("FLAGRAMP_KWOK_DIR"))
+        .map(Path::of)
+        .orElse(Path.of(System.getProperty("user.home"), ".cache", "flagramp", "kwok", "0.8.0"));
+  }
+
+  /** Where the test bed's own processes (controller-manager, scheduler, kwok) write their logs. */
+  static Path logDir() {
+    return Path.of(System.getProperty("flagramp.testbed.logs", "target/testbed-logs"));
+  }
+
   /** A loopback port free right now, for a server the test bed starts. */
   static int freeLoopbackPort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
