@@ -23,11 +23,13 @@ public class AllowedWindow {
   private List<Weekday> days;
 
   @Required
+  @Size(max = 5)
   @Pattern(FROM_PATTERN)
   @JsonPropertyDescription("Local start time, HH:MM (00:00..23:59).")
   private String from;
 
   @Required
+  @Size(max = 5)
   @Pattern(TO_PATTERN)
   @JsonPropertyDescription("Local end time, HH:MM (00:00..24:00), not included. At or before from, the range"
       + " ends on the next day (22:00 to 02:00).")

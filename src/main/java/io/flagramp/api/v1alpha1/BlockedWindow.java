@@ -13,12 +13,14 @@ public class BlockedWindow {
   public static final String PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T([01][0-9]|2[0-3]):[0-5][0-9])?$";
 
   @Required
+  @Size(max = 16)
   @Pattern(PATTERN)
   @JsonPropertyDescription("Local start: a date (2026-12-21: from its start) or a date and time"
       + " (2026-12-21T18:00).")
   private String from;
 
   @Required
+  @Size(max = 16)
   @Pattern(PATTERN)
   @JsonPropertyDescription("Local end: a date (2027-01-04: through its end) or a date and time, not included.")
   private String to;
