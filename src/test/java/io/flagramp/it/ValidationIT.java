@@ -26,6 +26,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.flagramp.api.v1alpha1.AllowedWindow;
+import io.flagramp.api.v1alpha1.BlockedWindow;
+import io.flagramp.api.v1alpha1.DeployWindows;
+import io.flagramp.api.v1alpha1.RestartTarget;
+import io.flagramp.api.v1alpha1.Weekday;
+import io.flagramp.api.v1alpha1.WorkloadKind;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -85,7 +91,25 @@ class ValidationIT {
         Arguments.of("a failure limit over 1000", (Consumer<ScalingChange>) sc -> {
           sc.getSpec().setAnalysis(timeout("1s"));
           sc.getSpec().getAnalysis().getMetrics().get(0).setFailureLimit(1001);
-        }, "spec.analysis.metrics[0].failureLimit in body should be less than or equal to 1000"));
+        }, "spec.analysis.metrics[0].failureLimit in body should be less than or equal to 1000"),
+        Arguments.of("a window time that is not one", (Consumer<ScalingChange>) sc -> sc.getSpec().setWindows(
+            new DeployWindows("UTC", List.of(new AllowedWindow(null, "25:00", "02:00")), null)),
+            "spec.windows.allowed[0].from in body should match"),
+        Arguments.of("an empty window", (Consumer<ScalingChange>) sc -> sc.getSpec().setWindows(
+            new DeployWindows("UTC", List.of(new AllowedWindow(null, "02:00", "02:00")), null)),
+            "spec.windows.allowed: from and to must differ (the range would be empty)"),
+        Arguments.of("a day twice", (Consumer<ScalingChange>) sc -> sc.getSpec().setWindows(new DeployWindows("UTC",
+            List.of(new AllowedWindow(List.of(Weekday.Mon, Weekday.Mon), "02:00", "03:00")), null)),
+            "spec.windows.allowed.days: each day at most once"),
+        Arguments.of("a freeze date that is not one", (Consumer<ScalingChange>) sc -> sc.getSpec().setWindows(
+            new DeployWindows("UTC", null, List.of(new BlockedWindow("24.12.2026", "2026-12-26", null)))),
+            "spec.windows.blocked[0].from in body should match"),
+        Arguments.of("a restart target twice", (Consumer<ScalingChange>) sc -> sc.getSpec().setRestartTargets(List.of(
+            new RestartTarget(WorkloadKind.Deployment, "api"), new RestartTarget(WorkloadKind.Deployment, "api"))),
+            "spec.restartTargets: each workload at most once"),
+        Arguments.of("a restart target name Kubernetes refuses", (Consumer<ScalingChange>) sc -> sc.getSpec()
+            .setRestartTargets(List.of(new RestartTarget(WorkloadKind.Deployment, "Not_A_Name"))),
+            "spec.restartTargets[0].name in body should match"));
   }
 
   /** An analysis every 10s with this query timeout. */
