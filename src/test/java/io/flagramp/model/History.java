@@ -1,7 +1,15 @@
 package io.flagramp.model;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.Analysis;
+import io.flagramp.api.v1alpha1.Approval;
+import io.flagramp.api.v1alpha1.BlockedWindow;
+import io.flagramp.api.v1alpha1.DeployWindows;
+import io.flagramp.api.v1alpha1.HistoryEntry;
+import io.flagramp.api.v1alpha1.RestartStatus;
+import io.flagramp.api.v1alpha1.RestartTarget;
+import io.flagramp.api.v1alpha1.WorkloadKind;
 import io.flagramp.api.v1alpha1.Baseline;
 import io.flagramp.api.v1alpha1.FlagIntent;
 import io.flagramp.api.v1alpha1.FlagTarget;
@@ -26,6 +34,7 @@ import io.flagramp.core.Plan;
 import io.flagramp.core.PlannerSettings;
 import io.flagramp.core.Timestamps;
 import io.flagramp.demo.InMemoryApi;
+import io.flagramp.demo.InMemoryWorkloads;
 import io.flagramp.demo.Simulation;
 import io.flagramp.operator.ReconcileFault;
 import java.time.Duration;
@@ -54,7 +63,12 @@ import java.util.TreeSet;
  *   <li>the recorded original values are the attempt's true ones (what the keys held just before its
  *       first write), never flagramp's own values;
  *   <li>Succeeded never comes without the bake;
- *   <li>the reconcile never fails except with an expected, typed fault.
+ *   <li>the reconcile never fails except with an expected, typed fault;
+ *   <li>a step with approval: Manual is entered only with an approval someone gave for it, each approval
+ *       used once; a promote shortens only the soak, never the analysis;
+ *   <li>no step is decided outside spec.windows (an oracle of its own, in UTC);
+ *   <li>with restart targets, a step's soak starts only after the target rolled out the restart of the
+ *       weight it soaks at; a reverted attempt's last restart is the restore's, made after the restore.
  * </ol>
  */
 final class History {
@@ -106,7 +120,19 @@ final class History {
     /** Per attempt: when the model first saw it Baking. */
     final Map<Integer, Instant> bakingSince = new HashMap<>();
     Optional<Duration> lastRequeue = Optional.of(Duration.ZERO);
+    /** flagramp.io/approve and flagramp.io/promote values set on it. */
+    final Set<String> approvalsGiven = new HashSet<>();
+    final Set<String> promotesGiven = new HashSet<>();
+    /** Approval values already seen on a history row. */
+    final Set<String> approvalsUsed = new HashSet<>();
+    /** Per attempt: when the restore was written. */
+    final Map<Integer, Instant> restoredAt = new HashMap<>();
   }
+
+  private static final RestartTarget API = new RestartTarget(WorkloadKind.Deployment, "api");
+  /** The restart target, when this history has one. */
+  private InMemoryWorkloads.Workload workload;
+  private int counter;
 
   // The app and Prometheus.
   private Integer breaksAt;
@@ -143,6 +169,11 @@ final class History {
       sim.externalWrite(PCT, "0", "kubectl-client-side-apply");
     }
     sim.externalWrite(OTHER, "30000", "kubectl-client-side-apply");
+    if (!change.getSpec().targets().isEmpty()) {
+      workload = sim.workload(WorkloadKind.Deployment, "api");
+      workload.rollout = rnd.nextInt(8) == 0 ? null : Duration.ofSeconds(1 + rnd.nextInt(90));
+      trace("restart target rolls out in " + workload.rollout);
+    }
     changes.forEach(t -> t.sim.metrics = this::answer);
     sim.api.observer = this::checkWrite;
     breaksAt = rnd.nextInt(3) == 0 ? null : WEIGHTS[rnd.nextInt(WEIGHTS.length)];
@@ -184,6 +215,13 @@ final class History {
     }
     spec.setBake(new String[] {null, "30s", "2m"}[rnd.nextInt(3)]);
     spec.setOnFailure(rnd.nextInt(5) == 0 ? OnFailure.Hold : OnFailure.Revert);
+    if (rnd.nextInt(4) == 0) {
+      spec.setWindows(windows());
+    }
+    if (rnd.nextInt(4) == 0 && name.equals("use-redis")) {
+      spec.setRestartTargets(List.of(API));
+      spec.setRestartTimeout(rnd.nextBoolean() ? "1m" : "5m");
+    }
     change.setSpec(spec);
     spec.getSteps().forEach(s -> t.weightsSeen.add(s.getWeight()));
     return change;
@@ -196,8 +234,32 @@ final class History {
       weights.add(WEIGHTS[rnd.nextInt(WEIGHTS.length)]);
     }
     List<Step> steps = new ArrayList<>();
-    weights.forEach(w -> steps.add(new Step(w, PAUSES[rnd.nextInt(PAUSES.length)])));
+    weights.forEach(w -> {
+      Step step = new Step(w, PAUSES[rnd.nextInt(PAUSES.length)]);
+      if (rnd.nextInt(4) == 0) {
+        step.setApproval(Approval.Manual);
+      }
+      steps.add(step);
+    });
     return steps;
+  }
+
+  /** 1-4 daily ranges between 02:00 and 07:00 UTC (the histories start at 02:00), maybe a blocked hour. */
+  private DeployWindows windows() {
+    List<AllowedWindow> allowed = new ArrayList<>();
+    int n = 1 + rnd.nextInt(4);
+    for (int i = 0; i < n; i++) {
+      int from = 120 + rnd.nextInt(300);
+      int to = Math.min(from + 5 + rnd.nextInt(60), 24 * 60 - 1);
+      allowed.add(new AllowedWindow(null, hhmm(from), hhmm(to)));
+    }
+    List<BlockedWindow> blocked = rnd.nextInt(3) == 0
+        ? List.of(new BlockedWindow("2026-11-26T03:00", "2026-11-26T04:00", "maintenance")) : null;
+    return new DeployWindows("UTC", allowed, blocked);
+  }
+
+  private static String hhmm(int minutes) {
+    return String.format("%02d:%02d", minutes / 60, minutes % 60);
   }
 
   private Analysis analysis() {
@@ -257,6 +319,13 @@ final class History {
   // ---- acting ----
 
   private void act() {
+    ScalingChangeStatus now = sim.change.getStatus();
+    if (now != null && now.getPhase() == Phase.AwaitingApproval && rnd.nextInt(6) == 0) {
+      String value = "approve-" + counter++;
+      current.approvalsGiven.add(value);
+      annotate(Annotations.APPROVE, value);
+      return;
+    }
     int roll = rnd.nextInt(100);
     if (roll < 50) {
       reconcile(true);
@@ -270,7 +339,21 @@ final class History {
       annotate(Annotations.ABORT, "abort-" + rnd.nextInt(1000));
     } else if (roll < 85) {
       annotate(Annotations.RETRY, "retry-" + rnd.nextInt(1000));
+    } else if (roll < 86) {
+      String value = "approve-" + counter++;
+      current.approvalsGiven.add(value);
+      annotate(Annotations.APPROVE, value);
+    } else if (roll < 87) {
+      String value = "promote-" + counter++;
+      current.promotesGiven.add(value);
+      annotate(Annotations.PROMOTE, value);
     } else if (roll < 88) {
+      if (workload != null && rnd.nextBoolean()) {
+        workload.failNextRestarts = 1;
+        trace("the next restart fails");
+        report.count(report.actions, "restart fault");
+        return;
+      }
       sim.api.touch(sim.name());
       report.count(report.actions, "metadata touched");
     } else if (roll < 90) {
@@ -410,6 +493,9 @@ final class History {
         }
       });
     } catch (ReconcileFault fault) {
+      if (fault instanceof io.flagramp.operator.RestartFailed) {
+        report.count(report.actions, "restart failed");
+      }
       trace(sim.now + " fault " + injected + ": " + fault.getMessage());
       current.lastRequeue = Optional.of(Duration.ofSeconds(1 + rnd.nextInt(4)));  // JOSDK's backoff
     } catch (RuntimeException bug) {
@@ -449,6 +535,16 @@ final class History {
     if (s.getPhase() == Phase.RolledBack && current.restored.contains(s.getAttempt())
         && !current.externalSinceFlagramp) {
       expectKeys(current.trueOriginals.get(s.getAttempt()), "a rolled-back change holds its original values");
+    }
+    if (workload != null && current == changes.get(0) && s.getPhase() == Phase.RolledBack
+        && current.restored.contains(s.getAttempt()) && !sim.change.getSpec().targets().isEmpty()) {
+      String last = workload.restarts.isEmpty() ? "" : workload.restarts.get(workload.restarts.size() - 1);
+      if (!last.endsWith("/" + s.getAttempt() + ".restore")
+          || workload.restartedWhen.isBefore(current.restoredAt.get(s.getAttempt()))) {
+        throw violation("reverted, but the restart target's last restart is " + last + " at "
+            + workload.restartedWhen + ", not the restore's", null);
+      }
+      report.count(report.actions, "revert restarted the target");
     }
     if (s.getPhase() == Phase.Succeeded && !current.externalSinceFlagramp && changes.size() == 1) {
       expectKeys(values(s.getHistory().get(s.getHistory().size() - 1).getWeight()),
@@ -503,6 +599,7 @@ final class History {
         throw violation("restored " + restore.originals() + " but the attempt's originals were " + originals, null);
       }
       t.restored.add(attempt);
+      t.restoredAt.putIfAbsent(attempt, sim.now);
       t.keys.forEach(k -> holders.remove(k, t.uid + "/" + attempt));
       changes.stream().filter(o -> o != t && o.keys.stream().anyMatch(t.keys::contains))
           .forEach(o -> o.externalSinceFlagramp = true);
@@ -559,6 +656,12 @@ final class History {
     if (s.getPhase() == Phase.Succeeded && (before == null || before.getPhase() != Phase.Succeeded)) {
       Duration bake = sim.change.getSpec().getBake() == null ? Duration.ZERO : Durations.parse(sim.change.getSpec().getBake());
       Instant baking = t.bakingSince.get(attempt);
+      HistoryEntry last = s.getHistory().get(s.getHistory().size() - 1);
+      if (baking != null && last.getPromotion() != null && t.promotesGiven.contains(last.getPromotion().getValue())
+          && !Timestamps.parse(last.getPromotion().getAt()).isBefore(baking)) {
+        bake = Duration.ZERO;  // a promote ended the bake early
+        report.count(report.actions, "bake ended by a promote");
+      }
       if (!bake.isZero() && (baking == null || Duration.between(baking, sim.now).compareTo(bake) < 0)) {
         throw violation("Succeeded without baking " + bake + " after its last step passed (Baking since "
             + baking + ")", null);
@@ -575,6 +678,28 @@ final class History {
     if (sim.change.getSpec().suspended()) {
       throw violation("entered weight " + intent.getWeight() + " while suspended", null);
     }
+    ScalingChangeSpec spec = sim.change.getSpec();
+    Instant decidedAt = Timestamps.parse(intent.getDecidedAt());
+    if (spec.getWindows() != null && !windowOpen(spec.getWindows(), decidedAt)) {
+      throw violation("entered weight " + intent.getWeight() + " at " + decidedAt + ", outside the windows", null);
+    }
+    if (spec.getWindows() != null) {
+      report.count(report.actions, "step entered inside a window");
+    }
+    boolean manual = spec.getSteps().stream().anyMatch(st -> st.getWeight().equals(intent.getWeight()) && st.manual());
+    HistoryEntry row = s.getHistory().stream().filter(h -> h.getAttempt() == s.getAttempt()
+        && intent.getWeight().equals(h.getWeight())).reduce((a, b) -> b).orElse(null);
+    if (manual) {
+      if (row == null || row.getApproval() == null || !current.approvalsGiven.contains(row.getApproval().getValue())
+          || !intent.getWeight().equals(row.getApproval().getWeight())) {
+        throw violation("entered Manual weight " + intent.getWeight() + " without an approval given for it: "
+            + (row == null ? null : row.getApproval()), null);
+      }
+      if (!current.approvalsUsed.add(row.getApproval().getValue())) {
+        throw violation("approval " + row.getApproval().getValue() + " used twice", null);
+      }
+      report.count(report.actions, "Manual step entered with its approval");
+    }
     Integer from = intent.getFromWeight();
     if (from == null || before == null || before.getStepStartedAt() == null) {
       return;
@@ -589,6 +714,30 @@ final class History {
     }
     Duration soaked = Duration.between(started, decided);
     Duration pause = pauseAt(from);
+    HistoryEntry fromRow = before.getHistory() == null ? null : before.getHistory().stream()
+        .filter(h -> h.getAttempt() == s.getAttempt() && from.equals(h.getWeight())).reduce((a, b) -> b).orElse(null);
+    if (fromRow != null && fromRow.getPromotion() != null && current.promotesGiven.contains(fromRow.getPromotion()
+        .getValue()) && !Timestamps.parse(fromRow.getPromotion().getAt()).isBefore(started)) {
+      pause = Duration.between(started, Timestamps.parse(fromRow.getPromotion().getAt()));  // ended early
+      report.count(report.actions, "step entered after a promote");
+    }
+    if (!spec.targets().isEmpty() && workload != null && current == changes.get(0)) {
+      RestartStatus r = before.getRestart();
+      if (r == null || !from.equals(r.getWeight()) || r.getReadyAt() == null) {
+        throw violation("entered weight " + intent.getWeight() + " before the restart at " + from
+            + " rolled out: " + (r == null ? null : r.getValue() + " ready " + r.getReadyAt()), null);
+      }
+      Instant ready = Timestamps.parse(r.getReadyAt());
+      boolean same = workload.restartedAt.filter(r.getValue()::equals).isPresent();
+      if (same && (workload.rollout == null || ready.isBefore(workload.restartedWhen.plus(workload.rollout)))) {
+        throw violation("the soak at " + from + " started at " + ready + ", before the target rolled out ("
+            + workload.restartedWhen + " + " + workload.rollout + ")", null);
+      }
+      if (started.isBefore(ready)) {
+        throw violation("the soak at " + from + " counted from " + started + ", before the rollout " + ready, null);
+      }
+      report.count(report.actions, "step entered after its restart rolled out");
+    }
     if (soaked.compareTo(pause) < 0) {
       throw violation("entered weight " + intent.getWeight() + " after " + soaked + " at " + from
           + ", before its pause " + pause, null);
@@ -606,6 +755,23 @@ final class History {
         throw violation("entered weight " + intent.getWeight() + " without any measurement at " + from, null);
       }
     }
+  }
+
+  /** The model's own reading of spec.windows: daily UTC ranges, minus blocked ones. */
+  private static boolean windowOpen(DeployWindows w, Instant t) {
+    int minute = (int) ((t.getEpochSecond() % 86400) / 60);
+    boolean allowed = w.getAllowed() == null || w.getAllowed().isEmpty() || w.getAllowed().stream().anyMatch(a -> {
+      int from = minutes(a.getFrom());
+      int to = minutes(a.getTo());
+      return minute >= from && minute < to;
+    });
+    boolean blocked = w.getBlocked() != null && w.getBlocked().stream().anyMatch(b ->
+        !t.isBefore(Instant.parse(b.getFrom() + ":00Z")) && t.isBefore(Instant.parse(b.getTo() + ":00Z")));
+    return allowed && !blocked;
+  }
+
+  private static int minutes(String hhmm) {
+    return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3));
   }
 
   private Duration pauseAt(int weight) {
