@@ -1,7 +1,6 @@
 package io.flagramp.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -17,17 +16,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ScalingChange.VERSION)
 @Plural("scalingchanges")
 @ShortNames("schg")
-// kubectl shows printer columns in CRD order, and Fabric8's generator orders them by jsonPath. The
-// recursive-descent paths ("..phase", "..progress", "..status.currentWeight") select the same single
-// status fields as ".status.x" would, and sort before ".metadata", so the columns read
-// Phase, Step, Weight, Age (and Decision with -o wide). Rename no status field to phase/progress.
-@AdditionalPrinterColumn(name = "Phase", jsonPath = "..phase")
-@AdditionalPrinterColumn(name = "Step", jsonPath = "..progress")
-@AdditionalPrinterColumn(name = "Weight", jsonPath = "..status.currentWeight",
-    type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Decision", jsonPath = ".status.lastDecision", priority = 1)
+// The printer columns (Phase, Reason, Step, Weight, Age; with -o wide Next and Decision) are declared in
+// src/main/crd/printer-columns.yml and put into the generated CRD by the build: Fabric8's generator
+// orders columns by their jsonPath, which would put Age first or force recursive-descent paths.
 public class ScalingChange extends CustomResource<ScalingChangeSpec, ScalingChangeStatus>
     implements Namespaced {
 
