@@ -31,7 +31,8 @@ final class AnalysisGate implements Gate {
           + " until it has data", Notice.Kind.Warning);
     }
     var until = analyzer.nextMeasurement(d.next);
-    if ((gate.providerError() && d.reason() == Reason.MetricsUnavailable) || move instanceof Move.Succeed) {
+    boolean queryFailing = d.reason() == Reason.MetricsUnavailable || d.reason() == Reason.QueryInvalid;
+    if ((gate.providerError() && queryFailing) || move instanceof Move.Succeed) {
       // The failing query (or the bake) is the news, not the wait.
       return new Verdict.Wait(until, Optional.empty(), gate.line());
     }

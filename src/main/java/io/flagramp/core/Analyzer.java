@@ -6,6 +6,7 @@ import io.flagramp.api.v1alpha1.MetricResult;
 import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.OnNoData;
 import io.flagramp.api.v1alpha1.ProviderErrorAction;
+import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -151,10 +152,10 @@ final class Analyzer {
     }
     status.setMetrics(metrics.isEmpty() ? null : metrics);
     if (down.isPresent()) {
-      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage());
+      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage(), cause(answers, down.get().getName()));
     }
     if (failing.isPresent()) {
-      return new Outcome(Outcome.Kind.WAIT, failing.get().getMessage());
+      return new Outcome(Outcome.Kind.WAIT, failing.get().getMessage(), cause(answers, failing.get().getName()));
     }
     if (missing.isPresent()) {
       return new Outcome(onNoData == OnNoData.Fail ? Outcome.Kind.FAILED : Outcome.Kind.WAIT, missing.get());
@@ -243,7 +244,7 @@ final class Analyzer {
     Instant now = answers.at();
     List<MetricStatus> next = new ArrayList<>();
     Optional<String> breached = Optional.empty();
-    Optional<String> down = Optional.empty();
+    Optional<MetricStatus> down = Optional.empty();
     for (MetricCheck m : analysis.getMetrics()) {
       Optional<Double> baseline = baselineOf(status, m);
       MetricStatus judged = Judge.judge(m, baseline, metric(status, m.getName()), answers.byMetric().get(m.getName()),
@@ -253,7 +254,7 @@ final class Analyzer {
         breached = breached.or(() -> Optional.of(judged.getMessage()));
       }
       if (judged.getConsecutiveErrors() >= errorLimit) {
-        down = down.or(() -> Optional.of(judged.getMessage()));
+        down = down.or(() -> Optional.of(judged));
       }
     }
     if (analysis.getMinSamples() != null && answers.samples().isPresent()) {
@@ -261,7 +262,7 @@ final class Analyzer {
           answers.samples().get(), errorLimit, weight, now);
       next.add(samples);
       if (samples.getConsecutiveErrors() >= errorLimit) {
-        down = down.or(() -> Optional.of(samples.getMessage()));
+        down = down.or(() -> Optional.of(samples));
       }
     }
     status.setMetrics(next);
@@ -269,24 +270,32 @@ final class Analyzer {
       return new Outcome(Outcome.Kind.FAILED, breached.get());
     }
     if (down.isPresent()) {
-      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get());
+      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage(), cause(answers, down.get().getName()));
     }
-    return firstFailedQuery(answers)
-        .map(failed -> new Outcome(Outcome.Kind.ERRORING, failed + "; asking again every " + Durations.format(interval)
-            + ", " + (onProviderError == ProviderErrorAction.Hold ? "holding" : "failing")
-            + " after " + errorLimit + " failures in a row"))
-        .orElseGet(() -> new Outcome(Outcome.Kind.OK, ""));
+    return firstFailedQuery(next).map(failed -> {
+      Measurement.Failed f = failure(answers, failed.getName());
+      // Without the count, so the same failure again is no new decision (and no new Event).
+      return new Outcome(Outcome.Kind.ERRORING, failed.getName() + ": " + f.why()
+          + (f.queryInvalid() ? ", the query is wrong" : "") + "; asking again every " + Durations.format(interval)
+          + ", " + (onProviderError == ProviderErrorAction.Hold ? "holding" : "failing") + " after " + errorLimit
+          + " failures in a row", cause(answers, failed.getName()));
+    }).orElseGet(() -> new Outcome(Outcome.Kind.OK, ""));
   }
 
-  /** "error-rate: Prometheus at … unreachable: …" for the first query of the round that failed. */
-  private static Optional<String> firstFailedQuery(Measurements answers) {
-    for (Map.Entry<String, Measurement> answer : answers.byMetric().entrySet()) {
-      if (answer.getValue() instanceof Measurement.Failed f) {
-        return Optional.of(answer.getKey() + ": " + f.why());
-      }
-    }
-    return answers.samples().filter(m -> m instanceof Measurement.Failed)
-        .map(m -> SAMPLES + ": " + ((Measurement.Failed) m).why());
+  /** The first metric of the round whose query failed. */
+  private static Optional<MetricStatus> firstFailedQuery(List<MetricStatus> judged) {
+    return judged.stream().filter(m -> m.getResult() == MetricResult.Error).findFirst();
+  }
+
+  private static Measurement.Failed failure(Measurements answers, String metric) {
+    Measurement m = SAMPLES.equals(metric) ? answers.samples().orElse(null) : answers.byMetric().get(metric);
+    return m instanceof Measurement.Failed f ? f : new Measurement.Failed("query failed");
+  }
+
+  /** Why a metric's query failed: QueryInvalid when Prometheus said the query is wrong, else MetricsUnavailable. */
+  private static Reason cause(Measurements answers, String metric) {
+    Measurement m = SAMPLES.equals(metric) ? answers.samples().orElse(null) : answers.byMetric().get(metric);
+    return m instanceof Measurement.Failed f && f.queryInvalid() ? Reason.QueryInvalid : Reason.MetricsUnavailable;
   }
 
   /**
@@ -334,7 +343,12 @@ final class Analyzer {
   }
 
   /** What a round of measurements means for the change. */
-  record Outcome(Kind kind, String line) {
+  record Outcome(Kind kind, String line, Reason cause) {
+
+    Outcome(Kind kind, String line) {
+      this(kind, line, Reason.MetricsUnavailable);
+    }
+
     enum Kind {
       OK,
       /** A query failed, the breaker has not tripped yet. */

@@ -42,7 +42,7 @@ public final class Judge {
       Optional<String> breach = breach(check, baseline, v.value());
       if (breach.isPresent()) {
         next.setResult(MetricResult.Fail);
-        next.setConsecutiveFailures(next.getConsecutiveFailures() + 1);
+        next.setConsecutiveFailures(Math.min(next.getConsecutiveFailures() + 1, limit));
         next.setMessage(name + " " + Numbers.format(v.value()) + " " + breach.get() + " ("
             + next.getConsecutiveFailures() + "/" + limit + ")" + where);
       } else {
@@ -101,8 +101,10 @@ public final class Judge {
   private static MetricStatus providerError(MetricStatus next, String name, Measurement.Failed f, int errorLimit,
       String where) {
     next.setResult(MetricResult.Error);
-    next.setConsecutiveErrors(next.getConsecutiveErrors() + 1);
-    next.setMessage(name + ": " + f.why() + " (" + next.getConsecutiveErrors() + "/" + errorLimit + ")" + where);
+    // The count stops at the limit: past it nothing more is decided, and "13/5" reads as a bug.
+    next.setConsecutiveErrors(Math.min(next.getConsecutiveErrors() + 1, errorLimit));
+    next.setMessage(name + ": " + f.why() + (f.queryInvalid() ? ", the query is wrong" : "") + " ("
+        + next.getConsecutiveErrors() + "/" + errorLimit + ")" + where);
     return next;
   }
 
@@ -110,7 +112,7 @@ public final class Judge {
       String where) {
     if (onNoData == OnNoData.Fail) {
       next.setResult(MetricResult.Fail);
-      next.setConsecutiveFailures(next.getConsecutiveFailures() + 1);
+      next.setConsecutiveFailures(Math.min(next.getConsecutiveFailures() + 1, limit));
       next.setMessage(name + ": no data (" + why + ") (" + next.getConsecutiveFailures() + "/" + limit + ")" + where);
     } else {
       next.setResult(MetricResult.NoData);

@@ -9,6 +9,15 @@ public sealed interface Measurement {
   /** No usable data: an empty result, NaN or ±Inf. Never a pass. */
   record NoData(String why) implements Measurement {}
 
-  /** The provider failed: unreachable, an HTTP error, bad PromQL, several series. Counts toward the breaker. */
-  record Failed(String why) implements Measurement {}
+  /**
+   * The query failed: Prometheus unreachable or erring, or ({@code queryInvalid}) it answered that the
+   * query is wrong: rejected PromQL, or several series where one value is needed. Counts toward the
+   * breaker either way; what on-call has to fix differs.
+   */
+  record Failed(String why, boolean queryInvalid) implements Measurement {
+
+    public Failed(String why) {
+      this(why, false);
+    }
+  }
 }

@@ -34,7 +34,7 @@ final class MetricsRound {
     Analyzer.Outcome outcome = a.recordBaseline(d.next, d.o.measurements().get());
     return switch (outcome.kind()) {
       case OK -> enter.apply(outcome.line() + "; ");
-      case PROVIDER_DOWN -> providerDown(d, a, outcome.line());
+      case PROVIDER_DOWN -> providerDown(d, a, outcome.line(), outcome.cause());
       case FAILED -> Reverts.fail(d, outcome.line(), Reason.NoData);
       default -> d.decide(Phase.Progressing, Reason.BaselineUnavailable, outcome.line() + "; measuring the baseline"
               + " again in " + Durations.format(a.interval()), Notice.Kind.Warning)
@@ -71,16 +71,17 @@ final class MetricsRound {
         return Optional.of(Reverts.fail(d, outcome.line(), Reason.ThresholdBreached));
       }
       case PROVIDER_DOWN -> {
-        return Optional.of(providerDown(d, a, outcome.line()));
+        return Optional.of(providerDown(d, a, outcome.line(), outcome.cause()));
       }
       case ERRORING -> {
         // Said at once, not only when the breaker trips: the phase stays, the reason and the line say why.
         if (d.phase() == Phase.Progressing || d.phase() == Phase.Baking || d.phase() == Phase.AwaitingApproval) {
-          d.decide(d.phase(), Reason.MetricsUnavailable, outcome.line(), Notice.Kind.Warning);
+          d.decide(d.phase(), outcome.cause(), outcome.line(), Notice.Kind.Warning);
         }
       }
       default -> {
-        boolean answeredAgain = (d.reason() == Reason.MetricsUnavailable || d.reason() == Reason.SecretNotOptedIn)
+        boolean answeredAgain = (d.reason() == Reason.MetricsUnavailable || d.reason() == Reason.QueryInvalid
+            || d.reason() == Reason.SecretNotOptedIn)
             && d.phase() != Phase.RolledBack;
         boolean dataAgain = d.is(Phase.Held, Reason.NoData) && !a.gate(d.next).noData();
         if (answeredAgain || dataAgain) {
@@ -126,16 +127,17 @@ final class MetricsRound {
   }
 
   /** The circuit breaker tripped: hold and keep asking, or fail the change. */
-  static Plan providerDown(Draft d, Analyzer a, String line) {
+  static Plan providerDown(Draft d, Analyzer a, String line, Reason cause) {
     if (a.onProviderError() == ProviderErrorAction.Fail) {
-      return Reverts.fail(d, line, Reason.MetricsUnavailable);
+      return Reverts.fail(d, line, cause);
     }
-    if (d.is(Phase.Held, Reason.MetricsUnavailable)) {
+    if (d.is(Phase.Held, cause)) {
       return d.keep(Optional.of(a.interval()));  // still down: counters move in status.metrics, the decision stays
     }
     String where = d.weight() == null ? "before the first step" : "at weight " + d.weight();
-    return d.decide(Phase.Held, Reason.MetricsUnavailable, line + ": holding " + where
-        + " until Prometheus answers", Notice.Kind.Warning).keep(Optional.of(a.interval()));
+    return d.decide(Phase.Held, cause, line + ": holding " + where + (cause == Reason.QueryInvalid
+        ? " until the query is fixed (spec.analysis.metrics[].query)" : " until Prometheus answers"),
+        Notice.Kind.Warning).keep(Optional.of(a.interval()));
   }
 
   /** When the next round is due, for a requeue. */

@@ -54,7 +54,8 @@ final class Rollout {
       if (measured.isPresent()) {
         return measured.get();
       }
-      if (d.is(Phase.Held, Reason.MetricsUnavailable) || d.is(Phase.Held, Reason.SecretNotOptedIn)) {
+      if (d.is(Phase.Held, Reason.MetricsUnavailable) || d.is(Phase.Held, Reason.QueryInvalid)
+          || d.is(Phase.Held, Reason.SecretNotOptedIn)) {
         return d.keep(requeue(d, analyzer, Optional.empty()));  // only a round with answers ends it
       }
     }

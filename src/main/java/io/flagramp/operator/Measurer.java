@@ -148,7 +148,8 @@ public final class Measurer implements Reconciliation.Measure {
     try {
       return new Measurement.Value(metrics.query(query));
     } catch (QueryFailure f) {
-      return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage());
+      return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage(),
+          f instanceof QueryFailure.BadQuery || f instanceof QueryFailure.NotASingleValue);
     } catch (RuntimeException e) {
       return new Measurement.Failed("query failed: " + e.getClass().getSimpleName());
     }

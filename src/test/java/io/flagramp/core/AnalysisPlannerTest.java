@@ -13,6 +13,7 @@ import io.flagramp.api.v1alpha1.MinSamples;
 import io.flagramp.api.v1alpha1.OnFailure;
 import io.flagramp.api.v1alpha1.OnNoData;
 import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ProviderErrorAction;
 import io.flagramp.api.v1alpha1.ProviderErrorPolicy;
 import io.flagramp.api.v1alpha1.ScalingChange;
@@ -467,5 +468,58 @@ class AnalysisPlannerTest {
     assertThat(restarted.queries).isZero();
     assertThat(plan.requeueAfter()).contains(Duration.ofSeconds(40));
     assertThat(queries).isEqualTo(2 + 2);
+  }
+
+  @Test
+  void aQueryPrometheusSaysIsWrongIsQueryInvalidNotMetricsUnavailableAndItsCountStopsAtTheLimit() {
+    Simulation sim = sim(threeSteps());
+    AtomicBoolean wrong = new AtomicBoolean(false);
+    sim.metrics = (name, promql) -> wrong.get() && name.equals("error-rate")
+        ? new Measurement.Failed("Prometheus returned 3 series where one value is needed", true)
+        : healthy(name, promql);
+    sim.runUntilStep(0);
+    wrong.set(true);
+
+    sim.advance(Duration.ofMinutes(1));
+    sim.reconcile();
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Progressing);
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.QueryInvalid);
+    assertThat(sim.change.getStatus().getLastDecision()).startsWith("error-rate: Prometheus returned 3 series where"
+        + " one value is needed, the query is wrong; asking again every 1m");
+
+    for (int i = 0; i < 12; i++) {
+      sim.advance(Duration.ofMinutes(1));
+      sim.reconcile();
+    }
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Held);
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.QueryInvalid);
+    assertThat(sim.change.getStatus().getLastDecision()).endsWith(": holding at weight 1 until the query is fixed"
+        + " (spec.analysis.metrics[].query)");
+    assertThat(Analyzer.metric(sim.change.getStatus(), "error-rate").getConsecutiveErrors())
+        .as("13 failed rounds, counted up to the limit").isEqualTo(5);
+    assertThat(Analyzer.metric(sim.change.getStatus(), "error-rate").getMessage()).contains("(5/5)");
+
+    wrong.set(false);  // the query was fixed
+    sim.advance(Duration.ofMinutes(1));
+    sim.reconcile();
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Progressing);
+    assertThat(sim.change.getStatus().getReason()).isNotEqualTo(Reason.QueryInvalid);
+  }
+
+  @Test
+  void aConsecutiveFailureCountStopsAtTheFailureLimit() {
+    ScalingChange change = threeSteps();
+    change.getSpec().setOnFailure(io.flagramp.api.v1alpha1.OnFailure.Hold);
+    Simulation sim = sim(change);
+    sim.metrics = (name, promql) -> name.equals("error-rate") && weight(sim) >= 5
+        ? new Measurement.Value(0.5) : healthy(name, promql);
+    sim.runUntilStep(1);
+    for (int i = 0; i < 10; i++) {
+      sim.advance(Duration.ofMinutes(1));
+      sim.reconcile();
+    }
+
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.ThresholdBreached);
+    assertThat(Analyzer.metric(sim.change.getStatus(), "error-rate").getConsecutiveFailures()).isEqualTo(2);
   }
 }

@@ -226,6 +226,44 @@ class AnalysisIT {
         harness.phase(ns, "use-redis") == Phase.Held && "1".equals(pct(ns)));
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "several series|label_replace(vector(1), \"copy\", \"a\", \"\", \"\") or vector(2)|query returned 2 series",
+      "rejected PromQL|sum(rate(http_requests_total[5m]|bad PromQL: invalid parameter"})
+  void aQueryPrometheusSaysIsWrongIsQueryInvalidAndHoldsUntilItIsFixed(String name, String query, String says) {
+    String ns = harness.cluster.createNamespace("invalid-query");
+    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
+    ScalingChange sc = change(ns, "use-redis", step(1, "1s"), step(100, null));
+    Analysis analysis = new Analysis();
+    PrometheusSource source = new PrometheusSource();
+    source.setAddress(prometheus.baseUrl());
+    analysis.setPrometheus(source);
+    analysis.setInterval("1s");
+    io.flagramp.api.v1alpha1.ProviderErrorPolicy policy = new io.flagramp.api.v1alpha1.ProviderErrorPolicy();
+    policy.setConsecutiveErrorLimit(2);
+    analysis.setOnProviderError(policy);
+    MetricCheck wrong = new MetricCheck("error-rate", query);
+    wrong.setMax(1.0);
+    analysis.setMetrics(new java.util.ArrayList<>(java.util.List.of(wrong)));
+    sc.getSpec().setAnalysis(analysis);
+
+    harness.changes().resource(sc).create();
+
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Held);
+    ScalingChange held = harness.get(ns, "use-redis");
+    assertThat(held.getStatus().getReason()).as(name).isEqualTo(io.flagramp.api.v1alpha1.Reason.QueryInvalid);
+    assertThat(held.getStatus().getLastDecision()).contains(says).contains("the query is wrong (2/2)")
+        .endsWith("until the query is fixed (spec.analysis.metrics[].query)");
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+        harness.get(ns, "use-redis").getStatus().getMetrics().get(0).getConsecutiveErrors() == 2);
+
+    harness.changes().inNamespace(ns).withName("use-redis").edit(c -> {
+      c.getSpec().getAnalysis().getMetrics().get(0).setQuery("vector(0)");
+      return c;
+    });
+    await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
+  }
+
   /** Waits until Prometheus has 6s of the app's 5s rates, the baseline window. */
   private static void awaitScraped(TestApp app) {
     await().atMost(WAIT).until(() -> !prometheus.server().instantQuery("count_over_time((" + app.p99Query()

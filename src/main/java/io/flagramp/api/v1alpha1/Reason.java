@@ -28,6 +28,8 @@ import java.util.Set;
  *       MetricsUnavailable</td></tr>
  *   <tr><td>running</td><td>the breaker trips</td><td>Held MetricsUnavailable (action Hold), or as a
  *       failure (action Fail)</td></tr>
+ *   <tr><td>running</td><td>the same, but Prometheus said the query is wrong (rejected PromQL, several
+ *       series)</td><td>QueryInvalid in place of MetricsUnavailable</td></tr>
  *   <tr><td>Progressing</td><td>soak over, a metric has no data</td><td>Held NoData</td></tr>
  *   <tr><td>running</td><td>a metric failed failureLimit times in a row</td><td>RolledBack
  *       ThresholdBreached (onFailure Revert), Held ThresholdBreached (onFailure Hold)</td></tr>
@@ -103,6 +105,12 @@ public enum Reason {
   Resumed(Phase.Progressing, Phase.Baking),
   /** A query failed: below the breaker's limit the phase stays; at it, Held or RolledBack. */
   MetricsUnavailable(Phase.Progressing, Phase.AwaitingApproval, Phase.Baking, Phase.Paused, Phase.Held,
+      Phase.RolledBack),
+  /**
+   * Prometheus answered that a query is wrong: it rejected the PromQL, or it returned several series
+   * where one value is needed. Fix the query; as MetricsUnavailable otherwise (the same breaker).
+   */
+  QueryInvalid(Phase.Progressing, Phase.AwaitingApproval, Phase.Baking, Phase.Paused, Phase.Held,
       Phase.RolledBack),
   /** A metric has no data after the soak (Held), or the baseline had none with onNoData Fail (RolledBack). */
   NoData(Phase.Held, Phase.RolledBack),
