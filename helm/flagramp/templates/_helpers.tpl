@@ -70,7 +70,7 @@ replaces or deletes a ConfigMap: it patches the declared keys. Restart targets i
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
-- apiGroups: [""]
+- apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
 - apiGroups: ["apps"]

@@ -404,7 +404,8 @@ class HelmChartTest {
     assertThat(verbs(rules, "", "configmaps")).containsExactlyInAnyOrder("get", "list", "watch", "patch")
         .doesNotContain("create", "update", "delete", "deletecollection");
     assertThat(verbs(rules, "", "secrets")).containsExactly("get");
-    assertThat(verbs(rules, "", "events")).containsExactly("create");
+    assertThat(verbs(rules, "", "events")).as("the core API's Events are not used").isEmpty();
+    assertThat(verbs(rules, "events.k8s.io", "events")).containsExactly("create");
     for (String workload : List.of("deployments", "statefulsets", "daemonsets")) {
       assertThat(verbs(rules, "apps", workload)).as(workload).containsExactlyInAnyOrder("get", "patch");
     }

@@ -210,7 +210,7 @@ class LifecycleIT {
     assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Resumed");
     ScalingChange done = harness.get(ns, "use-redis");
     java.time.Instant resumedAt = harness.events(ns, "use-redis").stream().filter(e -> e.getReason().equals("Resumed"))
-        .map(e -> java.time.Instant.parse(e.getLastTimestamp())).findFirst().orElseThrow();
+        .map(e -> java.time.Instant.parse(e.getEventTime().getTime())).findFirst().orElseThrow();
     assertThat(java.time.Instant.parse(done.getStatus().getHistory().get(1).getStartedAt()))
         .as("the step soaked its full 4s again after the value was put back")
         .isAfterOrEqualTo(resumedAt.plusSeconds(3));
