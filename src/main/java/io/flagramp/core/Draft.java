@@ -205,6 +205,14 @@ final class Draft {
    * the one already recorded.
    */
   Plan plan(Optional<FlagWrite> write, Optional<Duration> requeue) {
+    if (next.getPhase() != null && next.getPhase().isTerminal()) {
+      // Nothing soaks or waits any more: the current step's times and pending actions no longer apply
+      // (history keeps when each step ran; bakeStartedAt stays as when the bake began).
+      next.setStepStartedAt(null);
+      next.setNextStepAt(null);
+      next.setApproval(null);
+      next.setPromotion(null);
+    }
     next.setObservedGeneration(generation);
     next.setCurrentStep(schedule.indexOf(weight()));
     next.setProgress(progress());

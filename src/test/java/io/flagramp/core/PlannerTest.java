@@ -316,6 +316,17 @@ class PlannerTest {
   }
 
   @Test
+  void aSucceededChangeShowsNoSoakOrNextStepAnyMore() {
+    Simulation sim = sim();
+    sim.runUntilQuiet(100);
+
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(sim.change.getStatus().getNextStepAt()).isNull();
+    assertThat(sim.change.getStatus().getStepStartedAt()).isNull();
+    assertThat(sim.change.getStatus().getHistory()).allSatisfy(h -> assertThat(h.getEndedAt()).isNotNull());
+  }
+
+  @Test
   void anAbortIsActedOnOnceAndAcknowledgedInStatus() {
     Simulation sim = atStep(2);
     sim.annotate(Annotations.ABORT, "errors");
