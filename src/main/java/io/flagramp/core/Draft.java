@@ -34,6 +34,8 @@ final class Draft {
   private Optional<Notice> notice = Optional.empty();
   /** The recorded intent has taken effect: the next status write clears it. */
   private boolean intentDone;
+  /** Events besides the transition's: what was observed on the way (a spec edit). */
+  private final List<Notice> notes = new ArrayList<>();
   /** Workloads to restart after the ConfigMap write; status.restart records them. */
   private List<Restart> restarts = List.of();
 
@@ -190,6 +192,11 @@ final class Draft {
     return this;
   }
 
+  /** An Event that is not a transition, recorded before the plan's own. */
+  void note(Notice notice) {
+    notes.add(notice);
+  }
+
   /** The state stays; whatever changed in status (counters, timestamps) is still written. */
   Plan keep(Optional<Duration> requeue) {
     return plan(Optional.empty(), requeue);
@@ -197,7 +204,7 @@ final class Draft {
 
   Plan measureFirst(MeasurementRequest request) {
     return new Plan(Optional.empty(), before == null ? new ScalingChangeStatus() : before, Optional.empty(),
-        Optional.empty(), Optional.of(request), List.of());
+        Optional.empty(), Optional.of(request), List.of(), List.of());
   }
 
   /**
@@ -237,7 +244,8 @@ final class Draft {
         .anyMatch(r -> !r.value().equals(next.getRestart().getValue())))) {
       throw new IllegalStateException("a restart without a recorded status.restart: " + restarts);
     }
-    return new Plan(write, next, notice, requeue, Optional.empty(), restarts);
+    next.setSchedule(schedule.describe());
+    return new Plan(write, next, notice, requeue, Optional.empty(), restarts, List.copyOf(notes));
   }
 
   private static boolean sameApartFromConditions(ScalingChangeStatus a, ScalingChangeStatus b) {

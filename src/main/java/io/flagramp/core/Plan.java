@@ -16,16 +16,19 @@ import java.util.Optional;
  * @param measure queries to answer first: when present, nothing else of this plan is to be carried
  *     out; plan again with the answers
  * @param restarts workloads to restart after the ConfigMap write (status.restart records them first)
+ * @param notes Events that come before {@code notice} and are not a transition (a spec edit observed)
  */
 public record Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
-    Optional<Duration> requeueAfter, Optional<MeasurementRequest> measure, List<Restart> restarts) {
+    Optional<Duration> requeueAfter, Optional<MeasurementRequest> measure, List<Restart> restarts,
+    List<Notice> notes) {
 
   public Plan(Optional<FlagWrite> write, ScalingChangeStatus status, Optional<Notice> notice,
       Optional<Duration> requeueAfter) {
-    this(write, status, notice, requeueAfter, Optional.empty(), List.of());
+    this(write, status, notice, requeueAfter, Optional.empty(), List.of(), List.of());
   }
 
   static Plan measureFirst(ScalingChangeStatus unchanged, MeasurementRequest request) {
-    return new Plan(Optional.empty(), unchanged, Optional.empty(), Optional.empty(), Optional.of(request), List.of());
+    return new Plan(Optional.empty(), unchanged, Optional.empty(), Optional.empty(), Optional.of(request), List.of(),
+        List.of());
   }
 }

@@ -50,6 +50,7 @@ public final class Planner {
       return d.decide(Reason.InvalidSpec, "invalid spec: " + SpecValidator.validate(d.spec()).orElseThrow(),
           Notice.Kind.Warning).keep(Optional.empty());
     }
+    SpecEdits.note(d);
     Optional<Plan> unfinished = Intents.finish(d);
     if (unfinished.isPresent()) {
       return unfinished.get();

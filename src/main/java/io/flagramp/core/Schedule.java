@@ -71,6 +71,20 @@ final class Schedule {
     return !steps.isEmpty() && steps.get(steps.size() - 1).getWeight() < weight;
   }
 
+  /** The schedule in one line, as on-call reads it: "1 (1h), 5 (24h), 50 (24h, Manual), 100". */
+  String describe() {
+    return steps.stream().map(s -> {
+      List<String> extras = new java.util.ArrayList<>();
+      if (s.getPause() != null) {
+        extras.add(s.getPause());
+      }
+      if (s.manual()) {
+        extras.add("Manual");
+      }
+      return s.getWeight() + (extras.isEmpty() ? "" : " (" + String.join(", ", extras) + ")");
+    }).collect(java.util.stream.Collectors.joining(", "));
+  }
+
   /** "3/6": steps at or below the weight, out of all steps. */
   String progress(Integer weight) {
     return (indexOf(weight) + 1) + "/" + steps.size();

@@ -183,6 +183,7 @@ public final class Reconciliation {
     // After the ConfigMap: a restarted pod must read the new values.
     plan.restarts().forEach(r -> workloads.restart(change.getMetadata().getNamespace(), r));
     Plan done = plan;
+    done.notes().forEach(note -> announce(change, done.status(), note));
     done.notice().ifPresent(notice -> announce(change, done.status(), notice));
     observer.planned(change, done);
     return done;

@@ -316,6 +316,24 @@ class PlannerTest {
   }
 
   @Test
+  void aSpecEditMidRolloutGetsAnEventSayingWhatChangedInTheSchedule() {
+    Simulation sim = atStep(1);
+    sim.change.getSpec().getSteps().add(2, new Step(10, "30s"));
+    sim.specEdited();
+
+    sim.reconcile();
+
+    assertThat(sim.events).filteredOn(e -> e.reason().equals("SpecEdited")).singleElement()
+        .satisfies(e -> assertThat(e.message()).isEqualTo("spec edited (generation 1 → 2): steps 1 (30s), 5 (30s),"
+            + " 50 (30s), 100 (30s) → 1 (30s), 5 (30s), 10 (30s), 50 (30s), 100 (30s); the flag stays at weight 5,"
+            + " now step 2/5"));
+    assertThat(sim.change.getStatus().getSchedule()).isEqualTo("1 (30s), 5 (30s), 10 (30s), 50 (30s), 100 (30s)");
+
+    sim.reconcile();
+    assertThat(sim.events).as("once per generation").filteredOn(e -> e.reason().equals("SpecEdited")).hasSize(1);
+  }
+
+  @Test
   void aSucceededChangeShowsNoSoakOrNextStepAnyMore() {
     Simulation sim = sim();
     sim.runUntilQuiet(100);

@@ -107,6 +107,11 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
   @JsonPropertyDescription("The restart of spec.restartTargets that goes with the last ConfigMap write.")
   private RestartStatus restart;
 
+  @JsonPropertyDescription("spec.steps as last observed, in one line (weight (pause, approval), ...): a spec"
+      + " edit's Event says what changed in it.")
+  @Size(max = Text.DECISION)
+  private String schedule;
+
   @JsonPropertyDescription("One row per step entered, newest last; bounded.")
   private List<HistoryEntry> history;
 
@@ -140,6 +145,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     c.approval = approval == null ? null : approval.copy();
     c.promotion = promotion == null ? null : promotion.copy();
     c.restart = restart == null ? null : restart.copy();
+    c.schedule = schedule;
     c.history = history == null ? null : new ArrayList<>(history.stream().map(HistoryEntry::copy).toList());
     c.conditions = conditions == null ? null : new ArrayList<>(conditions.stream().map(Condition::copy).toList());
     return c;
@@ -270,6 +276,14 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     this.promotion = promotion;
   }
 
+  public String getSchedule() {
+    return schedule;
+  }
+
+  public void setSchedule(String schedule) {
+    this.schedule = Text.cap(schedule, Text.DECISION);
+  }
+
   public RestartStatus getRestart() {
     return restart;
   }
@@ -356,7 +370,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
         && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
         && Objects.equals(approval, s.approval) && Objects.equals(promotion, s.promotion)
-        && Objects.equals(restart, s.restart)
+        && Objects.equals(restart, s.restart) && Objects.equals(schedule, s.schedule)
         && Objects.equals(conditions, s.conditions);
   }
 
@@ -365,7 +379,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions,
-        approval, promotion, restart);
+        approval, promotion, restart, schedule);
   }
 
   /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */
