@@ -17,6 +17,7 @@ import io.flagramp.core.ObservedTarget;
 import io.flagramp.core.Plan;
 import io.flagramp.core.Planner;
 import io.flagramp.core.Restart;
+import io.flagramp.core.StatusDiff;
 import io.flagramp.core.Timestamps;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -96,6 +98,14 @@ public final class Reconciliation {
   /** Told when a change's measurements are ready, so it is reconciled again. */
   private final java.util.function.Consumer<ScalingChange> ready;
   private Observer observer = Observer.NONE;
+  /**
+   * Per change (uid): a status whose only news is measured values, not written yet (see
+   * {@link StatusDiff}), and the stored status it was planned from. Used while the stored status is
+   * still that one; lost on a restart, which costs one early measurement round and nothing else.
+   */
+  private final Map<String, Carried> carried = new ConcurrentHashMap<>();
+
+  private record Carried(ScalingChangeStatus stored, ScalingChangeStatus status) {}
   private Workloads workloads = Workloads.NONE;
   private boolean requireOptIn = true;
 
@@ -132,6 +142,25 @@ public final class Reconciliation {
     return new Observation(change, read(change).map(FlagStore.Snapshot::flag), clock.instant(), targets(change));
   }
 
+  /** The change with the status carried for it in memory, when the stored one is still what it came from. */
+  private ScalingChange withCarriedStatus(ScalingChange stored) {
+    Carried c = stored.getMetadata().getUid() == null ? null : carried.get(stored.getMetadata().getUid());
+    if (c == null) {
+      return stored;
+    }
+    if (!Objects.equals(c.stored(), stored.getStatus())) {
+      carried.remove(stored.getMetadata().getUid());  // written since, by us or by hand: the stored one wins
+      return stored;
+    }
+    ScalingChange copy = new ScalingChange();
+    copy.setApiVersion(stored.getApiVersion());
+    copy.setKind(stored.getKind());
+    copy.setMetadata(stored.getMetadata());
+    copy.setSpec(stored.getSpec());
+    copy.setStatus(c.status().copy());
+    return copy;
+  }
+
   /** spec.restartTargets as they are now. */
   private Map<RestartTarget, ObservedTarget> targets(ScalingChange change) {
     if (change.getSpec() == null || change.getSpec().targets().isEmpty()) {
@@ -147,7 +176,8 @@ public final class Reconciliation {
   }
 
   /** Plans and acts; returns the plan carried out, whose requeue says when to look again. */
-  public Plan reconcile(ScalingChange change, StatusStore status) {
+  public Plan reconcile(ScalingChange stored, StatusStore status) {
+    ScalingChange change = withCarriedStatus(stored);
     if (change.getStatus() != null && !change.getStatus().unreadable().isEmpty()) {
       // Progress cannot be known, so nothing may be decided or written: isolated until fixed.
       Notice notice = Notice.warning("StatusUnreadable", "status cannot be read (" + String.join("; ",
@@ -173,7 +203,17 @@ public final class Reconciliation {
       }
     }
     if (!plan.status().equals(change.getStatus())) {
-      status.write(change, plan.status());
+      String uid = change.getMetadata().getUid();
+      if (plan.write().isEmpty() && plan.restarts().isEmpty() && uid != null
+          && StatusDiff.onlyMeasuredValues(stored.getStatus(), plan.status())
+          && !StatusDiff.heartbeatDue(stored.getStatus(), observation.now())) {
+        carried.put(uid, new Carried(stored.getStatus(), plan.status()));
+      } else {
+        status.write(change, plan.status());
+        if (uid != null) {
+          carried.remove(uid);
+        }
+      }
     }
     if (plan.write().isPresent()) {
       FlagTarget flag = change.getSpec().getFlag();
@@ -198,6 +238,9 @@ public final class Reconciliation {
    */
   public void cleanup(ScalingChange change) {
     measure.forget(change);
+    if (change.getMetadata().getUid() != null) {
+      carried.remove(change.getMetadata().getUid());
+    }
     observer.forgotten(change);
     ScalingChangeStatus status = change.getStatus();
     FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
