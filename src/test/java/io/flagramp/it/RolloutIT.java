@@ -133,10 +133,10 @@ class RolloutIT {
     KubeTestCluster.KubectlResult wide = harness.cluster.kubectl("get", "schg", "-n", ns, "-o", "wide");
     log.info("kubectl get schg:\n{}\nkubectl get schg -o wide:\n{}", table.output(), wide.output());
     assertThat(table.output().lines().findFirst().orElseThrow().split("\\s+"))
-        .containsExactly("NAME", "PHASE", "STEP", "WEIGHT", "AGE");
-    assertThat(table.output()).containsPattern("use-redis\\s+Succeeded\\s+4/4\\s+100\\s+\\d+s");
+        .containsExactly("NAME", "PHASE", "REASON", "STEP", "WEIGHT", "AGE");
+    assertThat(table.output()).containsPattern("use-redis\\s+Succeeded\\s+Succeeded\\s+4/4\\s+100\\s+\\d+s");
     assertThat(wide.output().lines().findFirst().orElseThrow().split("\\s+"))
-        .containsExactly("NAME", "PHASE", "STEP", "WEIGHT", "AGE", "DECISION");
+        .containsExactly("NAME", "PHASE", "REASON", "STEP", "WEIGHT", "AGE", "NEXT", "DECISION");
     assertThat(wide.output()).contains("step 4/4 at weight 100 soaked 2s: succeeded");
   }
 
