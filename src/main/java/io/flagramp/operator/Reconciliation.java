@@ -209,7 +209,8 @@ public final class Reconciliation {
           && !StatusDiff.heartbeatDue(stored.getStatus(), observation.now())) {
         carried.put(uid, new Carried(stored.getStatus(), plan.status()));
       } else {
-        status.write(change, plan.status());
+        // Against the stored status, not the carried one: the write has to bring the stored one up to date.
+        status.write(stored, plan.status());
         if (uid != null) {
           carried.remove(uid);
         }
