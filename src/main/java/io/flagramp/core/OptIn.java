@@ -13,6 +13,8 @@ public final class OptIn {
   public static final String PROMETHEUS_CREDENTIALS = "flagramp.io/prometheus-credentials";
   /** On a Deployment, StatefulSet or DaemonSet: ScalingChanges may restart it. */
   public static final String RESTART = "flagramp.io/restart";
+  /** On a Secret: the webhook URL it holds may receive a ScalingChange's notifications. */
+  public static final String NOTIFICATIONS = "flagramp.io/notifications";
   /** The value each takes. */
   public static final String VALUE = "true";
 

@@ -12,6 +12,8 @@ import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.Text;
 import java.time.DateTimeException;
+import io.flagramp.api.v1alpha1.WebhookReceiver;
+import io.flagramp.api.v1alpha1.WebhookSecretReference;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashSet;
@@ -34,6 +36,7 @@ public final class SpecValidator {
   private static final Pattern FROM = Pattern.compile(AllowedWindow.FROM_PATTERN);
   private static final Pattern TO = Pattern.compile(AllowedWindow.TO_PATTERN);
   private static final Pattern BLOCKED = Pattern.compile(BlockedWindow.PATTERN);
+  private static final Pattern RECEIVER = Pattern.compile(WebhookReceiver.NAME_PATTERN);
 
   private SpecValidator() {}
 
@@ -116,7 +119,48 @@ public final class SpecValidator {
     if (targets.isPresent()) {
       return targets;
     }
-    return spec.getAnalysis() == null ? Optional.empty() : analysis(spec.getAnalysis(), defaultPrometheus, allowlist);
+    Optional<SpecProblem> analysis = spec.getAnalysis() == null ? Optional.empty()
+        : analysis(spec.getAnalysis(), defaultPrometheus, allowlist);
+    return analysis.isPresent() ? analysis : receivers(spec.getNotify());
+  }
+
+  /** The first problem of {@code spec.notify}: a receiver list that has one is not used at all. */
+  public static Optional<SpecProblem> receivers(List<WebhookReceiver> receivers) {
+    if (receivers == null) {
+      return Optional.empty();
+    }
+    if (receivers.size() > ScalingChangeSpec.MAX_RECEIVERS) {
+      return problem("spec.notify", "has " + receivers.size() + " receivers; at most " + ScalingChangeSpec.MAX_RECEIVERS);
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < receivers.size(); i++) {
+      WebhookReceiver r = receivers.get(i);
+      String field = "spec.notify[" + i + "]";
+      if (r == null) {
+        return problem(field, "is empty");
+      }
+      if (r.getName() == null || r.getName().length() > WebhookReceiver.MAX_NAME || !RECEIVER.matcher(r.getName()).matches()) {
+        return problem(field + ".name", quote(r.getName()) + " is not a receiver name (lower-case letters, digits"
+            + " and '-', at most " + WebhookReceiver.MAX_NAME + ")");
+      }
+      if (!names.add(r.getName())) {
+        return problem(field + ".name", quote(r.getName()) + " is used twice");
+      }
+      WebhookSecretReference secret = r.getSecretRef();
+      if (secret == null) {
+        return problem(field + ".secretRef", "is required");
+      }
+      if (secret.getName() == null || secret.getName().length() > 253 || !NAME.matcher(secret.getName()).matches()) {
+        return problem(field + ".secretRef.name", quote(secret.getName()) + " is not a valid Secret name");
+      }
+      if (secret.getKey() != null && !isKey(secret.getKey())) {
+        return problem(field + ".secretRef.key", quote(secret.getKey()) + " is not a valid Secret key");
+      }
+      if (r.getEvents() != null && (r.getEvents().isEmpty() || r.getEvents().contains(null))) {
+        return problem(field + ".events", "lists no event or an empty one; leave it out for all events");
+      }
+    }
+    return Optional.empty();
   }
 
   private static Optional<SpecProblem> analysis(Analysis analysis, boolean defaultPrometheus,

@@ -7,6 +7,8 @@ import io.flagramp.api.v1alpha1.Baseline;
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
+import io.flagramp.api.v1alpha1.WebhookReceiver;
+import io.flagramp.api.v1alpha1.WebhookSecretReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -99,7 +101,35 @@ class SpecValidatorTest {
         Arguments.of("no Prometheus address", (Consumer<ScalingChangeSpec>) s -> {
           s.setAnalysis(analysis());
           s.getAnalysis().setPrometheus(null);
-        }, "spec.analysis.prometheus.address: is not set, and the operator has no default (FLAGRAMP_PROMETHEUS_ADDRESS)"));
+        }, "spec.analysis.prometheus.address: is not set, and the operator has no default (FLAGRAMP_PROMETHEUS_ADDRESS)"),
+        Arguments.of("valid receivers", (Consumer<ScalingChangeSpec>) s -> s.setNotify(receivers("chat", "pager")), null),
+        Arguments.of("a receiver name twice", (Consumer<ScalingChangeSpec>) s -> s.setNotify(receivers("chat", "chat")),
+            "spec.notify[1].name: \"chat\" is used twice"),
+        Arguments.of("a receiver name that is not one", (Consumer<ScalingChangeSpec>) s ->
+            s.setNotify(receivers("Team Chat")), "spec.notify[0].name: \"Team Chat\" is not a receiver name"
+            + " (lower-case letters, digits and '-', at most 63)"),
+        Arguments.of("too many receivers", (Consumer<ScalingChangeSpec>) s -> s.setNotify(receivers("a", "b", "c", "d",
+            "e", "f", "g", "h", "i", "j", "k")), "spec.notify: has 11 receivers; at most 10"),
+        Arguments.of("a receiver without its Secret", (Consumer<ScalingChangeSpec>) s -> {
+          s.setNotify(receivers("chat"));
+          s.getNotify().get(0).setSecretRef(null);
+        }, "spec.notify[0].secretRef: is required"),
+        Arguments.of("a Secret key that is not one", (Consumer<ScalingChangeSpec>) s -> {
+          s.setNotify(receivers("chat"));
+          s.getNotify().get(0).getSecretRef().setKey("a/b");
+        }, "spec.notify[0].secretRef.key: \"a/b\" is not a valid Secret key"),
+        Arguments.of("an empty event filter", (Consumer<ScalingChangeSpec>) s -> {
+          s.setNotify(receivers("chat"));
+          s.getNotify().get(0).setEvents(List.of());
+        }, "spec.notify[0].events: lists no event or an empty one; leave it out for all events"));
+  }
+
+  static List<WebhookReceiver> receivers(String... names) {
+    List<WebhookReceiver> receivers = new ArrayList<>();
+    for (String name : names) {
+      receivers.add(new WebhookReceiver(name, new WebhookSecretReference(name + "-hook", null)));
+    }
+    return receivers;
   }
 
   static Analysis analysis() {

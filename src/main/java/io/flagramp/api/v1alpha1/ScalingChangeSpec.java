@@ -20,6 +20,8 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
 
 
   public static final int MAX_STEPS = 20;
+  /** Webhook receivers of one change. */
+  public static final int MAX_RECEIVERS = 10;
 
   @Required
   @ValidationRule(value = "self == oldSelf",
@@ -79,6 +81,14 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
   @JsonPropertyDescription("What deleting the ScalingChange before it succeeded does to the flag: Restore"
       + " puts the original values back, Keep leaves the current values.")
   private OnDelete onDelete;
+
+  @Size(max = MAX_RECEIVERS)
+  @ValidationRule(value = "self.all(a, self.exists_one(b, b.name == a.name))",
+      message = "spec.notify: receiver names must be unique")
+  @JsonPropertyDescription("Optional: webhooks told of each transition (a step entered, awaiting approval, held,"
+      + " rolled back, succeeded, invalid), at most 10. Sending never delays or fails the rollout; see"
+      + " status.notifications for what became of the messages.")
+  private List<WebhookReceiver> notify;
 
   public FlagTarget getFlag() {
     return flag;
@@ -171,6 +181,14 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
 
   public void setOnDelete(OnDelete onDelete) {
     this.onDelete = onDelete;
+  }
+
+  public List<WebhookReceiver> getNotify() {
+    return notify;
+  }
+
+  public void setNotify(List<WebhookReceiver> notify) {
+    this.notify = notify;
   }
 
   public OnDelete onDeleteOrDefault() {

@@ -118,6 +118,10 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
   @JsonPropertyDescription("Ready, Reconciling and Stalled, following the kstatus conventions.")
   private List<Condition> conditions;
 
+  @JsonPropertyDescription("With spec.notify: the latest notified transition, the receivers still owed its"
+      + " message, and what became of each receiver's messages. Never a webhook URL.")
+  private NotificationStatus notifications;
+
   public ScalingChangeStatus() {}
 
   /** A deep copy, so the planner can build the next status without touching the observed one. */
@@ -148,6 +152,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     c.schedule = schedule;
     c.history = history == null ? null : new ArrayList<>(history.stream().map(HistoryEntry::copy).toList());
     c.conditions = conditions == null ? null : new ArrayList<>(conditions.stream().map(Condition::copy).toList());
+    c.notifications = notifications == null ? null : notifications.copy();
     return c;
   }
 
@@ -356,6 +361,14 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     this.baselineBasis = baselineBasis;
   }
 
+  public NotificationStatus getNotifications() {
+    return notifications;
+  }
+
+  public void setNotifications(NotificationStatus notifications) {
+    this.notifications = notifications;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ScalingChangeStatus s
@@ -371,7 +384,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
         && Objects.equals(lastHandled, s.lastHandled) && Objects.equals(history, s.history)
         && Objects.equals(approval, s.approval) && Objects.equals(promotion, s.promotion)
         && Objects.equals(restart, s.restart) && Objects.equals(schedule, s.schedule)
-        && Objects.equals(conditions, s.conditions);
+        && Objects.equals(conditions, s.conditions) && Objects.equals(notifications, s.notifications);
   }
 
   @Override
@@ -379,7 +392,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions,
-        approval, promotion, restart, schedule);
+        approval, promotion, restart, schedule, notifications);
   }
 
   /** Fields that could not be read, each "path: why"; a spec with any is Invalid. */
