@@ -66,8 +66,23 @@ public final class Reconciliation {
     default void forget(ScalingChange change) {}
   }
 
-  /** Sees each plan carried out, and each change let go: the operator's metrics. */
+  /**
+   * Sees each plan carried out, and each change let go: the operator's metrics, the notifications. An
+   * observer may keep a record of its own in status ({@link #amend}); it is written along with the
+   * plan's status, never on its own unless the observer asks for it.
+   */
   public interface Observer {
+    /**
+     * The status to write instead of {@code planned}, with this observer's record in it; {@code planned}
+     * itself when there is nothing to add. Called before every status write, and on every reconcile that
+     * gets this far; {@code writeDue} says whether the plan writes status anyway. Must not change
+     * {@code planned}, and must not throw.
+     */
+    default ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+      return planned;
+    }
+
+    /** The plan was carried out: its status (as amended) and ConfigMap writes were accepted. */
     void planned(ScalingChange change, Plan plan);
 
     void forgotten(ScalingChange change);
@@ -79,6 +94,43 @@ public final class Reconciliation {
       @Override
       public void forgotten(ScalingChange change) {}
     };
+
+    /**
+     * Each of {@code observers} in turn: amendments are applied in this order, and an observer that
+     * throws is logged and does not keep the others from seeing the plan (the writes are made by then).
+     */
+    static Observer all(Observer... observers) {
+      List<Observer> each = List.of(observers);
+      return new Observer() {
+        @Override
+        public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+          ScalingChangeStatus amended = planned;
+          for (Observer o : each) {
+            amended = o.amend(change, amended, writeDue);
+          }
+          return amended;
+        }
+
+        @Override
+        public void planned(ScalingChange change, Plan plan) {
+          each.forEach(o -> isolated(change, () -> o.planned(change, plan)));
+        }
+
+        @Override
+        public void forgotten(ScalingChange change) {
+          each.forEach(o -> isolated(change, () -> o.forgotten(change)));
+        }
+      };
+    }
+
+    private static void isolated(ScalingChange change, Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        log.warn("{}/{}: an observer failed: {}", change.getMetadata().getNamespace(), change.getMetadata().getName(),
+            e.toString(), e);
+      }
+    }
   }
 
   /** Safety net for a round whose completion was never reported: longer than any query may take. */
@@ -142,6 +194,15 @@ public final class Reconciliation {
     return new Observation(change, read(change).map(FlagStore.Snapshot::flag), clock.instant(), targets(change));
   }
 
+  /**
+   * Whether {@code next} may stay in memory instead of being written: no ConfigMap write or restart
+   * goes with it, it differs from the stored status only in measured values, and the heartbeat is not due.
+   */
+  private static boolean carryable(ScalingChange stored, Plan plan, ScalingChangeStatus next, Instant now) {
+    return plan.write().isEmpty() && plan.restarts().isEmpty() && stored.getMetadata().getUid() != null
+        && StatusDiff.onlyMeasuredValues(stored.getStatus(), next) && !StatusDiff.heartbeatDue(stored.getStatus(), now);
+  }
+
   /** The change with the status carried for it in memory, when the stored one is still what it came from. */
   private ScalingChange withCarriedStatus(ScalingChange stored) {
     Carried c = stored.getMetadata().getUid() == null ? null : carried.get(stored.getMetadata().getUid());
@@ -202,15 +263,16 @@ public final class Reconciliation {
         throw new IllegalStateException("the planner asked to measure twice in one reconcile");
       }
     }
-    if (!plan.status().equals(change.getStatus())) {
+    boolean changed = !plan.status().equals(change.getStatus());
+    ScalingChangeStatus next = observer.amend(change, plan.status(), changed && !carryable(stored, plan, plan.status(),
+        observation.now()));
+    if (!next.equals(change.getStatus())) {
       String uid = change.getMetadata().getUid();
-      if (plan.write().isEmpty() && plan.restarts().isEmpty() && uid != null
-          && StatusDiff.onlyMeasuredValues(stored.getStatus(), plan.status())
-          && !StatusDiff.heartbeatDue(stored.getStatus(), observation.now())) {
-        carried.put(uid, new Carried(stored.getStatus(), plan.status()));
+      if (carryable(stored, plan, next, observation.now())) {
+        carried.put(uid, new Carried(stored.getStatus(), next));
       } else {
         // Against the stored status, not the carried one: the write has to bring the stored one up to date.
-        status.write(stored, plan.status());
+        status.write(stored, next);
         if (uid != null) {
           carried.remove(uid);
         }
@@ -223,7 +285,8 @@ public final class Reconciliation {
     }
     // After the ConfigMap: a restarted pod must read the new values.
     plan.restarts().forEach(r -> workloads.restart(change.getMetadata().getNamespace(), r));
-    Plan done = plan;
+    Plan done = next == plan.status() ? plan : new Plan(plan.write(), next, plan.notice(), plan.requeueAfter(),
+        plan.measure(), plan.restarts(), plan.notes());
     done.notes().forEach(note -> announce(change, done.status(), note));
     done.notice().ifPresent(notice -> announce(change, done.status(), notice));
     observer.planned(change, done);
