@@ -8,13 +8,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * One bounded pool of query threads per Prometheus endpoint: a Prometheus that is slow or stalled (or
- * an address that never answers) fills its own pool and queue, and nobody else's. A query that finds
- * its endpoint's queue full is answered at once with a failure saying so, instead of waiting.
+ * One bounded pool of threads per endpoint: an endpoint that is slow or stalled (or an address that
+ * never answers) fills its own pool and queue, and nobody else's. Work that finds its endpoint's queue
+ * full is answered at once with a failure saying so, instead of waiting. By default sized for
+ * Prometheus queries; {@link #Bulkheads(Limits)} sizes it for other work (webhooks: one thread per
+ * receiver, so its messages go out in order).
  */
 public final class Bulkheads {
 
@@ -25,32 +28,70 @@ public final class Bulkheads {
   /** Endpoints with a pool at once; idle pools end their threads, and a further endpoint is turned away. */
   public static final int MAX_ENDPOINTS = 64;
 
+  /**
+   * How big each pool is, and the words of the answer when one is full.
+   *
+   * @param threads work in flight per endpoint
+   * @param queue work waiting per endpoint before more is turned away
+   * @param endpoints endpoints with a pool at once
+   * @param threadName prefix of the threads' names
+   * @param tooManyEndpoints the answer when there are {@code endpoints} pools already
+   * @param queueFull the answer when the endpoint's queue is full
+   */
+  public record Limits(int threads, int queue, int endpoints, String threadName, String tooManyEndpoints,
+      String queueFull) {
+
+    static final Limits PROMETHEUS = new Limits(THREADS_PER_ENDPOINT, QUEUE_PER_ENDPOINT, MAX_ENDPOINTS,
+        "flagramp-query-", "not asked: the operator already queries " + MAX_ENDPOINTS + " Prometheus endpoints",
+        "not asked: " + QUEUE_PER_ENDPOINT + " queries are already waiting for this Prometheus");
+  }
+
+  /** Why work was turned away. */
+  public enum Full {
+    /** There are as many pools as allowed, all busy. */
+    ENDPOINTS,
+    /** This endpoint's queue is full. */
+    QUEUE
+  }
+
+  private final Limits limits;
   private final Map<String, ThreadPoolExecutor> pools = new ConcurrentHashMap<>();
   private final AtomicInteger names = new AtomicInteger();
+
+  public Bulkheads() {
+    this(Limits.PROMETHEUS);
+  }
+
+  public Bulkheads(Limits limits) {
+    this.limits = limits;
+  }
 
   /**
    * Runs {@code work} on the endpoint's pool; when the pool is full, completes at once with
    * {@code busy}'s answer for a message saying why.
    */
   public <T> CompletableFuture<T> submit(String endpoint, Supplier<T> work, Function<String, T> busy) {
+    return submit(endpoint, work, (full, why) -> busy.apply(why));
+  }
+
+  /** As {@link #submit(String, Supplier, Function)}, telling {@code busy} which bound was met. */
+  public <T> CompletableFuture<T> submit(String endpoint, Supplier<T> work, BiFunction<Full, String, T> busy) {
     ThreadPoolExecutor pool = pools.get(endpoint);
     if (pool == null) {
-      if (pools.size() >= MAX_ENDPOINTS) {
+      if (pools.size() >= limits.endpoints()) {
         // Pools of endpoints nobody asks any more go first.
         pools.entrySet().removeIf(p -> p.getValue().getActiveCount() == 0 && p.getValue().getQueue().isEmpty()
             && p.getValue().shutdownNow().isEmpty());
       }
-      if (pools.size() >= MAX_ENDPOINTS) {
-        return CompletableFuture.completedFuture(busy.apply("not asked: the operator already queries "
-            + MAX_ENDPOINTS + " Prometheus endpoints"));
+      if (pools.size() >= limits.endpoints()) {
+        return CompletableFuture.completedFuture(busy.apply(Full.ENDPOINTS, limits.tooManyEndpoints()));
       }
       pool = pools.computeIfAbsent(endpoint, e -> pool());
     }
     try {
       return CompletableFuture.supplyAsync(work, pool);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(busy.apply("not asked: " + QUEUE_PER_ENDPOINT
-          + " queries are already waiting for this Prometheus"));
+      return CompletableFuture.completedFuture(busy.apply(Full.QUEUE, limits.queueFull()));
     }
   }
 
@@ -61,9 +102,9 @@ public final class Bulkheads {
   }
 
   private ThreadPoolExecutor pool() {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_ENDPOINT, THREADS_PER_ENDPOINT, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUE_PER_ENDPOINT), r -> {
-          Thread t = new Thread(r, "flagramp-query-" + names.incrementAndGet());
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(limits.threads(), limits.threads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(limits.queue()), r -> {
+          Thread t = new Thread(r, limits.threadName() + names.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
