@@ -94,6 +94,14 @@ public final class AddressAllowlist {
     return p.endsWith("/") ? p : p + "/";
   }
 
+  /** As {@link #toString}, with each base URL's path left out: for a list that might hold a secret path. */
+  public String withoutPaths() {
+    return entries.isEmpty() ? "<any>" : String.join(",", entries.stream()
+        .map(e -> e.contains("://") ? url(e).map(u -> u.getScheme() + "://" + u.getRawAuthority()
+            + (path(u).equals("/") ? "" : "/…")).orElse(e) : e)
+        .toList());
+  }
+
   @Override
   public String toString() {
     return entries.isEmpty() ? "<any>" : String.join(",", entries);

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The operator's own metrics, all named {@code flagramp_*}: per change its state, weight, step and
  * each metric's last value and result, so they can be graphed without reading status; counters of
- * steps, reverts, holds, queries and failed API writes; reconcile and query latency. JOSDK's own
+ * steps, reverts, holds, queries, failed API writes and webhook messages; reconcile and query latency. JOSDK's own
  * ({@link JosdkMetrics}) and the JVM's are in the same registry.
  */
 public final class OperatorMetrics implements Reconciliation.Observer {
@@ -35,6 +35,8 @@ public final class OperatorMetrics implements Reconciliation.Observer {
   private final Counter queries;
   private final Counter queryErrors;
   private final Counter writeFailures;
+  private final Counter notifications;
+  private final Counter notificationFailures;
   private final Histogram reconcileSeconds;
   private final Histogram querySeconds;
   /** The labels each change's series were last set with, to remove them when they change. */
@@ -68,6 +70,11 @@ public final class OperatorMetrics implements Reconciliation.Observer {
         .labelNames("cause").register(registry);
     writeFailures = Counter.builder().name("flagramp_api_write_failures_total")
         .help("API writes refused or failed, by kind and reason").labelNames("kind", "reason").register(registry);
+    notifications = Counter.builder().name("flagramp_notifications_total")
+        .help("Webhook messages, one per notified transition and receiver, by result: sent, failed, refused,"
+            + " dropped").labelNames("result").register(registry);
+    notificationFailures = Counter.builder().name("flagramp_notification_failures_total")
+        .help("Webhook messages not delivered, by cause").labelNames("cause").register(registry);
     reconcileSeconds = Histogram.builder().name("flagramp_reconcile_duration_seconds").help("Reconcile duration")
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5).register(registry);
     querySeconds = Histogram.builder().name("flagramp_query_duration_seconds").help("Prometheus query duration")
@@ -151,6 +158,18 @@ public final class OperatorMetrics implements Reconciliation.Observer {
 
   void writeFailed(String kind, String reason) {
     writeFailures.labelValues(kind, reason).inc();
+  }
+
+  /**
+   * A webhook message settled: {@code result} sent, failed (after its last attempt), refused (never sent:
+   * the Secret is not opted in, the address is not allowed) or dropped (too many waiting); {@code cause}
+   * says why when it was not sent.
+   */
+  public void notified(String result, String cause) {
+    notifications.labelValues(result).inc();
+    if (cause != null) {
+      notificationFailures.labelValues(cause).inc();
+    }
   }
 
   /** A query that reached (or tried to reach) Prometheus: its result, its cause when it failed, its latency. */

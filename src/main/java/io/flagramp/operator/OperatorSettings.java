@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
-    boolean requireConfigMapOptIn, int httpPort, boolean leaderElection, String leaseName,
-    Optional<String> leaseNamespace, String logFormat) {
+    AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
+    String leaseName, Optional<String> leaseNamespace, String logFormat) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -39,6 +39,10 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     PROMETHEUS_ALLOWLIST("FLAGRAMP_PROMETHEUS_ALLOWLIST", "",
         "Comma-separated Prometheus base URLs (http://prometheus.monitoring.svc:9090) or hosts (*.monitoring.svc)"
             + " a ScalingChange may name; any other address makes it Invalid. Empty allows any address."),
+    WEBHOOK_ALLOWLIST("FLAGRAMP_WEBHOOK_ALLOWLIST", "",
+        "Comma-separated webhook base URLs (https://hooks.slack.com/services/) or hosts (*.chat.example.com) the"
+            + " URLs in spec.notify Secrets may point at; a message to any other address is refused and never sent."
+            + " Empty allows any address."),
     REQUIRE_CONFIGMAP_OPT_IN("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true",
         "true: a ConfigMap is written only if it carries the label flagramp.io/flags=true; false: any ConfigMap"
             + " in a watched namespace."),
@@ -92,12 +96,8 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
       throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + prometheus
           + "\" is not an http(s) URL");
     }
-    AddressAllowlist allowlist;
-    try {
-      allowlist = AddressAllowlist.parse(raw.get(Setting.PROMETHEUS_ALLOWLIST));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(Setting.PROMETHEUS_ALLOWLIST.key + ": " + e.getMessage(), e);
-    }
+    AddressAllowlist allowlist = allowlist(Setting.PROMETHEUS_ALLOWLIST, raw);
+    AddressAllowlist webhooks = allowlist(Setting.WEBHOOK_ALLOWLIST, raw);
     String logFormat = raw.get(Setting.LOG_FORMAT);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException(Setting.LOG_FORMAT.key + ": \"" + logFormat + "\" is neither text nor json");
@@ -106,7 +106,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
-        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist,
+        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         raw.get(Setting.LEASE_NAME), leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace),
         logFormat);
@@ -115,6 +115,14 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
   public PlannerSettings planner() {
     return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress,
         prometheusAllowlist, requireConfigMapOptIn);
+  }
+
+  private static AddressAllowlist allowlist(Setting s, Map<Setting, String> raw) {
+    try {
+      return AddressAllowlist.parse(raw.get(s));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(s.key + ": " + e.getMessage(), e);
+    }
   }
 
   private static int port(Setting s, Map<Setting, String> raw) {
@@ -161,7 +169,10 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     }
   }
 
-  /** One line for the start-up log. (No setting is secret today; a secret one would be masked here.) */
+  /**
+   * One line for the start-up log. No setting is secret; the webhook allowlist is shown without paths,
+   * in case someone listed a whole webhook URL (whose path is its secret) in it.
+   */
   @Override
   public String toString() {
     return "namespaces=" + (namespaces.isEmpty() ? "<all>" : String.join(",", namespaces))
@@ -169,7 +180,8 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
         + " historyLimit=" + historyLimit + " instance=" + instance
         + " prometheusAddress=" + prometheusAddress.orElse("<none>")
-        + " prometheusAllowlist=" + prometheusAllowlist + " requireConfigMapOptIn=" + requireConfigMapOptIn
+        + " prometheusAllowlist=" + prometheusAllowlist + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
+        + " requireConfigMapOptIn=" + requireConfigMapOptIn
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection
         + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
         + " logFormat=" + logFormat;

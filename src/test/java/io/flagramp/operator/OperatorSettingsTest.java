@@ -20,10 +20,28 @@ class OperatorSettingsTest {
     assertThat(s.instance()).isEqualTo("pod-1");
     assertThat(s.toString()).isEqualTo(
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
-            + " prometheusAddress=<none> prometheusAllowlist=<any> requireConfigMapOptIn=true httpPort=8080"
+            + " prometheusAddress=<none> prometheusAllowlist=<any> webhookAllowlist=<any> requireConfigMapOptIn=true"
+            + " httpPort=8080"
             + " leaderElection=false logFormat=text");
     assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
+    assertThat(s.webhookAllowlist().allowsAny()).isTrue();
     assertThat(s.requireConfigMapOptIn()).isTrue();
+  }
+
+  @Test
+  void readsTheWebhookAllowlistAndPrintsItWithoutPaths() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_WEBHOOK_ALLOWLIST",
+        "https://hooks.slack.com/services/T0001/B0002/s3cr3t, *.chat.example.com"));
+
+    assertThat(s.webhookAllowlist().allows("https://hooks.slack.com/services/T0001/B0002/s3cr3t")).isTrue();
+    assertThat(s.webhookAllowlist().allows("https://hooks.slack.com/services/T0001/B0009/other")).isFalse();
+    assertThat(s.webhookAllowlist().allows("http://alerts.chat.example.com/hook")).isTrue();
+    assertThat(s.webhookAllowlist().allows("http://169.254.169.254/latest")).isFalse();
+    assertThat(s.prometheusAllowlist().allowsAny()).as("a list of its own").isTrue();
+    assertThat(s.toString()).contains(" webhookAllowlist=https://hooks.slack.com/…,*.chat.example.com ")
+        .doesNotContain("s3cr3t").doesNotContain("/services");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_WEBHOOK_ALLOWLIST", "ftp://x")))
+        .hasMessageStartingWith("FLAGRAMP_WEBHOOK_ALLOWLIST: \"ftp://x\" is neither a base URL");
   }
 
   @Test
