@@ -6,6 +6,7 @@ import io.flagramp.core.Planner;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
+import io.flagramp.notify.Notifier;
 import io.flagramp.operator.Bulkheads;
 import io.flagramp.operator.HttpEndpoints;
 import io.flagramp.operator.JosdkMetrics;
@@ -30,6 +31,7 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,10 @@ public final class FlagrampOperator {
     if (settings.prometheusAllowlist().allowsAny()) {
       log.warn("FLAGRAMP_PROMETHEUS_ALLOWLIST is not set: a ScalingChange may point the operator at any address"
           + " (set it to the Prometheus base URLs or hosts it may query)");
+    }
+    if (settings.webhookAllowlist().allowsAny()) {
+      log.warn("FLAGRAMP_WEBHOOK_ALLOWLIST is not set: the Secret a ScalingChange's spec.notify names may point the"
+          + " operator at any address (set it to the webhook base URLs or hosts it may send to)");
     }
     KubernetesClient client = Clients.client();
     OperatorMetrics metrics = OperatorMetrics.withJvm(PrometheusRegistry.defaultRegistry);
@@ -108,13 +114,16 @@ public final class FlagrampOperator {
       }
     });
     EventRecorder events = new EventRecorder(client, clock, settings.instance());
+    // Reconciles a change again: its measurements are ready, or its notifications' outcomes are to be recorded.
     SimpleInboundEventSource<ScalingChange> measured = new SimpleInboundEventSource<>("measurements");
+    Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));
+    Notifier notifier = Notifier.create(client, settings.webhookAllowlist(), events, again, operatorMetrics, clock);
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags,
         new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(), new Bulkheads()),
         events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
-        clock, change -> measured.propagateEvent(ResourceID.fromResource(change))).observedBy(operatorMetrics)
+        clock, again).observedBy(Reconciliation.Observer.all(operatorMetrics, notifier))
         .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn());
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
         settings.requireConfigMapOptIn(), operatorMetrics);

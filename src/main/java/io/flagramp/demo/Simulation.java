@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * The operator's own reconcile ({@link Reconciliation}: plan, then status, then ConfigMap, then the
@@ -79,7 +80,15 @@ public final class Simulation {
     this.api = api;
     this.now = start;
     this.change = change;
-    Clock clock = new Clock() {
+    Clock clock = clock(() -> now);
+    this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE),
+        (c, request, at, ready) -> Optional.of(answer(c, request, at)), (c, notice) -> events.add(notice),
+        api.changes(), clock).restartingThrough(new InMemoryWorkloads(api.workloads, () -> now), true);
+  }
+
+  /** A clock that reads {@code now}: simulated time, moved by whoever owns it. */
+  public static Clock clock(Supplier<Instant> now) {
+    return new Clock() {
       @Override
       public ZoneOffset getZone() {
         return ZoneOffset.UTC;
@@ -92,12 +101,9 @@ public final class Simulation {
 
       @Override
       public Instant instant() {
-        return now;
+        return now.get();
       }
     };
-    this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE),
-        (c, request, at, ready) -> Optional.of(answer(c, request, at)), (c, notice) -> events.add(notice),
-        api.changes(), clock).restartingThrough(new InMemoryWorkloads(api.workloads, () -> now), true);
   }
 
   /** A workload the change may restart (opted in), whose rollouts take 5 simulated seconds. */
@@ -112,6 +118,12 @@ public final class Simulation {
     Simulation restarted = new Simulation(settings, api, change, at);
     restarted.metrics = metrics;
     return restarted;
+  }
+
+  /** Lets {@code observer} see each plan carried out, as the operator's metrics and notifications do. */
+  public Simulation observedBy(Reconciliation.Observer observer) {
+    reconciliation.observedBy(observer);
+    return this;
   }
 
   public String name() {

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.flagramp.testbed.CapturedLog;
 import io.flagramp.testbed.TestCertificates;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -376,7 +377,7 @@ class PrometheusClientStubIT {
     Query query = query(address, auth);
     List<String> shown = new ArrayList<>();
 
-    try (CapturedLog log = new CapturedLog()) {
+    try (CapturedLog log = new CapturedLog("io.flagramp.metrics")) {
       for (String kind : List.of("html", "401", "bad_data", "execution", "redirect", "content-type", "value")) {
         answer.set(kind);
         try {

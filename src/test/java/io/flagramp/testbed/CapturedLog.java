@@ -1,4 +1,4 @@
-package io.flagramp.metrics;
+package io.flagramp.testbed;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,20 +12,21 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 
 /**
- * Every log event of {@code io.flagramp.metrics}, at every level down to TRACE, while open: its
+ * Every log event of one package (and those below it), at every level down to TRACE, while open: its
  * message as formatted and the message of each throwable it carries, so a test can read all a log
  * line would show. Only for tests run one at a time, since it changes the shared log4j configuration.
  */
-final class CapturedLog implements AutoCloseable {
+public final class CapturedLog implements AutoCloseable {
 
-  private static final String PACKAGE = "io.flagramp.metrics";
-
+  private final String logger;
   private final List<String> lines = new CopyOnWriteArrayList<>();
   private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
   private final AbstractAppender appender;
 
-  CapturedLog() {
-    appender = new AbstractAppender("captured-metrics-log", null, null, true, Property.EMPTY_ARRAY) {
+  /** Captures what the loggers of {@code pkg} (e.g. {@code io.flagramp.metrics}) write. */
+  public CapturedLog(String pkg) {
+    this.logger = pkg;
+    appender = new AbstractAppender("captured-log-" + pkg, null, null, true, Property.EMPTY_ARRAY) {
       @Override
       public void append(LogEvent event) {
         StringBuilder line = new StringBuilder(event.getLevel() + " " + event.getLoggerName() + " "
@@ -38,19 +39,19 @@ final class CapturedLog implements AutoCloseable {
     };
     appender.start();
     Configuration configuration = context.getConfiguration();
-    LoggerConfig logger = new LoggerConfig(PACKAGE, Level.ALL, false);
-    logger.addAppender(appender, Level.ALL, null);
-    configuration.addLogger(PACKAGE, logger);
+    LoggerConfig config = new LoggerConfig(pkg, Level.ALL, false);
+    config.addAppender(appender, Level.ALL, null);
+    configuration.addLogger(pkg, config);
     context.updateLoggers();
   }
 
-  List<String> lines() {
+  public List<String> lines() {
     return List.copyOf(lines);
   }
 
   @Override
   public void close() {
-    context.getConfiguration().removeLogger(PACKAGE);
+    context.getConfiguration().removeLogger(logger);
     context.updateLoggers();
     appender.stop();
   }
