@@ -13,6 +13,7 @@ import io.flagramp.operator.Bulkheads;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Reconciliation;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -116,7 +117,8 @@ public final class Notifier implements Reconciliation.Observer {
   }
 
   @Override
-  public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+  public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue,
+      Instant now) {
     try {
       List<WebhookReceiver> receivers = receivers(change);
       ScalingChangeStatus observed = change.getStatus();
@@ -139,8 +141,7 @@ public final class Notifier implements Reconciliation.Observer {
       if (!writeDue && !settle) {
         return planned;
       }
-      NotificationStatus next = Ledger.next(before, Transitions.between(observed, planned), receivers, outcomes,
-          clock.instant());
+      NotificationStatus next = Ledger.next(before, Transitions.between(observed, planned), receivers, outcomes, now);
       if (Objects.equals(next, planned.getNotifications())) {
         return planned;
       }

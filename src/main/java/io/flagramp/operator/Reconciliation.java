@@ -75,10 +75,11 @@ public final class Reconciliation {
     /**
      * The status to write instead of {@code planned}, with this observer's record in it; {@code planned}
      * itself when there is nothing to add. Called before every status write, and on every reconcile that
-     * gets this far; {@code writeDue} says whether the plan writes status anyway. Must not change
-     * {@code planned}, and must not throw.
+     * gets this far; {@code writeDue} says whether the plan writes status anyway, {@code now} is the time
+     * the plan was made for. Must not change {@code planned}, and must not throw.
      */
-    default ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+    default ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue,
+        Instant now) {
       return planned;
     }
 
@@ -103,10 +104,11 @@ public final class Reconciliation {
       List<Observer> each = List.of(observers);
       return new Observer() {
         @Override
-        public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+        public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue,
+            Instant now) {
           ScalingChangeStatus amended = planned;
           for (Observer o : each) {
-            amended = o.amend(change, amended, writeDue);
+            amended = o.amend(change, amended, writeDue, now);
           }
           return amended;
         }
@@ -265,7 +267,7 @@ public final class Reconciliation {
     }
     boolean changed = !plan.status().equals(change.getStatus());
     ScalingChangeStatus next = observer.amend(change, plan.status(), changed && !carryable(stored, plan, plan.status(),
-        observation.now()));
+        observation.now()), observation.now());
     if (!next.equals(change.getStatus())) {
       String uid = change.getMetadata().getUid();
       if (carryable(stored, plan, next, observation.now())) {

@@ -277,7 +277,7 @@ class NotifierTest {
       assertThat(e.reason()).isEqualTo("NotificationFailed");
       assertThat(e.message()).isEqualTo("receiver chat: not sent: 32 messages were already waiting for this receiver");
     });
-    ScalingChangeStatus amended = notifier.amend(change, change.getStatus(), false);
+    ScalingChangeStatus amended = notifier.amend(change, change.getStatus(), false, T0);
     assertThat(amended.getNotifications().getReceivers()).singleElement().satisfies(r -> {
       assertThat(r.getFailed()).isEqualTo(1);
       assertThat(r.getLastFailure()).isEqualTo("not sent: 32 messages were already waiting for this receiver");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Plan;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +27,8 @@ class ObserversTest {
     }
 
     @Override
-    public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue) {
+    public ScalingChangeStatus amend(ScalingChange change, ScalingChangeStatus planned, boolean writeDue,
+        Instant now) {
       ScalingChangeStatus amended = planned.copy();
       amended.setLastDecision(planned.getLastDecision() + " " + name);
       return amended;
@@ -60,7 +62,7 @@ class ObserversTest {
     ScalingChangeStatus planned = new ScalingChangeStatus();
     planned.setLastDecision("decided");
 
-    ScalingChangeStatus amended = all.amend(change, planned, true);
+    ScalingChangeStatus amended = all.amend(change, planned, true, Instant.EPOCH);
     all.planned(change, new Plan(Optional.empty(), amended, Optional.empty(), Optional.empty()));
     all.forgotten(change);
 
