@@ -25,9 +25,11 @@ import io.flagramp.metrics.QueryFailure;
 import io.flagramp.operator.Clients;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.FlagStore;
+import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.OperatorSettings;
 import io.flagramp.testbed.KubeTestCluster;
 import io.javaoperatorsdk.operator.Operator;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -62,6 +64,8 @@ final class OperatorHarness implements AutoCloseable {
   private final KubernetesClient operatorClient;
   private final OperatorSettings settings;
   private final MetricsSource metrics;
+  /** The operator's own metrics (/metrics), in a registry of their own for each start. */
+  volatile OperatorMetrics operatorMetrics;
   private Operator operator;
 
   private OperatorHarness(KubeTestCluster cluster, OperatorSettings settings, MetricsSource metrics) {
@@ -108,8 +112,9 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   void startOperator(UnaryOperator<FlagStore> decorate) {
+    operatorMetrics = new OperatorMetrics(new PrometheusRegistry());
     operator = FlagrampOperator.create(operatorClient, settings, Clock.systemUTC(),
-        decorate.apply(new ConfigMapFlagStore(operatorClient)), metrics);
+        decorate.apply(new ConfigMapFlagStore(operatorClient)), metrics, operatorMetrics);
     operator.start();
   }
 

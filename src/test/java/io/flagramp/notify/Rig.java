@@ -18,8 +18,8 @@ import io.flagramp.core.Notice;
 import io.flagramp.core.OptIn;
 import io.flagramp.demo.Simulation;
 import io.flagramp.operator.OperatorMetrics;
+import io.flagramp.testbed.Counters;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -139,9 +139,6 @@ final class Rig {
 
   /** The value of a counter of the operator's metrics with one label; 0 when it was never counted. */
   double counter(String name, String label, String value) {
-    return registry.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals(name))
-        .flatMap(m -> ((CounterSnapshot) m).getDataPoints().stream())
-        .filter(d -> value.equals(d.getLabels().get(label)))
-        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+    return Counters.value(registry, name, label, value);
   }
 }
