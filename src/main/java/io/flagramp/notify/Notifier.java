@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Tells {@code spec.notify} receivers of each transition, without ever making a reconcile wait or fail.
@@ -229,10 +230,15 @@ public final class Notifier implements Reconciliation.Observer {
         }
         wake = book.inFlight == 0 || !o.delivered();
       }
-      if (o.delivered()) {
-        log.info("{}: {}", about, o.message());
-      } else {
-        log.warn("{}: {}", about, o.message());
+      // Off the reconcile threads, so JOSDK has put nothing in the MDC: the JSON log's fields are set here.
+      try (MDC.MDCCloseable ns = MDC.putCloseable("namespace", change.getMetadata().getNamespace());
+          MDC.MDCCloseable name = MDC.putCloseable("name", change.getMetadata().getName());
+          MDC.MDCCloseable receiver = MDC.putCloseable("receiver", o.receiver())) {
+        if (o.delivered()) {
+          log.info("{}: {}", about, o.message());
+        } else {
+          log.warn("{}: {}", about, o.message());
+        }
       }
       if (tell) {
         // Once while a receiver keeps failing the same way; the count is in status and on /metrics.
