@@ -42,8 +42,8 @@ import org.slf4j.MDC;
  *       A message that finds its lane full is dropped, and counted. A receiver that hangs holds only its
  *       own lane, for at most its attempts' timeouts and backoffs ({@link Courier}).
  *   <li>Outcomes are counted on {@code /metrics} at once, and go into status with the next status write
- *       the reconciler makes anyway; or, when a transition's messages are all settled or one was not
- *       sent, the change is reconciled once to write them ({@code ready}). A receiver that starts
+ *       the reconciler makes anyway; or, when nothing handed over is still being sent or a message was
+ *       given up on, the change is reconciled once to write them ({@code ready}). A receiver that starts
  *       failing (or is refused) gets one Warning Event, until it succeeds again.
  * </ol>
  *
@@ -133,8 +133,9 @@ public final class Notifier implements Reconciliation.Observer {
       if (book != null) {
         synchronized (book) {
           outcomes = List.copyOf(book.settled);
-          // A status write of their own only when a transition's messages are all settled, or one was
-          // not sent (on-call should see that soon); otherwise they wait for a write that is due anyway.
+          // A status write of their own only when nothing handed over is still being sent, or one was not
+          // sent (on-call should see that soon, even behind a receiver that hangs); otherwise they wait
+          // for a write that is due anyway. So: one per transition, plus one per message given up on.
           settle = !outcomes.isEmpty() && (book.inFlight == 0 || outcomes.stream().anyMatch(o -> !o.delivered()));
           book.merging = writeDue || settle ? outcomes : List.of();
         }
@@ -171,8 +172,9 @@ public final class Notifier implements Reconciliation.Observer {
     }
     Book book = books.computeIfAbsent(uid(change), uid -> new Book());
     int sequence = n.getSequence();
+    List<WebhookReceiver> receivers = receivers(change);
     for (String name : n.getPending()) {
-      Optional<WebhookReceiver> receiver = receivers(change).stream().filter(r -> r.getName().equals(name)).findFirst();
+      Optional<WebhookReceiver> receiver = receivers.stream().filter(r -> r.getName().equals(name)).findFirst();
       if (receiver.isEmpty()) {
         continue;
       }
