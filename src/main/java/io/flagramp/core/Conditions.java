@@ -10,17 +10,29 @@ import java.util.Optional;
 
 /**
  * The kstatus conditions, derived from the phase, so that {@code kubectl wait --for=condition=Ready},
- * Flux health checks and Argo CD health need no special cases.
+ * Flux health checks (kstatus) and Argo CD health need no special cases. In every phase exactly one of
+ * the three is True:
  *
  * <table>
- *   <tr><th>phase</th><th>Ready</th><th>Reconciling</th><th>Stalled</th></tr>
- *   <tr><td>Pending, Progressing</td><td>False</td><td>True</td><td>False</td></tr>
- *   <tr><td>Paused</td><td>False</td><td>False</td><td>False</td></tr>
- *   <tr><td>Held, RolledBack, Invalid</td><td>False</td><td>False</td><td>True</td></tr>
- *   <tr><td>Succeeded</td><td>True</td><td>False</td><td>False</td></tr>
+ *   <caption>Conditions by phase</caption>
+ *   <tr><th>phase</th><th>True</th><th>kstatus</th></tr>
+ *   <tr><td>Pending, Progressing, AwaitingApproval, Baking, Paused</td><td>Reconciling</td>
+ *       <td>InProgress</td></tr>
+ *   <tr><td>Held, RolledBack, Invalid</td><td>Stalled</td><td>Failed</td></tr>
+ *   <tr><td>Succeeded</td><td>Ready</td><td>Current</td></tr>
  * </table>
  *
- * A condition's lastTransitionTime moves only when its status flips.
+ * <p>Why Reconciling in AwaitingApproval, Baking and Paused: the operator still measures there (a breach
+ * still reverts) and the flag has not reached its end, so nothing may take the change for done. With
+ * Reconciling False there, kstatus called them InProgress only through its fallback on a False Ready
+ * condition, which it documents as a heuristic; Reconciling True says it by the convention itself.
+ * kstatus has no "suspended": a paused change is InProgress, since it is not finished (Argo CD's
+ * health.lua calls it Suspended). So {@code kubectl wait --for=condition=Ready} waits for Succeeded, and
+ * {@code kubectl wait --for=condition=Reconciling=False} for "finished, either way": Succeeded, or
+ * stopped where a person must act (Held, RolledBack, Invalid).
+ *
+ * <p>A condition's lastTransitionTime moves only when its status flips. A transient fault
+ * ({@link #setFault}) sets Reconciling True on top of the phase's conditions until the next decision.
  */
 public final class Conditions {
 
@@ -29,16 +41,22 @@ public final class Conditions {
   /** Sets the three conditions on {@code status} for its phase, with this reason and message. */
   public static void set(ScalingChangeStatus status, String reason, String message, long generation,
       Instant now) {
-    Phase phase = status.getPhase();
-    boolean ready = phase == Phase.Succeeded;
-    boolean reconciling = phase == Phase.Pending || phase == Phase.Progressing;
-    boolean stalled = phase == Phase.Held || phase == Phase.RolledBack || phase == Phase.Invalid;
+    String whichIsTrue = trueIn(status.getPhase());
     List<Condition> previous = status.getConditions() == null ? List.of() : status.getConditions();
     List<Condition> next = new ArrayList<>(3);
-    next.add(condition(previous, Condition.READY, ready, reason, message, generation, now));
-    next.add(condition(previous, Condition.RECONCILING, reconciling, reason, message, generation, now));
-    next.add(condition(previous, Condition.STALLED, stalled, reason, message, generation, now));
+    for (String type : List.of(Condition.READY, Condition.RECONCILING, Condition.STALLED)) {
+      next.add(condition(previous, type, type.equals(whichIsTrue), reason, message, generation, now));
+    }
     status.setConditions(next);
+  }
+
+  /** The one condition that is True in {@code phase}; the other two are False. */
+  static String trueIn(Phase phase) {
+    return switch (phase) {
+      case Pending, Progressing, AwaitingApproval, Baking, Paused -> Condition.RECONCILING;
+      case Held, RolledBack, Invalid -> Condition.STALLED;
+      case Succeeded -> Condition.READY;
+    };
   }
 
   /**
