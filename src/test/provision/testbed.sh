@@ -4,7 +4,8 @@
 #     the Go module proxy;
 #   - kwok and the stage configs it plays, from sigs.k8s.io/kwok on the Go module proxy;
 #   - etcd, built from go.etcd.io/etcd/server/v3 on the Go module proxy (Debian's etcd-server as a fallback);
-#   - Prometheus and promtool from Debian's packages.
+#   - Prometheus and promtool from Debian's packages;
+#   - the test programs of src/test/go/ (gotools.sh), from the Go module proxy.
 # Idempotent: the binaries are cached outside the repo and a second run only checks them.
 # Prints the KUBE_API_TEST_DIR to use on its last line of stdout.
 # (No pipeline here ends early, e.g. with head or awk's exit: under pipefail the writer's SIGPIPE
@@ -152,6 +153,8 @@ main() {
   fi
   [ -z "$(missing_kwok_stages)" ] || copy_kwok_stages
   install_prometheus
+  # The Go programs the tests run beside the servers (Argo CD's Lua, kstatus): cached the same way.
+  "$(dirname "$0")/gotools.sh"
   local b
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
     printf '%s: %s\n' "$b" "$("$BIN_DIR/$b" --version)" >&2
