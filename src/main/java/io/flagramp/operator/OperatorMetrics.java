@@ -2,6 +2,7 @@ package io.flagramp.operator;
 
 import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Plan;
@@ -79,6 +80,32 @@ public final class OperatorMetrics implements Reconciliation.Observer {
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5).register(registry);
     querySeconds = Histogram.builder().name("flagramp_query_duration_seconds").help("Prometheus query duration")
         .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
+    startAtZero();
+  }
+
+  /**
+   * The counters of things that go wrong start at 0 for every label value they can take, so a series
+   * exists before the first occurrence: a dashboard shows 0 rather than "no data", and an alert on
+   * {@code increase(...) > 0} fires on the very first one.
+   */
+  private void startAtZero() {
+    for (Reason r : Reason.values()) {
+      if (r.allows(Phase.Held)) {
+        holds.labelValues(r.name());
+      }
+      if (r.allows(Phase.RolledBack)) {
+        reverts.labelValues(r.name());
+      }
+    }
+    for (String cause : List.of("unreachable", "http_error", "bad_query", "not_a_single_value", "not_a_number",
+        "empty_result", "unreadable_answer")) {
+      queryErrors.labelValues(cause);
+    }
+    for (String kind : List.of("configmap", "status")) {
+      for (String reason : List.of("WriteConflict", "StatusConflict", "Forbidden")) {
+        writeFailures.labelValues(kind, reason);
+      }
+    }
   }
 
   /** The registry with the JVM's metrics added. */

@@ -54,10 +54,11 @@ class LifecycleIT {
     assertThat(pending.getStatus().getPhase()).isEqualTo(Phase.Pending);
     assertThat(pending.getStatus().getLastDecision())
         .isEqualTo("waiting for ConfigMap app-features to exist in namespace " + ns);
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    // The Event follows the status write that made the decision.
+    await().atMost(WAIT).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("ConfigMapNotFound");
-    });
+    }));
 
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
 
