@@ -14,6 +14,7 @@ import io.flagramp.operator.KubernetesWorkloads;
 import io.flagramp.operator.MeteredSource;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Clients;
+import io.flagramp.operator.ConfigMapCache;
 import io.flagramp.operator.ConfigMapFlagStore;
 import io.flagramp.operator.EventRecorder;
 import io.flagramp.operator.FlagStore;
@@ -125,8 +126,14 @@ public final class FlagrampOperator {
             .withName(name).get()),
         clock, again).observedBy(Reconciliation.Observer.all(operatorMetrics, notifier))
         .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn());
+    // The flag ConfigMaps are read from the informer the reconciler sets up (a store wrapped by a test reads
+    // with GETs, as before).
+    ConfigMapCache configMaps = new ConfigMapCache();
+    if (flags instanceof ConfigMapFlagStore store) {
+      store.readingFrom(configMaps);
+    }
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
-        settings.requireConfigMapOptIn(), operatorMetrics);
+        settings.requireConfigMapOptIn(), operatorMetrics, configMaps);
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());

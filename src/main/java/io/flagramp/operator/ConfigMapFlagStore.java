@@ -36,15 +36,25 @@ public final class ConfigMapFlagStore implements FlagStore {
   public static final String RESTORE_MANAGER = "flagramp-restore";
 
   private final KubernetesClient client;
+  private volatile ConfigMapCache cache;
 
   public ConfigMapFlagStore(KubernetesClient client) {
     this.client = client;
   }
 
+  /** Reads from the operator's informer where it holds the ConfigMap; a GET otherwise. */
+  public ConfigMapFlagStore readingFrom(ConfigMapCache cache) {
+    this.cache = cache;
+    return this;
+  }
+
   @Override
   public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(configMap).get();
-    return Optional.ofNullable(cm).map(c -> snapshot(c, keys));
+    ConfigMapCache c = cache;
+    Optional<ConfigMap> cached = c == null ? Optional.empty() : c.get(namespace, configMap);
+    // Not in the cache: not labelled (the informer sees only opted-in ones), just created, or gone.
+    ConfigMap cm = cached.orElseGet(() -> client.configMaps().inNamespace(namespace).withName(configMap).get());
+    return Optional.ofNullable(cm).map(m -> snapshot(m, keys));
   }
 
   static Snapshot snapshot(ConfigMap cm, List<String> keys) {
@@ -170,8 +180,13 @@ public final class ConfigMapFlagStore implements FlagStore {
     if (!data.isEmpty()) {
       body.put("data", data);
     }
-    return client.configMaps().inNamespace(namespace).withName(configMap)
+    ConfigMap updated = client.configMaps().inNamespace(namespace).withName(configMap)
         .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(manager).build(),
             client.getKubernetesSerialization().asJson(body));
+    ConfigMapCache c = cache;
+    if (c != null) {
+      c.wrote(updated, version.resourceVersion());
+    }
+    return updated;
   }
 }

@@ -50,6 +50,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   private final Clock clock;
   private final SimpleInboundEventSource<ScalingChange> measured;
   private final boolean configMapOptIn;
+  private final ConfigMapCache configMapCache;
   private final OperatorMetrics metrics;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
@@ -62,7 +63,9 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
    * @param configMapOptIn watch only ConfigMaps with the opt-in label (else every ConfigMap)
    */
   public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock,
-      SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn, OperatorMetrics metrics) {
+      SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn, OperatorMetrics metrics,
+      ConfigMapCache configMapCache) {
+    this.configMapCache = configMapCache;
     this.metrics = metrics;
     this.reconciliation = reconciliation;
     this.events = events;
@@ -89,7 +92,9 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     if (configMapOptIn) {
       configMaps.withLabelSelector(OptIn.FLAGS + "=" + OptIn.VALUE);
     }
-    return List.of(new InformerEventSource<>(configMaps.build(), context), measured);
+    InformerEventSource<ConfigMap, ScalingChange> source = new InformerEventSource<>(configMaps.build(), context);
+    configMapCache.use(source);
+    return List.of(source, measured);
   }
 
   /**
