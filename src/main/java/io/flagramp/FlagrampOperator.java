@@ -22,6 +22,7 @@ import io.flagramp.operator.Measurer;
 import io.flagramp.operator.OperatorSettings;
 import io.flagramp.operator.Reconciliation;
 import io.flagramp.operator.ScalingChangeReconciler;
+import io.flagramp.operator.StepPacer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -125,7 +126,8 @@ public final class FlagrampOperator {
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
         clock, again).observedBy(Reconciliation.Observer.all(operatorMetrics, notifier))
-        .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn());
+        .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn())
+        .pacedBy(new StepPacer(settings.maxConcurrentSteps()));
     // The flag ConfigMaps are read from the informer the reconciler sets up (a store wrapped by a test reads
     // with GETs, as before).
     ConfigMapCache configMaps = new ConfigMapCache();

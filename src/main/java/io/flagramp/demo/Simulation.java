@@ -120,6 +120,12 @@ public final class Simulation {
     return restarted;
   }
 
+  /** Bounds the step writes in flight, as the operator does. */
+  public Simulation pacedBy(io.flagramp.operator.StepPacer pacer) {
+    reconciliation.pacedBy(pacer);
+    return this;
+  }
+
   /** Lets {@code observer} see each plan carried out, as the operator's metrics and notifications do. */
   public Simulation observedBy(Reconciliation.Observer observer) {
     reconciliation.observedBy(observer);

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
     AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
-    String leaseName, Optional<String> leaseNamespace, String logFormat) {
+    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -54,6 +54,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "Name of the leader-election Lease."),
     LEASE_NAMESPACE("FLAGRAMP_LEASE_NAMESPACE", "",
         "Namespace of the Lease; defaults to the operator's own (POD_NAMESPACE, or the service account's)."),
+    MAX_CONCURRENT_STEPS("FLAGRAMP_MAX_CONCURRENT_STEPS", "8",
+        "Most step writes (status, ConfigMap, restarts) in flight at once; a step due beyond it waits its turn"
+            + " for a few milliseconds. Reverts and aborts are never held back by it."),
     LOG_FORMAT("FLAGRAMP_LOG_FORMAT", "text",
         "text: one line per event; json: one JSON object per line, decisions with namespace, name, phase,"
             + " reason and weight as fields.");
@@ -109,7 +112,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         raw.get(Setting.LEASE_NAME), leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace),
-        logFormat);
+        logFormat, positive(Setting.MAX_CONCURRENT_STEPS, raw));
   }
 
   public PlannerSettings planner() {
@@ -184,6 +187,6 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " requireConfigMapOptIn=" + requireConfigMapOptIn
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection
         + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
-        + " logFormat=" + logFormat;
+        + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat;
   }
 }

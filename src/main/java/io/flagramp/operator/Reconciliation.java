@@ -161,6 +161,7 @@ public final class Reconciliation {
 
   private record Carried(ScalingChangeStatus stored, ScalingChangeStatus status) {}
   private Workloads workloads = Workloads.NONE;
+  private StepPacer pacer = StepPacer.unbounded();
   private boolean requireOptIn = true;
 
   public Reconciliation(Planner planner, FlagStore flags, Measure measure, Events events, Changes changes,
@@ -181,6 +182,12 @@ public final class Reconciliation {
 
   public Reconciliation observedBy(Observer observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /** Bounds the step writes in flight (reverts are not paced). */
+  public Reconciliation pacedBy(StepPacer pacer) {
+    this.pacer = pacer;
     return this;
   }
 
@@ -265,6 +272,21 @@ public final class Reconciliation {
         throw new IllegalStateException("the planner asked to measure twice in one reconcile");
       }
     }
+    boolean step = plan.write().filter(w -> w instanceof FlagWrite.SetValues).isPresent();
+    if (step && !pacer.tryEnter()) {
+      return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(StepPacer.AGAIN));
+    }
+    try {
+      return act(stored, change, status, observation, snapshot, plan);
+    } finally {
+      if (step) {
+        pacer.leave();
+      }
+    }
+  }
+
+  private Plan act(ScalingChange stored, ScalingChange change, StatusStore status, Observation observation,
+      Optional<FlagStore.Snapshot> snapshot, Plan plan) {
     boolean changed = !plan.status().equals(change.getStatus());
     ScalingChangeStatus next = observer.amend(change, plan.status(), changed && !carryable(stored, plan, plan.status(),
         observation.now()), observation.now());

@@ -22,7 +22,7 @@ class OperatorSettingsTest {
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
             + " prometheusAddress=<none> prometheusAllowlist=<any> webhookAllowlist=<any> requireConfigMapOptIn=true"
             + " httpPort=8080"
-            + " leaderElection=false logFormat=text");
+            + " leaderElection=false maxConcurrentSteps=8 logFormat=text");
     assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
     assertThat(s.webhookAllowlist().allowsAny()).isTrue();
     assertThat(s.requireConfigMapOptIn()).isTrue();
