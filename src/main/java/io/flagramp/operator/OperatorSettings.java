@@ -6,6 +6,7 @@ import io.flagramp.core.PlannerSettings;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +21,7 @@ import java.util.stream.Collectors;
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
     AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
-    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps) {
+    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -50,8 +51,8 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "Port of /metrics, /healthz and /readyz; 0 serves none."),
     LEADER_ELECTION("FLAGRAMP_LEADER_ELECTION", "false",
         "true: replicas elect a leader on a Lease and only the leader reconciles (set by the Helm chart)."),
-    LEASE_NAME("FLAGRAMP_LEASE_NAME", "flagramp-operator",
-        "Name of the leader-election Lease."),
+    LEASE_NAME("FLAGRAMP_LEASE_NAME", "",
+        "Name of the leader-election Lease; defaults to flagramp-operator, or flagramp-operator-<shard> in a shard."),
     LEASE_NAMESPACE("FLAGRAMP_LEASE_NAMESPACE", "",
         "Namespace of the Lease; defaults to the operator's own (POD_NAMESPACE, or the service account's)."),
     MAX_CONCURRENT_STEPS("FLAGRAMP_MAX_CONCURRENT_STEPS", "8",
@@ -59,7 +60,21 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
             + " for a few milliseconds. Reverts and aborts are never held back by it."),
     LOG_FORMAT("FLAGRAMP_LOG_FORMAT", "text",
         "text: one line per event; json: one JSON object per line, decisions with namespace, name, phase,"
-            + " reason and weight as fields.");
+            + " reason and weight as fields."),
+    SHARD("FLAGRAMP_SHARD", "",
+        "This deployment's shard: it owns only the ScalingChanges labelled flagramp.io/shard=<shard> (the default"
+            + " shard also those labelled for no other shard) and has a Lease of its own. Empty: it owns every"
+            + " ScalingChange."),
+    SHARDS("FLAGRAMP_SHARDS", "",
+        "Comma-separated names of every shard of the installation, the same in each; the default shard leaves"
+            + " the others' changes alone."),
+    DEFAULT_SHARD("FLAGRAMP_DEFAULT_SHARD", "",
+        "The shard of FLAGRAMP_SHARDS that owns unlabelled ScalingChanges and those labelled for a shard not in"
+            + " FLAGRAMP_SHARDS."),
+    SHARD_SELECTOR("FLAGRAMP_SHARD_SELECTOR", "",
+        "A label selector (flagramp.io/shard in (a), team notin (payments), !flagramp.io/shard) of the"
+            + " ScalingChanges this shard owns, instead of the one FLAGRAMP_SHARD, FLAGRAMP_SHARDS and"
+            + " FLAGRAMP_DEFAULT_SHARD make.");
 
     public final String key;
     public final String defaultValue;
@@ -71,6 +86,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
       this.description = description;
     }
   }
+
+  /** The Lease's name when neither FLAGRAMP_LEASE_NAME nor a shard says otherwise. */
+  public static final String DEFAULT_LEASE_NAME = "flagramp-operator";
 
   public static OperatorSettings defaults() {
     return from(Map.of());
@@ -105,14 +123,79 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException(Setting.LOG_FORMAT.key + ": \"" + logFormat + "\" is neither text nor json");
     }
+    Shard shard = shard(raw);
+    String leaseName = raw.get(Setting.LEASE_NAME).isEmpty() ? shard.leaseName(DEFAULT_LEASE_NAME)
+        : raw.get(Setting.LEASE_NAME);
     String leaseNamespace = raw.get(Setting.LEASE_NAMESPACE).isEmpty()
         ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
         prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
-        raw.get(Setting.LEASE_NAME), leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace),
-        logFormat, positive(Setting.MAX_CONCURRENT_STEPS, raw));
+        leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
+        positive(Setting.MAX_CONCURRENT_STEPS, raw), shard);
+  }
+
+  /**
+   * The shard from its four settings. A shard owns {@code flagramp.io/shard in (<shard>)}; the default
+   * shard {@code flagramp.io/shard notin (<every other shard>)}, so a change with no label, or with the
+   * name of a shard that does not exist, still has an owner, and no two shards of one FLAGRAMP_SHARDS
+   * ever own the same change. Any of them without FLAGRAMP_SHARD is refused: that deployment would own
+   * every change, the other shards' too.
+   */
+  private static Shard shard(Map<Setting, String> raw) {
+    String name = raw.get(Setting.SHARD);
+    List<String> shards = Arrays.stream(raw.get(Setting.SHARDS).split(",")).map(String::trim)
+        .filter(n -> !n.isEmpty()).toList();
+    String defaultShard = raw.get(Setting.DEFAULT_SHARD);
+    String selector = raw.get(Setting.SHARD_SELECTOR);
+    if (name.isEmpty()) {
+      for (Setting s : List.of(Setting.SHARDS, Setting.DEFAULT_SHARD, Setting.SHARD_SELECTOR)) {
+        if (!raw.get(s).isEmpty()) {
+          throw new IllegalArgumentException(s.key + " needs " + Setting.SHARD.key + ", this deployment's shard;"
+              + " without it the deployment owns every ScalingChange, the other shards' too");
+        }
+      }
+      return Shard.everything();
+    }
+    shardName(Setting.SHARD, name);
+    shards.forEach(n -> shardName(Setting.SHARDS, n));
+    if (!selector.isEmpty()) {
+      if (!shards.isEmpty() || !defaultShard.isEmpty()) {
+        throw new IllegalArgumentException(Setting.SHARD_SELECTOR.key + " replaces " + Setting.SHARDS.key + " and "
+            + Setting.DEFAULT_SHARD.key + ": set either the selector or those");
+      }
+      try {
+        return new Shard(Optional.of(name), LabelSelector.parse(selector));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(Setting.SHARD_SELECTOR.key + ": " + e.getMessage(), e);
+      }
+    }
+    if (!shards.isEmpty() && !shards.contains(name)) {
+      throw new IllegalArgumentException(Setting.SHARDS.key + ": " + shards + " does not name this shard, \""
+          + name + "\" (" + Setting.SHARD.key + ")");
+    }
+    if (shards.size() != new TreeSet<>(shards).size()) {
+      throw new IllegalArgumentException(Setting.SHARDS.key + ": " + shards + " names a shard twice");
+    }
+    if (!defaultShard.isEmpty() && !shards.contains(defaultShard)) {
+      throw new IllegalArgumentException(Setting.DEFAULT_SHARD.key + ": \"" + defaultShard + "\" is not one of "
+          + Setting.SHARDS.key + " " + shards + ", which the default shard must know to leave them alone");
+    }
+    if (!name.equals(defaultShard)) {
+      return new Shard(Optional.of(name), LabelSelector.in(Shard.LABEL, Set.of(name)));
+    }
+    Set<String> others = shards.stream().filter(n -> !n.equals(name)).collect(Collectors.toCollection(TreeSet::new));
+    return new Shard(Optional.of(name), others.isEmpty() ? LabelSelector.parse("")
+        : LabelSelector.notIn(Shard.LABEL, others));
+  }
+
+  /** A shard's name is a label value and a part of the Lease's name: a DNS label. */
+  private static void shardName(Setting s, String name) {
+    if (name.length() > 63 || !name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
+      throw new IllegalArgumentException(s.key + ": \"" + name + "\" is not a shard name (1 to 63 lower-case"
+          + " letters, digits and '-', beginning and ending with a letter or digit)");
+    }
   }
 
   public PlannerSettings planner() {
@@ -187,6 +270,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " requireConfigMapOptIn=" + requireConfigMapOptIn
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection
         + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
-        + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat;
+        + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat
+        + (shard.sharded() ? " shard=" + shard : "");
   }
 }

@@ -93,4 +93,81 @@ class OperatorSettingsTest {
     assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_ADDRESS", "prometheus:9090")))
         .hasMessage("FLAGRAMP_PROMETHEUS_ADDRESS: \"prometheus:9090\" is not an http(s) URL");
   }
+
+  @Test
+  void aShardOwnsTheChangesLabelledWithItsNameAndHasALeaseOfItsOwn() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "b", "FLAGRAMP_SHARDS", "a, b,c",
+        "FLAGRAMP_DEFAULT_SHARD", "a", "FLAGRAMP_LEADER_ELECTION", "true", "POD_NAMESPACE", "flagramp"));
+    assertThat(s.shard().selector()).hasToString("flagramp.io/shard in (b)");
+    assertThat(s.shard().takesUnlabelled()).isFalse();
+    assertThat(s.leaseName()).isEqualTo("flagramp-operator-b");
+    assertThat(s.toString()).endsWith(" leaderElection=true lease=flagramp/flagramp-operator-b logFormat=text"
+        + " shard=b (flagramp.io/shard in (b))");
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "b")).shard().selector())
+        .as("without the others named").hasToString("flagramp.io/shard in (b)");
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "b", "FLAGRAMP_LEASE_NAME", "mine")).leaseName())
+        .as("a Lease named explicitly").isEqualTo("mine");
+  }
+
+  @Test
+  void theDefaultShardOwnsWhatNoOtherShardIsNamedOn() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "c,a,b",
+        "FLAGRAMP_DEFAULT_SHARD", "a"));
+    assertThat(s.shard().selector()).hasToString("flagramp.io/shard notin (b,c)");
+    assertThat(s.shard().takesUnlabelled()).isTrue();
+    assertThat(s.shard()).hasToString("a (flagramp.io/shard notin (b,c), the default shard)");
+    assertThat(s.leaseName()).isEqualTo("flagramp-operator-a");
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "a",
+        "FLAGRAMP_DEFAULT_SHARD", "a")).shard().selector().selectsEverything()).as("the only shard").isTrue();
+  }
+
+  @Test
+  void unshardedItOwnsEveryChangeOnTheLeaseItAlwaysHad() {
+    OperatorSettings s = OperatorSettings.defaults();
+    assertThat(s.shard().sharded()).isFalse();
+    assertThat(s.shard().selector().selectsEverything()).isTrue();
+    assertThat(s.leaseName()).isEqualTo("flagramp-operator");
+  }
+
+  @Test
+  void anExplicitSelectorIsValidatedAndNeedsTheShardsName() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "payments",
+        "FLAGRAMP_SHARD_SELECTOR", "team in (payments, billing)"));
+    assertThat(s.shard().selector()).hasToString("team in (billing,payments)");
+    assertThat(s.leaseName()).isEqualTo("flagramp-operator-payments");
+
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a",
+        "FLAGRAMP_SHARD_SELECTOR", "flagramp.io/shard in ()")))
+        .hasMessageStartingWith("FLAGRAMP_SHARD_SELECTOR: \"flagramp.io/shard in ()\" is not a label selector:"
+            + " 'in' needs at least one value");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a",
+        "FLAGRAMP_SHARD_SELECTOR", "Flagramp.io/shard=a")))
+        .hasMessageStartingWith("FLAGRAMP_SHARD_SELECTOR: \"Flagramp.io/shard=a\" is not a label selector:"
+            + " \"Flagramp.io/shard\" is not a label key");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD_SELECTOR", "team=payments")))
+        .hasMessageStartingWith("FLAGRAMP_SHARD_SELECTOR needs FLAGRAMP_SHARD");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "a,b",
+        "FLAGRAMP_SHARD_SELECTOR", "team=payments")))
+        .hasMessageStartingWith("FLAGRAMP_SHARD_SELECTOR replaces FLAGRAMP_SHARDS and FLAGRAMP_DEFAULT_SHARD");
+  }
+
+  @Test
+  void refusesShardSettingsThatWouldLeaveTwoShardsOwningAChangeOrNone() {
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARDS", "a,b", "FLAGRAMP_DEFAULT_SHARD", "a")))
+        .as("a shard that forgot its name would own every change")
+        .hasMessageStartingWith("FLAGRAMP_SHARDS needs FLAGRAMP_SHARD");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "d", "FLAGRAMP_SHARDS", "a,b")))
+        .hasMessage("FLAGRAMP_SHARDS: [a, b] does not name this shard, \"d\" (FLAGRAMP_SHARD)");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "a,b,a")))
+        .hasMessage("FLAGRAMP_SHARDS: [a, b, a] names a shard twice");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_DEFAULT_SHARD", "a")))
+        .hasMessageStartingWith("FLAGRAMP_DEFAULT_SHARD: \"a\" is not one of FLAGRAMP_SHARDS []");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "a,b",
+        "FLAGRAMP_DEFAULT_SHARD", "c")))
+        .hasMessageStartingWith("FLAGRAMP_DEFAULT_SHARD: \"c\" is not one of FLAGRAMP_SHARDS [a, b]");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "Shard_A")))
+        .hasMessageStartingWith("FLAGRAMP_SHARD: \"Shard_A\" is not a shard name");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "a", "FLAGRAMP_SHARDS", "a,b c")))
+        .hasMessageStartingWith("FLAGRAMP_SHARDS: \"b c\" is not a shard name");
+  }
 }
