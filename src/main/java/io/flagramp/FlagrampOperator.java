@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator process: the current kubeconfig (or the in-cluster service account), all namespaces
- * or those in FLAGRAMP_NAMESPACES, and one controller for ScalingChanges.
+ * or those in FLAGRAMP_NAMESPACES, and one controller for ScalingChanges (all of them, or one shard's).
  */
 public final class FlagrampOperator {
 
@@ -86,7 +86,8 @@ public final class FlagrampOperator {
     }
     operator.start();
     log.info("flagramp watching ScalingChanges via {}{}", client.getMasterUrl(),
-        settings.leaderElection() ? " once it leads (Lease " + settings.leaseName() + ")" : "");
+        (settings.shard().sharded() ? " of shard " + settings.shard() : "")
+            + (settings.leaderElection() ? " once it leads (Lease " + settings.leaseName() + ")" : ""));
   }
 
   /** An operator that is configured but not started, so tests can run it against their own server. */
@@ -120,9 +121,9 @@ public final class FlagrampOperator {
     SimpleInboundEventSource<ScalingChange> measured = new SimpleInboundEventSource<>("measurements");
     Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));
     Notifier notifier = Notifier.create(client, settings.webhookAllowlist(), events, again, operatorMetrics, clock);
-    Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags,
-        new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(), new Bulkheads()),
-        events,
+    Measurer measurer = new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(),
+        new Bulkheads());
+    Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags, measurer, events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),
         clock, again).observedBy(Reconciliation.Observer.all(operatorMetrics, notifier))
@@ -135,10 +136,14 @@ public final class FlagrampOperator {
       store.readingFrom(configMaps);
     }
     ScalingChangeReconciler reconciler = new ScalingChangeReconciler(reconciliation, events, clock, measured,
-        settings.requireConfigMapOptIn(), operatorMetrics, configMaps);
+        settings.requireConfigMapOptIn(), operatorMetrics, configMaps, settings.shard(), reconciliation::letGo);
     operator.register(reconciler, config -> {
       config.withRetry(new GenericRetry().setInitialInterval(1_000).setIntervalMultiplier(2)
           .setMaxInterval(60_000).withoutMaxAttempts());
+      if (!settings.shard().selector().selectsEverything()) {
+        // The API server filters the list and the watch: another shard's changes never reach this cache.
+        config.withLabelSelector(settings.shard().selector().toString());
+      }
       if (settings.namespaces().isEmpty()) {
         config.watchingAllNamespaces();
       } else {

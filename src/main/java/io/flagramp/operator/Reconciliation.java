@@ -318,6 +318,18 @@ public final class Reconciliation {
   }
 
   /**
+   * A change this operator no longer serves (relabelled to another shard): what is kept for it goes,
+   * and nothing is written.
+   */
+  public void letGo(ScalingChange change) {
+    measure.forget(change);
+    observer.forgotten(change);
+    if (change.getMetadata().getUid() != null) {
+      carried.remove(change.getMetadata().getUid());
+    }
+  }
+
+  /**
    * A ScalingChange being deleted. Its claim on the ConfigMap says whether its writes are still in
    * effect: with {@code onDelete: Restore} (the default) and an attempt that has not succeeded, the
    * original values go back; otherwise only the claim is released. Returns once the finalizer may go.

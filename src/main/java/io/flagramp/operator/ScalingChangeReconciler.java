@@ -1,6 +1,8 @@
 package io.flagramp.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Conditions;
@@ -26,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,8 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   private final boolean configMapOptIn;
   private final ConfigMapCache configMapCache;
   private final OperatorMetrics metrics;
+  private final Shard shard;
+  private final Consumer<ScalingChange> forget;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
   private final StatusWriter statusWriter = new StatusWriter();
@@ -61,12 +66,17 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   /**
    * @param measured where the {@link Measurer} reports a finished round, to bring its change back
    * @param configMapOptIn watch only ConfigMaps with the opt-in label (else every ConfigMap)
+   * @param shard the changes this operator owns; the controller's informer must select the same
+   * @param forget drops what is kept in memory for a change that left this operator (its measurement
+   *     round, its series on /metrics)
    */
   public ScalingChangeReconciler(Reconciliation reconciliation, Reconciliation.Events events, Clock clock,
       SimpleInboundEventSource<ScalingChange> measured, boolean configMapOptIn, OperatorMetrics metrics,
-      ConfigMapCache configMapCache) {
+      ConfigMapCache configMapCache, Shard shard, Consumer<ScalingChange> forget) {
     this.configMapCache = configMapCache;
     this.metrics = metrics;
+    this.shard = shard;
+    this.forget = forget;
     this.reconciliation = reconciliation;
     this.events = events;
     this.clock = clock;
@@ -77,7 +87,9 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   /**
    * Besides its own changes, a ScalingChange is reconciled when a round of its measurements is ready,
    * and when its ConfigMap changes (labelled, replaced, edited by someone else), found through an index
-   * of the changes by ConfigMap rather than by listing them.
+   * of the changes by ConfigMap rather than by listing them. The index is on this shard's cache, so a
+   * ConfigMap shared with another shard's changes brings back only this shard's. A change that leaves
+   * the cache is let go of ({@link Departures}).
    */
   @Override
   public List<EventSource<?, ScalingChange>> prepareEventSources(EventSourceContext<ScalingChange> context) {
@@ -94,7 +106,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     }
     InformerEventSource<ConfigMap, ScalingChange> source = new InformerEventSource<>(configMaps.build(), context);
     configMapCache.use(source);
-    return List.of(source, measured);
+    return List.of(source, measured, new Departures(change -> letGo(change, context.getClient())));
   }
 
   /**
@@ -118,6 +130,41 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
       return UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(backoff(id));
     } finally {
       metrics.reconciled(Duration.ofNanos(System.nanoTime() - started));
+      if (context.getPrimaryCache().get(id).isEmpty()) {
+        // It left while this reconcile ran, and Departures may have let go of it before this reconcile put
+        // its series back on /metrics: let go again, now that nothing of this reconcile is left to run.
+        forgetAll(change);
+      }
+    }
+  }
+
+  /**
+   * A change that is no longer this operator's: deleted, or relabelled into another shard. Nothing is
+   * written for it; what is kept in memory goes. The informer hands over its last cached state, from
+   * before the relabel, so whether it moved, and where, is read afresh: once per departure, and not for a
+   * deletion through the finalizer.
+   */
+  private void letGo(ScalingChange change, KubernetesClient client) {
+    forgetAll(change);
+    if (!shard.sharded() || change.getMetadata().getDeletionTimestamp() != null) {
+      return;
+    }
+    ScalingChange now;
+    try {
+      now = client.resource(change).get();
+    } catch (KubernetesClientException e) {
+      log.info("{}/{}: left this shard, or was deleted ({}); it is no longer reconciled here",
+          change.getMetadata().getNamespace(), change.getMetadata().getName(), e.getMessage());
+      return;
+    }
+    if (now != null && !shard.owns(now)) {
+      ScalingChangeStatus status = now.getStatus();
+      log.info("{}/{}: left this shard ({}={}; this shard owns {}) {}; it is no longer reconciled here",
+          now.getMetadata().getNamespace(), now.getMetadata().getName(), Shard.LABEL,
+          now.getMetadata().getLabels() == null ? null : now.getMetadata().getLabels().get(Shard.LABEL),
+          shard.selector(), status == null || status.getPhase() == null ? "before its first status"
+              : status.getPhase() + (status.getCurrentWeight() == null ? "" : " at weight "
+                  + status.getCurrentWeight() + " (step " + status.getProgress() + ")"));
     }
   }
 
@@ -147,6 +194,11 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     return DeleteControl.defaultDelete();
   }
 
+  private void forgetAll(ScalingChange change) {
+    faults.remove(ResourceID.fromResource(change));
+    forget.accept(change);
+  }
+
   /** 1s, 2s, 4s … 60s for faults in a row on one object. */
   private Duration backoff(ResourceID id) {
     int inARow = faults.merge(id, 1, Integer::sum);
@@ -174,6 +226,11 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     try {
       ScalingChange fresh = context.getClient().resource(change).get();
       if (fresh == null) {
+        return;
+      }
+      if (!shard.owns(fresh)) {
+        // Relabelled into another shard meanwhile (most likely the cause of a 409): it is that shard's to write.
+        log.info("{}: not recording the fault, the change is no longer this shard's", id);
         return;
       }
       ScalingChangeStatus status = fresh.getStatus() == null ? new ScalingChangeStatus() : fresh.getStatus().copy();
