@@ -39,7 +39,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The leader-election Lease: one per release, in the release namespace. */}}
+{{/*
+The leader-election Lease: one per release, in the release namespace. A shard is a release, so each
+shard has its own. It is not derived from sharding.shard: a release that becomes a shard keeps its
+Lease, so during that rolling update the old, unsharded leader and the new shard's never run at once.
+*/}}
 {{- define "flagramp.leaseName" -}}
 {{- include "flagramp.fullname" . }}
 {{- end }}

@@ -51,11 +51,16 @@ public final class HelmChart {
 
   /** {@code helm template flagramp helm/flagramp -n namespace -f values.yaml}; values is YAML text. */
   public static Rendered render(String namespace, String values) {
+    return render(RELEASE, namespace, values);
+  }
+
+  /** {@code helm template release helm/flagramp -n namespace -f values.yaml}, for several releases side by side. */
+  public static Rendered render(String release, String namespace, String values) {
     try {
       Path file = Files.createTempFile("flagramp-values", ".yaml");
       try {
         Files.writeString(file, values);
-        return new Rendered(new Helm(DIR).template().withName(RELEASE).withNamespace(namespace)
+        return new Rendered(new Helm(DIR).template().withName(release).withNamespace(namespace)
             .withKubeVersion(kubeVersion()).withValuesFile(file).call());
       } finally {
         Files.deleteIfExists(file);

@@ -160,7 +160,11 @@ class HelmChartTest {
         .containsEntry("FLAGRAMP_RESYNC_INTERVAL", "60s")
         .containsEntry("FLAGRAMP_PENDING_RETRY_INTERVAL", "15s")
         .containsEntry("FLAGRAMP_HISTORY_LIMIT", "20")
-        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75");
+        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
+        .containsEntry("FLAGRAMP_SHARD", "")
+        .containsEntry("FLAGRAMP_SHARDS", "")
+        .containsEntry("FLAGRAMP_DEFAULT_SHARD", "")
+        .containsEntry("FLAGRAMP_SHARD_SELECTOR", "");
     Set<String> known = Arrays.stream(OperatorSettings.Setting.values()).map(s -> s.key).collect(Collectors.toSet());
     assertThat(env.keySet()).filteredOn(k -> k.startsWith("FLAGRAMP_")).isSubsetOf(known);
 
@@ -173,6 +177,7 @@ class HelmChartTest {
     assertThat(settings.prometheusAllowlist().allows("http://prometheus-operated.monitoring.svc:9090")).isTrue();
     assertThat(settings.prometheusAllowlist().allows("http://attacker.example:9090")).isFalse();
     assertThat(settings.logFormat()).isEqualTo("json");
+    assertThat(settings.shard().sharded()).as("one release owns every ScalingChange").isFalse();
 
     Map<String, String> custom = HelmChart.render(NS, """
         watchNamespaces: [team-a, team-b]
@@ -193,6 +198,46 @@ class HelmChartTest {
     assertThat(customSettings.logFormat()).isEqualTo("text");
     assertThat(customSettings.resyncInterval()).hasMinutes(2);
     assertThat(customSettings.historyLimit()).isEqualTo(50);
+  }
+
+  @Test
+  void eachShardIsAReleaseThatOwnsItsLabelAndLeadsOnItsOwnLeaseWithRbacForThatLeaseOnly() {
+    String shared = """
+        sharding:
+          shards: [a, b]
+          defaultShard: a
+        """;
+    Rendered a = HelmChart.render("flagramp-a", NS, shared + "  shard: a\n");
+    Rendered b = HelmChart.render("flagramp-b", NS, shared + "  shard: b\n");
+    Map<String, String> aEnv = a.env(Map.of("metadata.namespace", NS, "metadata.name", "flagramp-a-0"));
+    Map<String, String> bEnv = b.env(Map.of("metadata.namespace", NS, "metadata.name", "flagramp-b-0"));
+
+    assertThat(aEnv).containsEntry("FLAGRAMP_SHARD", "a").containsEntry("FLAGRAMP_SHARDS", "a,b")
+        .containsEntry("FLAGRAMP_DEFAULT_SHARD", "a").containsEntry("FLAGRAMP_SHARD_SELECTOR", "");
+    OperatorSettings aSettings = OperatorSettings.from(aEnv);
+    OperatorSettings bSettings = OperatorSettings.from(bEnv);
+    assertThat(aSettings.shard().selector()).hasToString("flagramp.io/shard notin (b)");
+    assertThat(aSettings.shard().takesUnlabelled()).isTrue();
+    assertThat(bSettings.shard().selector()).hasToString("flagramp.io/shard in (b)");
+
+    // Each shard leads on the Lease of its release, and may touch no other.
+    assertThat(aSettings.leaseName()).isEqualTo("flagramp-a");
+    assertThat(bSettings.leaseName()).isEqualTo("flagramp-b");
+    assertLeaseRole(a, "flagramp-a");
+    assertLeaseRole(b, "flagramp-b");
+    // Two releases in one namespace, or cluster-wide, name nothing alike.
+    Set<String> aNames = a.objects().stream().map(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .collect(Collectors.toSet());
+    assertThat(b.objects()).extracting(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .doesNotContainAnyElementsOf(aNames);
+    assertThat(b.one(ClusterRole.class).getRules()).isEqualTo(a.one(ClusterRole.class).getRules());
+
+    OperatorSettings bySelector = OperatorSettings.from(HelmChart.render("flagramp-payments", NS, """
+        sharding:
+          shard: payments
+          selector: team in (payments, billing)
+        """).env(POD));
+    assertThat(bySelector.shard().selector()).hasToString("team in (billing,payments)");
   }
 
   @Test
@@ -284,6 +329,10 @@ class HelmChartTest {
       prometheus: {address: prometheus:9090}      | at '/prometheus/address'
       securityContext: {runAsUser: 0}             | at '/securityContext/runAsUser'
       networkPolicy: {enabled: true, egress: []}  | at '/networkPolicy': additional properties 'egress' not allowed
+      sharding: {shard: Shard_A}                  | at '/sharding/shard'
+      sharding: {shard: a, shards: [a, a]}        | at '/sharding/shards'
+      sharding: {shards: [a, b]}                  | at '/sharding/shards'
+      sharding: {defaultShard: a}                 | at '/sharding/defaultShard'
       """)
   void theValuesSchemaRejectsABadValue(String values, String message) {
     assertThatThrownBy(() -> HelmChart.render(NS, values + "\n"))
@@ -414,8 +463,13 @@ class HelmChartTest {
   }
 
   private static void assertLeaseRole(Rendered chart) {
+    assertLeaseRole(chart, "flagramp");
+  }
+
+  /** The release's Lease Role: create any Lease, and get, update, patch only the one the operator is told to use. */
+  private static void assertLeaseRole(Rendered chart, String release) {
     Role lease = chart.all(Role.class).stream()
-        .filter(r -> r.getMetadata().getName().equals("flagramp-leader-election")).findFirst().orElseThrow();
+        .filter(r -> r.getMetadata().getName().equals(release + "-leader-election")).findFirst().orElseThrow();
     assertThat(lease.getMetadata().getNamespace()).isEqualTo(NS);
     assertThat(lease.getRules()).allSatisfy(r -> {
       assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
@@ -427,9 +481,12 @@ class HelmChartTest {
     assertThat(lease.getRules()).flatExtracting(PolicyRule::getVerbs).contains("patch")
         .doesNotContain("delete", "list", "watch");
     RoleBinding binding = chart.all(RoleBinding.class).stream()
-        .filter(b -> b.getMetadata().getName().equals("flagramp-leader-election")).findFirst().orElseThrow();
+        .filter(b -> b.getMetadata().getName().equals(release + "-leader-election")).findFirst().orElseThrow();
     assertThat(binding.getMetadata().getNamespace()).isEqualTo(NS);
-    assertThat(binding.getRoleRef().getName()).isEqualTo("flagramp-leader-election");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(release + "-leader-election");
+    assertThat(binding.getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo(chart.deployment().getSpec().getTemplate().getSpec()
+            .getServiceAccountName()));
   }
 
   private static List<String> verbs(List<PolicyRule> rules, String group, String resource) {
