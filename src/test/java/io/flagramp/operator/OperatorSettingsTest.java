@@ -101,7 +101,7 @@ class OperatorSettingsTest {
     assertThat(s.shard().selector()).hasToString("flagramp.io/shard in (b)");
     assertThat(s.shard().takesUnlabelled()).isFalse();
     assertThat(s.leaseName()).isEqualTo("flagramp-operator-b");
-    assertThat(s.toString()).endsWith(" leaderElection=true lease=flagramp/flagramp-operator-b logFormat=text"
+    assertThat(s.toString()).endsWith(" leaderElection=true lease=flagramp/flagramp-operator-b maxConcurrentSteps=8 logFormat=text"
         + " shard=b (flagramp.io/shard in (b))");
     assertThat(OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "b")).shard().selector())
         .as("without the others named").hasToString("flagramp.io/shard in (b)");
