@@ -1,0 +1,205 @@
+package io.flagramp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flagramp.api.v1alpha1.Phase;
+import io.flagramp.api.v1alpha1.Reason;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.Annotations;
+import io.flagramp.core.Measurement;
+import java.time.Duration;
+import java.time.ZoneId;
+import org.junit.jupiter.api.Test;
+
+/** The watch screen as text, for statuses the operator's own planner wrote. */
+class StatusScreenTest {
+
+  private static final ZoneId UTC = ZoneId.of("UTC");
+
+  private static String plain(Rollouts r) {
+    return new StatusScreen(r.now(), UTC, Style.PLAIN, 80).render(r.change());
+  }
+
+  /** Mid-soak at weight 10: 2h47m30s after the restart target rolled out at Tue 03:00:18. */
+  private static Rollouts soakingAtTen() {
+    return Rollouts.of(Rollouts.USE_REDIS)
+        .until(s -> Integer.valueOf(10).equals(s.getCurrentWeight()) && s.getReason() == Reason.RolledOut)
+        .advance(Duration.ofHours(2).plusMinutes(47).plusSeconds(30)).until(s -> true);
+  }
+
+  @Test
+  void aSoakingStepShowsItsCountdownEachMetricAgainstItsBoundAndTheRestartTarget() {
+    assertThat(plain(soakingAtTen())).isEqualTo("""
+        use-redis  namespace social                              attempt 1  05:47:48 UTC
+        Phase     Progressing  RolledOut
+        Flag      app-features: USE_REDIS_PERCENTAGE=10 USE_REDIS=true
+
+        Weight    [#####-------------------------------------------]  10%  step 3/6
+
+            STEP  WEIGHT  PAUSE  STATE        DETAIL
+            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
+          > 3/6    10%    24h    soaking      21h12m left, until Wed 03:00
+            4/6    25%    24h    next         due Wed 03:00, once the analysis passes
+            5/6    50%    24h                 approval: Manual
+            6/6   100%    -
+            bake          1h
+
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      0.0012    max 0.01                    Pass
+          p99-latency     0.21      max 0.5, +50% of 0.21       Pass
+          minSamples      5000      min 1000                    Pass
+          every 1m; last measured 05:47:48 (0s ago)
+
+        Restart   Deployment/api: rolled out
+                  all rolled out at Tue 03:00 (weight 10)
+        Decision  step 3/6 at weight 10: Deployment api rolled out 6s after the write;
+                  soaking 24h until 2026-11-25T03:00:18Z
+        """);
+  }
+
+  @Test
+  void aChangeAwaitingApprovalMarksTheStepThatWaitsAndSaysHowToApprove() {
+    Rollouts r = Rollouts.of(Rollouts.USE_REDIS).until(s -> s.getPhase() == Phase.AwaitingApproval);
+    assertThat(plain(r)).isEqualTo("""
+        use-redis  namespace social                              attempt 1  03:00:24 UTC
+        Phase     AwaitingApproval  AwaitingApproval
+        Flag      app-features: USE_REDIS_PERCENTAGE=25 USE_REDIS=true
+
+        Weight    [############------------------------------------]  25%  step 4/6
+
+            STEP  WEIGHT  PAUSE  STATE        DETAIL
+            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
+            3/6    10%    24h    passed       Tue 03:00 - Wed 03:00
+          > 4/6    25%    24h    soaked       the next step awaits approval
+            5/6    50%    24h    approval     awaits approval: kubectl flagramp approve
+                                              use-redis
+            6/6   100%    -
+            bake          1h
+
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      0.0012    max 0.01                    Pass
+          p99-latency     0.21      max 0.5, +50% of 0.21       Pass
+          minSamples      5000      min 1000                    Pass
+          every 1m; last measured 03:00:24 (0s ago)
+
+        Restart   Deployment/api: rolled out
+                  all rolled out at Wed 03:00 (weight 25)
+        Decision  step 5/6 (weight 50) awaits approval; holding at weight 25: kubectl
+                  annotate scalingchange use-redis flagramp.io/approve=<a new value>
+                  --overwrite
+        Do        kubectl flagramp approve use-redis (or: kubectl flagramp abort
+                  use-redis "why")
+        """);
+  }
+
+  @Test
+  void aRolledBackChangeShowsTheStepItWasRolledBackAtAndTheMetricThatBrokeItsBound() {
+    Rollouts r = Rollouts.of(Rollouts.USE_REDIS);
+    r.sim.metrics = breachAtTen(r);
+    r.until(s -> s.getPhase() == Phase.RolledBack);
+    assertThat(plain(r)).isEqualTo("""
+        use-redis  namespace social                              attempt 1  03:03:18 UTC
+        Phase     RolledBack  ThresholdBreached
+        Flag      app-features: original values restored
+
+        Weight    [------------------------------------------------]   0%  step 0/6
+
+            STEP  WEIGHT  PAUSE  STATE        DETAIL
+            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
+            3/6    10%    24h    rolled back  at Tue 03:03
+            4/6    25%    24h
+            5/6    50%    24h                 approval: Manual
+            6/6   100%    -
+            bake          1h
+
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      0.031     max 0.01                    Fail 3/3
+            error-rate 0.031 > max 0.01 (3/3) at weight 10
+          p99-latency     0.21      max 0.5, +50% of 0.21       Pass
+          minSamples      5000      min 1000                    Pass
+          every 1m; last measured 03:03:18 (0s ago)
+
+        Restart   Deployment/api: restart requested at Tue 03:03
+        Decision  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted, removed
+                  USE_REDIS_PERCENTAGE (was absent), removed USE_REDIS (was absent);
+                  restarting Deployment api
+        Do        fix the cause, then: kubectl flagramp retry use-redis
+        """);
+  }
+
+  @Test
+  void aStepDueOutsideTheWindowsShowsTheNextOpening() {
+    // Berlin: the change starts Mon 03:00, inside; its second step falls due at 04:00, outside.
+    Rollouts r = Rollouts.of(Rollouts.USE_REDIS.replace("  bake: 1h\n", "  bake: 1h\n"
+        + "  windows:\n"
+        + "    timeZone: Europe/Berlin\n"
+        + "    allowed: [{days: [Mon, Tue, Wed, Thu], from: \"02:00\", to: \"03:30\"}]\n"
+        + "    blocked: [{from: \"2026-12-21\", to: \"2027-01-04\", reason: year-end freeze}]\n"))
+        .until(s -> s.getReason() == Reason.OutsideWindow);
+    String screen = plain(r);
+    assertThat(screen).isEqualTo("""
+        use-redis  namespace social                              attempt 1  03:00:06 UTC
+        Phase     Progressing  OutsideWindow
+        Flag      app-features: USE_REDIS_PERCENTAGE=1 USE_REDIS=true
+
+        Weight    [------------------------------------------------]   1%  step 1/6
+
+            STEP  WEIGHT  PAUSE  STATE        DETAIL
+          > 1/6     1%    1h     soaked       the next step waits for a deploy window
+            2/6     5%    24h    window       waits for a deploy window: opens Tue 01:00
+                                              (in 21h59m)
+            3/6    10%    24h
+            4/6    25%    24h
+            5/6    50%    24h                 approval: Manual
+            6/6   100%    -
+            bake          1h
+
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      0.0012    max 0.01                    Pass
+          p99-latency     0.21      max 0.5, +50% of 0.21       Pass
+          minSamples      5000      min 1000                    Pass
+          every 1m; last measured 03:00:06 (0s ago)
+
+        Restart   Deployment/api: rolled out
+                  all rolled out at Mon 02:00 (weight 1)
+        Windows   Mon,Tue,Wed,Thu 02:00-03:30 Europe/Berlin; blocked 2026-12-21 to
+                  2027-01-04 (year-end freeze)
+                  next opening Tue 2026-11-24 02:00 CET (in 21h59m)
+        Decision  step 2/6 (weight 5) is due, outside the deploy windows Mon,Tue,Wed,Thu
+                  02:00-03:30 (Europe/Berlin); holding at weight 1; waiting until Tue
+                  2026-11-24 02:00 CET
+        """);
+  }
+
+  @Test
+  void anAnnotationTheOperatorHasNotActedOnYetIsShownAsPending() {
+    Rollouts r = soakingAtTen();
+    ScalingChange change = r.change();
+    change.getMetadata().getAnnotations().put(Annotations.ABORT, "p99 doubled");
+    assertThat(plain(r)).contains("Note      not yet acted on by the operator: abort \"p99 doubled\"\n");
+  }
+
+  @Test
+  void everyLineFitsEightyColumnsAndOnlyATerminalGetsColour() {
+    Rollouts r = soakingAtTen();
+    String plain = plain(r);
+    String colour = new StatusScreen(r.now(), UTC, new Style(true), 80).render(r.change());
+    assertThat(plain.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+    assertThat(plain).doesNotContain("\u001b").matches("\\A[\\x20-\\x7e\\n]*\\z");
+    assertThat(colour).contains("\u001b[32m").contains("\u001b[1m");
+    assertThat(colour.replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(plain);
+  }
+
+  /** The error rate climbs to 3.1% once the flag reaches 10%. */
+  static java.util.function.BiFunction<String, String, Measurement> breachAtTen(Rollouts r) {
+    var healthy = r.sim.metrics;
+    return (name, promql) -> {
+      Integer weight = r.sim.change.getStatus() == null ? null : r.sim.change.getStatus().getCurrentWeight();
+      return name.equals("error-rate") && weight != null && weight >= 10 ? new Measurement.Value(0.031)
+          : healthy.apply(name, promql);
+    };
+  }
+}
