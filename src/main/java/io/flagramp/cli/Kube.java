@@ -1,0 +1,181 @@
+package io.flagramp.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.operator.Clients;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+
+/**
+ * The cluster of the kubeconfig's current context (or --context, --kubeconfig, -n), as kubectl
+ * would pick it; and every way asking it can fail, said in one line.
+ */
+final class Kube implements AutoCloseable {
+
+  /** The field manager of every write: the operator records it as who approved or promoted. */
+  static final String FIELD_MANAGER = "kubectl-flagramp";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final KubernetesClient client;
+  final String namespace;
+  private final String where;
+
+  private Kube(KubernetesClient client, String namespace, String where) {
+    this.client = client;
+    this.namespace = namespace;
+    this.where = where;
+  }
+
+  static Kube connect(Path kubeconfig, String context, String namespace) {
+    Config config;
+    try {
+      if (kubeconfig != null) {
+        if (!Files.isReadable(kubeconfig)) {
+          throw CliFailure.error("cannot read the kubeconfig " + kubeconfig);
+        }
+        config = Config.fromKubeconfig(context, kubeconfig.toFile());
+      } else {
+        config = Config.autoConfigure(context);
+      }
+    } catch (KubernetesClientException | IllegalArgumentException e) {
+      throw CliFailure.error("cannot read the kubeconfig: " + firstLine(e.getMessage()));
+    }
+    if (context != null && config.getCurrentContext() != null
+        && !context.equals(config.getCurrentContext().getName())) {
+      throw CliFailure.error("context \"" + context + "\" is not in the kubeconfig");
+    }
+    // One try per request: a person at a terminal wants the error now, not after a backoff.
+    config.setRequestRetryBackoffLimit(0);
+    String ns = namespace != null ? namespace : config.getNamespace() != null ? config.getNamespace() : "default";
+    String server = config.getMasterUrl();
+    String ctx = config.getCurrentContext() == null ? null : config.getCurrentContext().getName();
+    String where = server + (ctx == null ? "" : " (context " + ctx + ")");
+    return new Kube(Clients.client(config), ns, where);
+  }
+
+  MixedOperation<ScalingChange, KubernetesResourceList<ScalingChange>, Resource<ScalingChange>> changes() {
+    return client.resources(ScalingChange.class);
+  }
+
+  Resource<ScalingChange> change(String name) {
+    return changes().inNamespace(namespace).withName(name);
+  }
+
+  /** The ScalingChange, or a failure that says why there is none. */
+  ScalingChange get(String name) {
+    ScalingChange sc;
+    try {
+      sc = change(name).get();
+    } catch (KubernetesClientException e) {
+      throw explain(e, "scalingchange " + name);
+    }
+    if (sc == null) {
+      throw notFound(name);
+    }
+    return sc;
+  }
+
+  /**
+   * A JSON merge patch under {@link #FIELD_MANAGER}, so that managedFields name this tool as the
+   * writer of what it set.
+   */
+  ScalingChange mergePatch(String name, Map<String, Object> patch) {
+    try {
+      return change(name).patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
+          .withFieldManager(FIELD_MANAGER).build(), JSON.writeValueAsString(patch));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings is JSON", e);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        throw notFound(name);
+      }
+      throw explain(e, "scalingchange " + name);
+    }
+  }
+
+  /** Not found: the object, or the whole kind when the CRD is not installed. */
+  CliFailure notFound(String name) {
+    try {
+      changes().inNamespace(namespace).list(new ListOptionsBuilder().withLimit(1L).build());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return crdMissing();
+      }
+    }
+    return CliFailure.error("scalingchange \"" + name + "\" not found in namespace \"" + namespace + "\"");
+  }
+
+  private CliFailure crdMissing() {
+    return CliFailure.error("the cluster at " + where + " does not serve scalingchanges.flagramp.io: install the CRD"
+        + " (kubectl apply -f crds/scalingchanges.flagramp.io-v1.yml)");
+  }
+
+  /** Any failure of a request, as one line. */
+  CliFailure explain(KubernetesClientException e, String what) {
+    String server = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : null;
+    return switch (e.getCode()) {
+      case 401 -> CliFailure.error("unauthorized: " + where + " refused the credentials of the kubeconfig");
+      case 403 -> CliFailure.error("forbidden: " + (server != null ? server : what));
+      case 404 -> server != null && server.contains("the server could not find the requested resource") ? crdMissing()
+          : CliFailure.error(what + " not found in namespace \"" + namespace + "\"");
+      case 0 -> CliFailure.error("cannot reach the cluster at " + where + ": " + cause(e));
+      default -> CliFailure.error(what + ": " + firstLine(server != null ? server : e.getMessage()));
+    };
+  }
+
+  /** The root of a transport failure, in words. */
+  private static String cause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (t instanceof UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+      if (t instanceof HttpTimeoutException) {
+        return "no answer in time";
+      }
+      if (t instanceof SSLException) {
+        return "TLS: " + firstLine(t.getMessage());
+      }
+    }
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
+  }
+
+  static String firstLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+
+  String where() {
+    return where;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
