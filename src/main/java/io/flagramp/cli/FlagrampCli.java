@@ -22,15 +22,16 @@ import picocli.CommandLine.Spec;
     description = "Follow and steer flagramp's ScalingChanges in the cluster of the current kubeconfig context.",
     subcommands = {StatusCommand.class, WaitCommand.class, OnCallCommands.Approve.class,
         OnCallCommands.Promote.class, OnCallCommands.Abort.class, OnCallCommands.Retry.class,
-        SuspendCommands.Suspend.class, SuspendCommands.Resume.class},
+        SuspendCommands.Suspend.class, SuspendCommands.Resume.class, LintCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-        " 0:done; wait: Succeeded",
+        " 0:done; wait: Succeeded; lint: accepted",
         " 1:the cluster could not be asked or refused (unreachable, forbidden, not found), or a bad file",
         " 2:wrong command line",
         " 3:wait: RolledBack",
         " 4:wait: Held",
         " 5:wait: Invalid",
         " 6:wait: --timeout ran out",
+        " 7:lint: the API server or the planner rejects a ScalingChange in the file",
         " 8:approve, promote, retry, abort: the operator would ignore it now; nothing set (--force sets it)"})
 public final class FlagrampCli implements Callable<Integer> {
 
