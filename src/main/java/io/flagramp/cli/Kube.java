@@ -13,12 +13,14 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.operator.Clients;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
@@ -129,37 +131,39 @@ final class Kube implements AutoCloseable {
   /** Any failure of a request, as one line. */
   CliFailure explain(KubernetesClientException e, String what) {
     String server = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : null;
+    Optional<String> transport = transport(e);
+    if (transport.isPresent()) {
+      return CliFailure.error("cannot reach the cluster at " + where + ": " + transport.get());
+    }
     return switch (e.getCode()) {
       case 401 -> CliFailure.error("unauthorized: " + where + " refused the credentials of the kubeconfig");
       case 403 -> CliFailure.error("forbidden: " + (server != null ? server : what));
       case 404 -> server != null && server.contains("the server could not find the requested resource") ? crdMissing()
           : CliFailure.error(what + " not found in namespace \"" + namespace + "\"");
-      case 0 -> CliFailure.error("cannot reach the cluster at " + where + ": " + cause(e));
       default -> CliFailure.error(what + ": " + firstLine(server != null ? server : e.getMessage()));
     };
   }
 
-  /** The root of a transport failure, in words. */
-  private static String cause(Throwable e) {
+  /** A request that got no answer from a server, in words; empty when a server answered. */
+  private static Optional<String> transport(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConnectException) {
-        return "connection refused";
+        return Optional.of("connection refused");
       }
       if (t instanceof UnknownHostException) {
-        return "unknown host " + t.getMessage();
+        return Optional.of("unknown host " + t.getMessage());
       }
       if (t instanceof HttpTimeoutException) {
-        return "no answer in time";
+        return Optional.of("no answer in time");
       }
       if (t instanceof SSLException) {
-        return "TLS: " + firstLine(t.getMessage());
+        return Optional.of("TLS: " + firstLine(t.getMessage()));
+      }
+      if (t instanceof IOException && t.getCause() == null) {
+        return Optional.of(firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
       }
     }
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
+    return Optional.empty();
   }
 
   static String firstLine(String text) {
