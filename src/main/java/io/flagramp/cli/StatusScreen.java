@@ -226,8 +226,8 @@ final class StatusScreen {
   private String[] finished(HistoryEntry row, ScalingChangeStatus s) {
     Instant started = Times.parse(row.getStartedAt());
     Instant ended = Times.parse(row.getEndedAt());
-    String span = started == null ? "" : Times.at(started, now, zone)
-        + (ended == null ? "" : " - " + Times.at(ended, now, zone));
+    String span = started == null ? "" : Times.at(started, now, zone) + (ended == null ? ""
+        : " - " + (sameDay(started, ended) ? Times.clockMinutes(ended, zone) : Times.at(ended, now, zone)));
     String approved = row.getApproval() == null ? "" : ", approved by " + row.getApproval().getBy();
     String promoted = row.getPromotion() == null ? "" : ", promoted by " + row.getPromotion().getBy();
     if (row.getOutcome() == StepOutcome.RolledBack) {
@@ -262,6 +262,10 @@ final class StatusScreen {
       return new String[] {"next", "due " + Times.at(due, now, zone) + ", once the analysis passes"};
     }
     return new String[] {"next", ""};
+  }
+
+  private boolean sameDay(Instant a, Instant b) {
+    return a.atZone(zone).toLocalDate().equals(b.atZone(zone).toLocalDate());
   }
 
   private static String promotion(ActionRecord promotion, Step step) {

@@ -13,6 +13,7 @@ final class Times {
   private static final DateTimeFormatter DAY_TIME = DateTimeFormatter.ofPattern("EEE HH:mm", Locale.ENGLISH);
   private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ENGLISH);
   private static final DateTimeFormatter DAY_DATE_TIME = DateTimeFormatter.ofPattern("EEE MM-dd HH:mm", Locale.ENGLISH);
+  private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("HH:mm", Locale.ENGLISH);
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ENGLISH);
   private static final DateTimeFormatter FULL = DateTimeFormatter.ofPattern("EEE yyyy-MM-dd HH:mm", Locale.ENGLISH);
 
@@ -32,6 +33,11 @@ final class Times {
   /** "Mon 12-21 03:00". */
   static String dayDateTime(Instant t, ZoneId zone) {
     return DAY_DATE_TIME.format(t.atZone(zone));
+  }
+
+  /** "14:05". */
+  static String clockMinutes(Instant t, ZoneId zone) {
+    return MINUTES.format(t.atZone(zone));
   }
 
   /** "14:05:07". */

@@ -37,7 +37,7 @@ class StatusScreenTest {
         Weight    [#####-------------------------------------------]  10%  step 3/6
 
             STEP  WEIGHT  PAUSE  STATE        DETAIL
-            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            1/6     1%    1h     passed       Mon 02:00 - 03:00
             2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
           > 3/6    10%    24h    soaking      21h12m left, until Wed 03:00
             4/6    25%    24h    next         due Wed 03:00, once the analysis passes
@@ -69,7 +69,7 @@ class StatusScreenTest {
         Weight    [############------------------------------------]  25%  step 4/6
 
             STEP  WEIGHT  PAUSE  STATE        DETAIL
-            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            1/6     1%    1h     passed       Mon 02:00 - 03:00
             2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
             3/6    10%    24h    passed       Tue 03:00 - Wed 03:00
           > 4/6    25%    24h    soaked       the next step awaits approval
@@ -107,7 +107,7 @@ class StatusScreenTest {
         Weight    [------------------------------------------------]   0%  step 0/6
 
             STEP  WEIGHT  PAUSE  STATE        DETAIL
-            1/6     1%    1h     passed       Mon 02:00 - Mon 03:00
+            1/6     1%    1h     passed       Mon 02:00 - 03:00
             2/6     5%    24h    passed       Mon 03:00 - Tue 03:00
             3/6    10%    24h    rolled back  at Tue 03:03
             4/6    25%    24h
