@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,8 +58,27 @@ public final class KubeTestCluster implements AutoCloseable {
     command.add(kubectl.toString());
     command.add("--kubeconfig=" + kubeconfig);
     command.addAll(List.of(args));
+    return run(command, Map.of());
+  }
+
+  /**
+   * Runs the real kubectl as a user's shell does, with the kubeconfig in KUBECONFIG (kubectl takes no
+   * flag before a plugin's name) and {@code environment} added, such as a PATH that holds a plugin.
+   */
+  public KubectlResult kubectlWithEnvironment(Map<String, String> environment, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(kubectl.toString());
+    command.addAll(List.of(args));
+    Map<String, String> env = new HashMap<>(environment);
+    env.put("KUBECONFIG", kubeconfig.toString());
+    return run(command, env);
+  }
+
+  private static KubectlResult run(List<String> command, Map<String, String> environment) {
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().putAll(environment);
+      Process process = builder.start();
       byte[] output = process.getInputStream().readAllBytes();
       if (!process.waitFor(2, TimeUnit.MINUTES)) {
         process.destroyForcibly();
