@@ -55,8 +55,13 @@ final class Kube implements AutoCloseable {
       } else {
         config = Config.autoConfigure(context);
       }
-    } catch (KubernetesClientException | IllegalArgumentException e) {
-      throw CliFailure.error("cannot read the kubeconfig: " + firstLine(e.getMessage()));
+    } catch (CliFailure e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Fabric8 fails on an empty or foreign file with whatever it tripped over, an NPE included.
+      throw CliFailure.error("cannot read the kubeconfig" + (kubeconfig == null ? "" : " " + kubeconfig)
+          + ": it is empty or not a kubeconfig" + (e instanceof NullPointerException || e.getMessage() == null ? ""
+          : " (" + firstLine(e.getMessage()) + ")"));
     }
     if (context != null && config.getCurrentContext() != null
         && !context.equals(config.getCurrentContext().getName())) {
@@ -67,7 +72,8 @@ final class Kube implements AutoCloseable {
     String ns = namespace != null ? namespace : config.getNamespace() != null ? config.getNamespace() : "default";
     String server = config.getMasterUrl();
     String ctx = config.getCurrentContext() == null ? null : config.getCurrentContext().getName();
-    String where = server + (ctx == null ? "" : " (context " + ctx + ")");
+    String where = server + (ctx == null ? " (no kubeconfig context: set KUBECONFIG or --kubeconfig)"
+        : " (context " + ctx + ")");
     return new Kube(Clients.client(config), ns, where);
   }
 

@@ -1,6 +1,7 @@
 package io.flagramp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -47,6 +48,17 @@ class KubeErrorsTest {
   void theNamespaceComesFromTheContext() {
     assertThat(kube.namespace).isEqualTo("social");
     assertThat(kube.where()).isEqualTo("https://10.0.0.1:6443/ (context prod)");
+  }
+
+  @Test
+  void aKubeconfigThatIsNotOneIsSaidSo() throws IOException {
+    Path empty = Files.writeString(dir.resolve("empty"), "");
+    assertThat(catchThrowableOfType(CliFailure.class,
+        () -> Kube.connect(empty, null, null)).getMessage())
+        .isEqualTo("cannot read the kubeconfig " + empty + ": it is empty or not a kubeconfig");
+    Path missing = dir.resolve("missing");
+    assertThat(catchThrowableOfType(CliFailure.class,
+        () -> Kube.connect(missing, null, null)).getMessage()).isEqualTo("cannot read the kubeconfig " + missing);
   }
 
   @Test
