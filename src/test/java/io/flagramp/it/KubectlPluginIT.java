@@ -126,8 +126,8 @@ class KubectlPluginIT {
   }
 
   @Test
-  void waitTimesOutWithSixThenAbortAndWaitEndRolledBackWithThreeAndTheDecision(KubeTestCluster cluster) {
-    String ns = cluster.createNamespace("plugin-abort");
+  void suspendResumePromoteAbortAndRetryThroughKubectlAndWaitEndsWithTheirExitCodes(KubeTestCluster cluster) {
+    String ns = cluster.createNamespace("plugin-actions");
     try (OperatorHarness harness = OperatorHarness.start(cluster)) {
       harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
       harness.changes().resource(change(ns, "use-redis", step(10, "1h"), step(100, "1s"))).create();
@@ -138,20 +138,44 @@ class KubectlPluginIT {
       assertThat(timedOut.exitCode()).isEqualTo(6);
       assertThat(timedOut.output()).startsWith("timed out after 2s: use-redis Progressing (StepEntered): ");
 
+      KubectlResult suspend = flagramp(cluster, "suspend", "-n", ns, "use-redis");
+      assertThat(suspend.exitCode()).isZero();
+      assertThat(suspend.output()).startsWith("use-redis: spec.suspend=true set: ")
+          .contains("note: spec.suspend is part of the spec: a GitOps tool");
+      await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.Paused);
+      assertThat(flagramp(cluster, "resume", "-n", ns, "use-redis").exitCode()).isZero();
+      await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.Progressing);
+
+      KubectlResult promote = flagramp(cluster, "promote", "-n", ns, "use-redis");
+      assertThat(promote.exitCode()).isZero();
+      assertThat(promote.output()).contains("set: the soak at weight 10 ends now");
+      KubectlResult succeeded = flagramp(cluster, "wait", "-n", ns, "use-redis", "--timeout=60s");
+      assertThat(succeeded.exitCode()).as("the hour's soak was cut short").isZero();
+      HistoryEntry ten = harness.get(ns, "use-redis").getStatus().getHistory().stream()
+          .filter(h -> h.getWeight() == 10).findFirst().orElseThrow();
+      assertThat(ten.getPromotion().getBy()).isEqualTo("kubectl-flagramp");
+
       KubectlResult abort = flagramp(cluster, "abort", "-n", ns, "use-redis", "p99 doubled");
       assertThat(abort.exitCode()).isZero();
       assertThat(abort.output()).startsWith("use-redis: flagramp.io/abort=\"p99 doubled\" set: ");
-      // Straight after the abort: wait judges the operator's answer to it, not the phase before.
+      // Straight after the abort: wait judges the operator's answer to it, not the phase before (Succeeded).
       KubectlResult rolledBack = flagramp(cluster, "wait", "-n", ns, "use-redis", "--timeout=60s");
       assertThat(rolledBack.exitCode()).isEqualTo(3);
       assertThat(rolledBack.output()).startsWith("use-redis RolledBack (Aborted): aborted by"
-          + " flagramp.io/abort=\"p99 doubled\" at weight 10");
+          + " flagramp.io/abort=\"p99 doubled\"");
       assertThat(harness.configMapData(ns, "app-features")).doesNotContainKey(PCT).containsEntry("USE_REDIS", "false");
 
       KubectlResult again = flagramp(cluster, "abort", "-n", ns, "use-redis");
       assertThat(again.exitCode()).isEqualTo(8);
       assertThat(again.output()).isEqualTo("use-redis: not set: it is RolledBack (Aborted): the original values are"
           + " back already (--force sets it anyway)\n");
+
+      assertThat(flagramp(cluster, "retry", "-n", ns, "use-redis").exitCode()).isZero();
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        ScalingChange sc = harness.get(ns, "use-redis");
+        return Integer.valueOf(2).equals(sc.getStatus().getAttempt()) && "10".equals(harness.configMapData(ns,
+            "app-features").get(PCT));
+      });
     }
   }
 
