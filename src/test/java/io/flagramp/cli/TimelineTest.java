@@ -38,7 +38,9 @@ class TimelineTest {
 
   @Test
   void anApprovalStepIsShownWaitingAndAStepDueOutsideTheWindowsWaitsForTheOpening() {
-    ScalingChange change = Clients.serialization().unmarshal(Rollouts.USE_REDIS.replace("  bake: 1h\n", "  bake: 1h\n"
+    // Measured every 5m rather than 1m: a week of simulated soaks and waits in a fifth of the rounds.
+    ScalingChange change = Clients.serialization().unmarshal(Rollouts.USE_REDIS.replace("interval: 1m", "interval: 5m")
+        .replace("  bake: 1h\n", "  bake: 1h\n"
         + "  windows:\n"
         + "    timeZone: Europe/Berlin\n"
         + "    allowed: [{days: [Mon, Tue, Wed, Thu], from: \"02:00\", to: \"05:00\"}]\n"), ScalingChange.class);
@@ -55,8 +57,8 @@ class TimelineTest {
         "+3d1h24s    Thu 11-26 04:00  weight 50   step 5/6, soak 24h, approved",
         "+4d1h30s    Fri 11-27 04:00  next step due outside the deploy windows: waits until Mon 2026-11-30 02:00 CET",
         "+6d23h      Mon 11-30 02:00  weight 100  step 6/6",
-        "+6d23h1m6s  Mon 11-30 02:01  baking 1h",
-        "+7d1m6s     Mon 11-30 03:01  Succeeded");
+        "+6d23h5m6s  Mon 11-30 02:05  baking 1h",
+        "+7d5m6s     Mon 11-30 03:05  Succeeded");
     assertThat(result.notes()).containsExactly("restart targets are taken to roll out in 5s; in a cluster each step's"
         + " soak starts once they have");
   }
