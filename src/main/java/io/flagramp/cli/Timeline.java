@@ -46,10 +46,15 @@ final class Timeline {
   private Timeline() {}
 
   static Result simulate(ScalingChange change, Instant start) {
+    return simulate(change, start, MAX_ROUNDS);
+  }
+
+  /** With at most {@code maxRounds} measurement rounds (see {@link #stretchInterval}). */
+  static Result simulate(ScalingChange change, Instant start, long maxRounds) {
     List<String> notes = new ArrayList<>();
     ScalingChange copy = copy(change, start);
     ScalingChangeSpec spec = copy.getSpec();
-    stretchInterval(spec, notes);
+    stretchInterval(spec, maxRounds, notes);
     // No other writer in memory: no resync is needed, and a long one saves reconciles.
     PlannerSettings settings = new PlannerSettings(Duration.ofDays(1), Duration.ofMinutes(1), 20, true);
     Simulation sim = new Simulation(settings, copy, start);
@@ -139,10 +144,10 @@ final class Timeline {
 
   /**
    * Each analysis round is a reconcile; a short interval under days of soaks would take minutes to
-   * simulate. Past {@link #MAX_ROUNDS} rounds the interval is stretched, and the note says by how much
+   * simulate. Past {@code maxRounds} rounds the interval is stretched, and the note says by how much
    * the times may be late.
    */
-  private static void stretchInterval(ScalingChangeSpec spec, List<String> notes) {
+  private static void stretchInterval(ScalingChangeSpec spec, long maxRounds, List<String> notes) {
     Analysis analysis = spec.getAnalysis();
     if (analysis == null) {
       return;
@@ -152,10 +157,10 @@ final class Timeline {
       total = total.plus(step.getPause() == null ? Duration.ZERO : Durations.parse(step.getPause()));
     }
     Duration interval = analysis.getInterval() == null ? Duration.ofMinutes(1) : Durations.parse(analysis.getInterval());
-    if (total.dividedBy(interval) <= MAX_ROUNDS) {
+    if (total.dividedBy(interval) <= maxRounds) {
       return;
     }
-    long seconds = (total.toSeconds() + MAX_ROUNDS - 1) / MAX_ROUNDS;
+    long seconds = (total.toSeconds() + maxRounds - 1) / maxRounds;
     Duration stretched = Duration.ofSeconds(seconds > 60 ? (seconds + 59) / 60 * 60 : seconds);
     analysis.setInterval(Durations.format(stretched));
     notes.add("metrics are measured every " + Durations.format(stretched) + " here instead of every "
