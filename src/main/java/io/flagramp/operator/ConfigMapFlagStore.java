@@ -1,6 +1,7 @@
 package io.flagramp.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -180,7 +181,10 @@ public final class ConfigMapFlagStore implements FlagStore {
     if (!data.isEmpty()) {
       body.put("data", data);
     }
-    ConfigMap updated = client.configMaps().inNamespace(namespace).withName(configMap)
+    // Patched through .resource(...): Fabric8's withName(...).patch(...) GETs the object first.
+    ConfigMap named = new ConfigMapBuilder().withNewMetadata().withName(configMap).withNamespace(namespace)
+        .endMetadata().build();
+    ConfigMap updated = client.configMaps().inNamespace(namespace).resource(named)
         .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(manager).build(),
             client.getKubernetesSerialization().asJson(body));
     ConfigMapCache c = cache;

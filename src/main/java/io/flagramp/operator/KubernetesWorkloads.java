@@ -1,6 +1,11 @@
 package io.flagramp.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
@@ -55,11 +60,15 @@ public final class KubernetesWorkloads implements Workloads {
     String patch = "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"" + RESTARTED_AT + "\":\""
         + restart.value() + "\"}}}}}";
     try {
+      // Through .resource(...): Fabric8's withName(...).patch(...) GETs the object first.
+      ObjectMeta meta = new ObjectMetaBuilder().withName(t.getName()).withNamespace(namespace).build();
       switch (t.getKind()) {
-        case Deployment -> client.apps().deployments().inNamespace(namespace).withName(t.getName()).patch(MERGE, patch);
-        case StatefulSet -> client.apps().statefulSets().inNamespace(namespace).withName(t.getName())
-            .patch(MERGE, patch);
-        case DaemonSet -> client.apps().daemonSets().inNamespace(namespace).withName(t.getName()).patch(MERGE, patch);
+        case Deployment -> client.apps().deployments().inNamespace(namespace)
+            .resource(new DeploymentBuilder().withMetadata(meta).build()).patch(MERGE, patch);
+        case StatefulSet -> client.apps().statefulSets().inNamespace(namespace)
+            .resource(new StatefulSetBuilder().withMetadata(meta).build()).patch(MERGE, patch);
+        case DaemonSet -> client.apps().daemonSets().inNamespace(namespace)
+            .resource(new DaemonSetBuilder().withMetadata(meta).build()).patch(MERGE, patch);
         default -> throw new IllegalStateException("unknown kind " + t.getKind());
       }
     } catch (KubernetesClientException e) {

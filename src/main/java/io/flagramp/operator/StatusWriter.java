@@ -44,7 +44,8 @@ final class StatusWriter {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putObject("metadata").put("resourceVersion", observed.getMetadata().getResourceVersion());
     body.set("status", MergePatch.diff(before, after));
+    // Through .resource(observed): Fabric8's withName(...).patch(...) GETs the object first.
     return client.resources(ScalingChange.class).inNamespace(observed.getMetadata().getNamespace())
-        .withName(observed.getMetadata().getName()).subresource("status").patch(MERGE, body.toString());
+        .resource(observed).subresource("status").patch(MERGE, body.toString());
   }
 }
