@@ -122,6 +122,14 @@ final class OperatorHarness implements AutoCloseable {
     operator.stop();
   }
 
+  /** Reconciles made since the operator started, as its own /metrics count them. */
+  long reconciles() {
+    return operatorMetrics.registry().scrape().stream()
+        .filter(m -> m.getMetadata().getName().equals("flagramp_reconcile_duration_seconds"))
+        .map(m -> (io.prometheus.metrics.model.snapshots.HistogramSnapshot) m)
+        .mapToLong(h -> h.getDataPoints().stream().mapToLong(p -> p.getCount()).sum()).sum();
+  }
+
   MixedOperation<ScalingChange, KubernetesResourceList<ScalingChange>, Resource<ScalingChange>> changes() {
     return client.resources(ScalingChange.class);
   }
