@@ -17,26 +17,39 @@ final class OperatorProcess implements AutoCloseable {
 
   static final Path JAR = Path.of("target", "flagramp-operator.jar");
 
+  /** For tests: a small heap, and C1 only, which starts fastest. */
+  static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
   private final Path kubeconfig;
   private final Map<String, String> settings;
   private final Path logs;
+  private final List<String> jvmOptions;
   private final List<Path> logFiles = new ArrayList<>();
   private Process process;
 
   OperatorProcess(Path kubeconfig, Map<String, String> settings, Path logs) {
+    this(kubeconfig, settings, logs, TEST_JVM);
+  }
+
+  /** With these JVM options instead of {@link #TEST_JVM}: a benchmark wants the JIT a deployment has. */
+  OperatorProcess(Path kubeconfig, Map<String, String> settings, Path logs, List<String> jvmOptions) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: the integration tests run after `package`");
     }
     this.kubeconfig = kubeconfig;
     this.settings = settings;
     this.logs = logs;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   void start() {
     Path log = logs.resolve("operator-" + (logFiles.size() + 1) + ".log");
     logFiles.add(log);
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString())
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     builder.environment().keySet().removeIf(k -> k.startsWith("FLAGRAMP_"));
@@ -57,6 +70,11 @@ final class OperatorProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The running process's id, for jcmd. */
+  long pid() {
+    return process.pid();
   }
 
   boolean alive() {
