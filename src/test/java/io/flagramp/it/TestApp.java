@@ -76,13 +76,22 @@ final class TestApp implements AutoCloseable {
 
   /** The share of 5xx over the last 5 seconds. */
   String errorRateQuery() {
-    return "sum(rate(http_requests_total{app=\"" + app + "\",code=~\"5..\"}[5s]))"
-        + " / sum(rate(http_requests_total{app=\"" + app + "\"}[5s]))";
+    return errorRateQuery("5s");
+  }
+
+  /** The share of 5xx over {@code window}: a longer one rides out a late scrape on a busy machine. */
+  String errorRateQuery(String window) {
+    return "sum(rate(http_requests_total{app=\"" + app + "\",code=~\"5..\"}[" + window + "]))"
+        + " / sum(rate(http_requests_total{app=\"" + app + "\"}[" + window + "]))";
   }
 
   String p99Query() {
+    return p99Query("5s");
+  }
+
+  String p99Query(String window) {
     return "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app=\"" + app
-        + "\"}[5s])))";
+        + "\"}[" + window + "])))";
   }
 
   String samplesQuery() {
