@@ -1,0 +1,118 @@
+package io.flagramp.bench;
+
+import io.flagramp.it.ScaleBed;
+import io.flagramp.it.ScaleBed.Figures;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@link ScaleBenchmark}'s figures as Markdown tables in the README's layout. Ratios are against the
+ * first (smallest) run of the same table, which stands for the operator without load.
+ */
+final class ScaleTables {
+
+  private ScaleTables() {}
+
+  static String lag(List<Figures> runs) {
+    StringBuilder t = header("run", "changes", "namespaces", "most due in one second", "step lag p50", "p99",
+        "max", "p99 ÷ first run's", "first steps (all due at once) p99", "decided p99", "heap after GC",
+        "threads (end / peak)");
+    double reference = runs.isEmpty() ? 0 : runs.get(0).lag().p99();
+    for (Figures f : runs) {
+      row(t, f.run().label(), f.run().changes(), f.run().namespaces(), f.mostDueInOneSecond(), seconds(f.lag().p50()),
+          seconds(f.lag().p99()), seconds(f.lag().max()), ratio(f.lag().p99(), reference),
+          seconds(f.openingLag().p99()), seconds(f.decidedLag().p99()),
+          format("%.1f MiB", f.heapAfterGcBytes() / 1048576.0), f.threads() + " / " + f.peakThreads());
+    }
+    return t.append("\nStep lag: from the exact due time (the window's opening, then the previous step's"
+        + " `history[].startedAt` + pause, which is `status.nextStepAt`) to the ConfigMap write arriving at a watch"
+        + " in the benchmark's JVM. Decided: to the operator's own `startedAt` of the step (before its writes).\n")
+        .toString();
+  }
+
+  static String writes(List<Figures> runs) {
+    StringBuilder t = header("run", "API writes per step", "÷ " + ScaleBed.MINIMUM_WRITES_PER_STEP,
+        "per step, by resource and verb", "ConfigMap GETs per reconcile", "Lease writes per minute",
+        "operator's writes per change before the opening");
+    for (Figures f : runs) {
+      row(t, f.run().label(), format("%.2f", f.writesPerStepTotal()),
+          format("%.2f", f.writesPerStepTotal() / ScaleBed.MINIMUM_WRITES_PER_STEP), breakdown(f.writesPerStep()),
+          format("%.2f", f.configMapGetsPerReconcile()), format("%.1f", f.leaseWritesPerMinute()),
+          breakdown(f.writesPerChangeBeforeOpening()));
+    }
+    return t.append("\nCounted by the kube-apiserver (`apiserver_request_total`) from just before the opening"
+        + " until every change Succeeded and the writes stopped, over 5 steps per change; before the opening:"
+        + " the finalizer and the Pending (OutsideWindow) status and Event of the benchmark's window. Lease: the"
+        + " operator's leader-election Lease, watched.\n").toString();
+  }
+
+  static String analysis(List<Figures> runs) {
+    StringBuilder t = header("run", "changes", "distinct queries", "Prometheus queries per round",
+        "÷ distinct", "per round while soaking", "÷ distinct", "status writes per change per hour while soaking");
+    for (Figures f : runs) {
+      if (f.queries().isEmpty()) {
+        continue;
+      }
+      ScaleBed.Queries q = f.queries().get();
+      row(t, f.run().label(), f.run().changes(), q.distinct(), format("%.2f", q.perRoundRun()),
+          format("%.2f", q.perRoundRun() / q.distinct()), q.perRoundSoak().isPresent()
+              ? format("%.2f", q.perRoundSoak().getAsDouble()) : "—",
+          q.perRoundSoak().isPresent() ? format("%.2f", q.perRoundSoak().getAsDouble() / q.distinct()) : "—",
+          f.statusWritesPerChangePerHour().isPresent()
+              ? format("%.1f", f.statusWritesPerChangePerHour().getAsDouble()) : "—");
+    }
+    return t.append("\nQueries: Prometheus' own `prometheus_http_requests_total{handler=\"/api/v1/query\"}`, per"
+        + " round of measurement (each change measures once an interval, all at about the same time): over the run"
+        + " (from the opening until every change Succeeded) and over whole rounds while every change soaks step 3;"
+        + " one query per distinct query and round is the goal. Status writes: `scalingchanges/status` writes"
+        + " over those whole rounds of the soak (a heartbeat slower than about half the soak is not seen).\n")
+        .toString();
+  }
+
+  static String cost(List<Figures> runs) {
+    StringBuilder t = header("run", "changes", "namespaces", "reconciles", "per change", "operator CPU per reconcile",
+        "mean reconcile (wall)", "API requests per reconcile", "CPU per reconcile ÷ first run's");
+    double reference = runs.isEmpty() ? 0 : runs.get(0).cost().cpuMillisPerReconcile();
+    for (Figures f : runs) {
+      ScaleBed.Cost c = f.cost();
+      row(t, f.run().label(), f.run().changes(), f.run().namespaces(), c.reconciles(),
+          format("%.1f", c.reconciles() / (double) f.run().changes()), format("%.2f ms", c.cpuMillisPerReconcile()),
+          format("%.2f ms", c.meanReconcileMillis()), format("%.2f", c.apiRequestsPerReconcile()),
+          ratio(c.cpuMillisPerReconcile(), reference));
+    }
+    return t.append("\nCPU: the operator process's `process_cpu_seconds_total` (everything it did, informers and"
+        + " Lease included) over its reconciles (`flagramp_reconcile_duration_seconds_count`); API requests: GETs and"
+        + " writes of ConfigMaps, ScalingChanges and Events counted by the kube-apiserver.\n").toString();
+  }
+
+  private static String breakdown(Map<String, Double> perStep) {
+    return perStep.entrySet().stream().map(e -> e.getKey() + " " + format("%.2f", e.getValue()))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static StringBuilder header(String... columns) {
+    StringBuilder t = new StringBuilder("| " + String.join(" | ", columns) + " |\n|");
+    t.append("---|".repeat(columns.length)).append('\n');
+    return t;
+  }
+
+  private static void row(StringBuilder t, Object... cells) {
+    t.append("| ").append(Arrays.stream(cells).map(String::valueOf).collect(Collectors.joining(" | ")))
+        .append(" |\n");
+  }
+
+  private static String seconds(long millis) {
+    return format("%.2f s", millis / 1000.0);
+  }
+
+  private static String ratio(double value, double reference) {
+    return reference <= 0 ? "—" : format("%.2f", value / reference);
+  }
+
+  private static String format(String pattern, Object... args) {
+    return String.format(Locale.ROOT, pattern, args);
+  }
+}
