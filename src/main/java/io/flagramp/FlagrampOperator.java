@@ -128,7 +128,7 @@ public final class FlagrampOperator {
             .withName(name).get()),
         clock, again).observedBy(Reconciliation.Observer.all(operatorMetrics, notifier))
         .restartingThrough(new KubernetesWorkloads(client), settings.requireConfigMapOptIn())
-        .pacedBy(new StepPacer(settings.maxConcurrentSteps()));
+        .pacedBy(new StepPacer(settings.maxConcurrentSteps()).wakingThrough(again));
     // The flag ConfigMaps are read from the informer the reconciler sets up (a store wrapped by a test reads
     // with GETs, as before).
     ConfigMapCache configMaps = new ConfigMapCache();

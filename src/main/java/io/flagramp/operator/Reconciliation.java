@@ -253,6 +253,7 @@ public final class Reconciliation {
       Notice notice = Notice.warning("StatusUnreadable", "status cannot be read (" + String.join("; ",
           change.getStatus().unreadable()) + "): this ScalingChange is left alone until its status is fixed");
       announce(change, notice);
+      pacer.passedOver(change);
       return new Plan(Optional.empty(), change.getStatus(), Optional.of(notice), Optional.empty());
     }
     Optional<FlagStore.Snapshot> snapshot = read(change);
@@ -265,6 +266,7 @@ public final class Reconciliation {
       Optional<Measurements> answers = measure.answers(change, plan.measure().get(), observation.now(),
           () -> ready.accept(change));
       if (answers.isEmpty()) {
+        pacer.passedOver(change);
         return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(ROUND_LIMIT));
       }
       plan = planner.plan(observation.withMeasurements(answers.get()));
@@ -273,7 +275,10 @@ public final class Reconciliation {
       }
     }
     boolean step = plan.write().filter(w -> w instanceof FlagWrite.SetValues).isPresent();
-    if (step && !pacer.tryEnter()) {
+    if (!step) {
+      pacer.passedOver(change);
+    } else if (!pacer.tryEnter(change)) {
+      // Queued: the pacer wakes it when its turn comes.
       return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(StepPacer.AGAIN));
     }
     try {
