@@ -294,9 +294,14 @@ public final class ScaleBed implements AutoCloseable {
 
   /** The packaged operator, leading on its own Lease, the chart's settings otherwise. */
   private OperatorProcess startOperator(Run run, int port, String lease) {
-    Map<String, String> settings = Map.of("FLAGRAMP_HTTP_PORT", Integer.toString(port),
+    Map<String, String> settings = new HashMap<>(Map.of("FLAGRAMP_HTTP_PORT", Integer.toString(port),
         "FLAGRAMP_INSTANCE", INSTANCE, "FLAGRAMP_LEADER_ELECTION", "true", "FLAGRAMP_LEASE_NAME", lease,
-        "FLAGRAMP_LEASE_NAMESPACE", leaseNamespace, "FLAGRAMP_PROMETHEUS_ALLOWLIST", prometheus.baseUrl());
+        "FLAGRAMP_LEASE_NAMESPACE", leaseNamespace, "FLAGRAMP_PROMETHEUS_ALLOWLIST", prometheus.baseUrl()));
+    // -Dflagramp.bench.scale.maxConcurrentSteps=N tries another pacing bound than the default.
+    String paced = System.getProperty("flagramp.bench.scale.maxConcurrentSteps", "").trim();
+    if (!paced.isEmpty()) {
+      settings.put("FLAGRAMP_MAX_CONCURRENT_STEPS", paced);
+    }
     OperatorProcess operator = new OperatorProcess(cluster.kubeconfig(), settings, directory(logs.resolve(run.label())),
         JVM);
     operator.start();
