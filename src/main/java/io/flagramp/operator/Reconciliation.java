@@ -327,6 +327,7 @@ public final class Reconciliation {
    * and nothing is written.
    */
   public void letGo(ScalingChange change) {
+    pacer.passedOver(change);
     measure.forget(change);
     observer.forgotten(change);
     if (change.getMetadata().getUid() != null) {
@@ -342,6 +343,8 @@ public final class Reconciliation {
    * @throws FlagWriteFailed when the restore cannot be written; the finalizer stays and it is retried
    */
   public void cleanup(ScalingChange change) {
+    // A change going away neither waits for a room nor keeps one a woken turn reserved for it.
+    pacer.passedOver(change);
     measure.forget(change);
     if (change.getMetadata().getUid() != null) {
       carried.remove(change.getMetadata().getUid());
