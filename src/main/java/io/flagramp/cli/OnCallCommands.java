@@ -3,11 +3,10 @@ package io.flagramp.cli;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
-import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.core.Annotations;
+import io.flagramp.core.Schedule;
 import io.flagramp.core.Timestamps;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -100,15 +99,11 @@ final class OnCallCommands {
 
     /** "step 5/6 (weight 50)": the step after the weight written. */
     private static String waiting(ScalingChange sc) {
-      List<Step> steps = sc.getSpec().getSteps();
+      Schedule schedule = Schedule.of(sc.getSpec());
       ScalingChangeStatus s = sc.getStatus();
-      int weight = s == null || s.getCurrentWeight() == null ? 0 : s.getCurrentWeight();
-      for (int i = 0; i < steps.size(); i++) {
-        if (steps.get(i).getWeight() != null && steps.get(i).getWeight() > weight) {
-          return "step " + (i + 1) + "/" + steps.size() + " (weight " + steps.get(i).getWeight() + ")";
-        }
-      }
-      return "the step that awaits approval";
+      return schedule.next(s == null ? null : s.getCurrentWeight()).stream()
+          .mapToObj(i -> "step " + (i + 1) + "/" + schedule.size() + " (weight " + schedule.weight(i) + ")")
+          .findFirst().orElse("the step that awaits approval");
     }
   }
 

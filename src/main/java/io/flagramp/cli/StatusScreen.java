@@ -20,6 +20,7 @@ import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.StepOutcome;
 import io.flagramp.api.v1alpha1.Weekday;
 import io.flagramp.core.Numbers;
+import io.flagramp.core.Schedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -435,14 +436,7 @@ final class StatusScreen {
 
   /** Index of the last step at or below the written weight; -1 before the first (and after a revert). */
   private static int currentIndex(List<Step> steps, ScalingChangeStatus s) {
-    Integer weight = s.getCurrentWeight();
-    int index = -1;
-    for (int i = 0; weight != null && i < steps.size(); i++) {
-      if (steps.get(i).getWeight() != null && steps.get(i).getWeight() <= weight) {
-        index = i;
-      }
-    }
-    return index;
+    return new Schedule(steps).indexOf(s.getCurrentWeight());
   }
 
   static String pad(String s, int width) {

@@ -10,24 +10,25 @@ import java.util.OptionalInt;
  * spec.steps read by weight. Where a rollout stands is the weight it wrote, not a position in a list
  * the user can edit: the next step is the first one whose weight is above it, and the soak at a weight
  * is the pause of the step that weight belongs to. So editing the list never moves the flag by itself.
+ * The kubectl plugin reads a change's steps through it too, so it shows what the planner does.
  */
-final class Schedule {
+public final class Schedule {
 
   private final List<Step> steps;
 
-  Schedule(List<Step> steps) {
+  public Schedule(List<Step> steps) {
     this.steps = steps == null ? List.of() : steps;
   }
 
-  static Schedule of(ScalingChangeSpec spec) {
+  public static Schedule of(ScalingChangeSpec spec) {
     return new Schedule(spec == null ? null : spec.getSteps());
   }
 
-  int size() {
+  public int size() {
     return steps.size();
   }
 
-  int weight(int index) {
+  public int weight(int index) {
     return steps.get(index).getWeight();
   }
 
@@ -37,7 +38,7 @@ final class Schedule {
   }
 
   /** The first step above {@code weight}; the first step when nothing was written yet. */
-  OptionalInt next(Integer weight) {
+  public OptionalInt next(Integer weight) {
     for (int i = 0; i < steps.size(); i++) {
       if (weight == null || steps.get(i).getWeight() > weight) {
         return OptionalInt.of(i);
@@ -47,7 +48,7 @@ final class Schedule {
   }
 
   /** The step {@code weight} belongs to: the last one at or below it; -1 for none (or nothing written). */
-  int indexOf(Integer weight) {
+  public int indexOf(Integer weight) {
     int index = -1;
     for (int i = 0; weight != null && i < steps.size(); i++) {
       if (steps.get(i).getWeight() <= weight) {
