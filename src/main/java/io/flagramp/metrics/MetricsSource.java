@@ -1,5 +1,7 @@
 package io.flagramp.metrics;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The one narrow door to the metrics backend. Everything above it knows queries, values and typed
  * failures, nothing of HTTP.
@@ -12,4 +14,36 @@ public interface MetricsSource {
    * @throws QueryFailure typed: unreachable, an HTTP error, bad PromQL, not one value, NaN/±Inf, empty
    */
   double query(Query query) throws QueryFailure;
+
+  /**
+   * Answers {@code query} without blocking the caller. Every call that must reach the backend goes
+   * through {@code sender}, which decides where it runs (a bounded pool) and may refuse it; an answer
+   * the source has without a call (another asker's evaluation, finished or still in flight) takes none
+   * of the sender's room. The future fails with the {@link QueryFailure}, or with what the sender
+   * refused the call with.
+   */
+  default CompletableFuture<Double> ask(Query query, Sender sender) {
+    return sender.send(() -> query(query));
+  }
+
+  /** One blocking call to the backend. */
+  @FunctionalInterface
+  interface Call {
+    double run() throws QueryFailure;
+  }
+
+  /** Runs a {@link Call} somewhere it may wait, or refuses it at once with a failed future. */
+  @FunctionalInterface
+  interface Sender {
+    CompletableFuture<Double> send(Call call);
+
+    /** Runs the call on the caller's thread. */
+    Sender INLINE = call -> {
+      try {
+        return CompletableFuture.completedFuture(call.run());
+      } catch (QueryFailure | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    };
+  }
 }

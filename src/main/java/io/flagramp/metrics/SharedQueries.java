@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@link Query#at()} and less before it than the shortest of the query's {@link Query#shareWithin()},
  * the evaluation's own, and {@link #MAX_SHARE}. This covers both a finished evaluation and one still in
  * flight, so concurrent identical queries cost one backend call. A {@code shareWithin} of zero never
- * shares. A failure is shared like a value; a RuntimeException is not kept.
+ * shares. A failure is shared like a value; a RuntimeException, or a call its sender refused, is not
+ * kept. Asked through {@link #ask}, a query that joins an evaluation waits on it without a thread and
+ * without any of the sender's room: only a query that reaches the backend is sent.
  *
  * <p>No clock of its own: time is the queries' evaluation times, the latest of them standing for now.
  * A finished evaluation is dropped once now is its window past it: by the next query of its key, or by
@@ -105,9 +108,42 @@ public final class SharedQueries implements MetricsSource {
 
   @Override
   public double query(Query query) throws QueryFailure {
+    CompletableFuture<Double> answer = ask(query, Sender.INLINE);
+    try {
+      return answer.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof QueryFailure failure) {
+        // The same instance for every sharer: its message is the status line, its stack the first caller's.
+        throw failure;
+      }
+      if (answer instanceof Joined) {
+        throw new IllegalStateException("the shared query failed", cause);
+      }
+      if (cause instanceof RuntimeException bug) {
+        throw bug;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException("the query failed", cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new QueryFailure.Unreachable("interrupted while waiting for the same query from another ScalingChange",
+          e);
+    }
+  }
+
+  /**
+   * Joins a reusable evaluation without sending anything; otherwise sends the query through
+   * {@code sender} and keeps the evaluation for those who come after. So a sender's room (a bounded
+   * pool and its queue) is taken only by queries that reach the backend.
+   */
+  @Override
+  public CompletableFuture<Double> ask(Query query, Sender sender) {
     Duration window = query.shareWithin().compareTo(MAX_SHARE) < 0 ? query.shareWithin() : MAX_SHARE;
     if (window.isNegative() || window.isZero()) {
-      return backend.query(query);
+      return backend.ask(query, sender);
     }
     Instant now = latestAt.accumulateAndGet(query.at(), (a, b) -> a.isAfter(b) ? a : b);
     if (size.get() >= maxEntries || !now.isBefore(lastSweep.get().plus(SWEEP_EVERY))) {
@@ -134,14 +170,28 @@ public final class SharedQueries implements MetricsSource {
     });
     if (shared.get() != null) {
       log.debug("{} at {} shares the evaluation at {}", query.promql(), query.at(), shared.get().at());
-      return await(shared.get());
+      return new Joined(shared.get().outcome());
     }
     if (own.get() == null) {
       log.debug("{} at {} is asked without being kept: all {} kept evaluations are in flight", query.promql(),
           query.at(), maxEntries);
-      return backend.query(query);
+      return backend.ask(query, sender);
     }
-    return evaluate(key, own.get(), query);
+    return evaluate(key, own.get(), query, sender);
+  }
+
+  /** A sharer's view of another asker's evaluation: completing it touches nothing else. */
+  private static final class Joined extends CompletableFuture<Double> {
+    Joined(CompletableFuture<Double> outcome) {
+      outcome.whenComplete((value, failure) -> {
+        if (failure == null) {
+          complete(value);
+        } else {
+          completeExceptionally(failure instanceof CompletionException c && c.getCause() != null ? c.getCause()
+              : failure);
+        }
+      });
+    }
   }
 
   /** Evaluations kept right now, finished or in flight; for tests of the bound. */
@@ -199,40 +249,30 @@ public final class SharedQueries implements MetricsSource {
     return live.isEmpty() ? null : live;
   }
 
-  private double evaluate(Key key, Evaluation own, Query query) throws QueryFailure {
+  private CompletableFuture<Double> evaluate(Key key, Evaluation own, Query query, Sender sender) {
+    CompletableFuture<Double> sent;
     try {
-      double value = backend.query(query);
-      own.outcome().complete(value);
-      return value;
-    } catch (QueryFailure failure) {
-      // Shared like a value: when Prometheus is down or slow, every ScalingChange asking within the
-      // window would otherwise wait out its own timeout against it, hammering a server that is already
-      // struggling. Each of them still sees (and counts) the failure at its own measurement.
-      own.outcome().completeExceptionally(failure);
-      throw failure;
+      sent = backend.ask(query, sender);
     } catch (RuntimeException | Error bug) {
-      // Not an answer from Prometheus but a fault here: those waiting get it, later queries try again.
-      forget(key, own);
-      own.outcome().completeExceptionally(bug);
-      throw bug;
+      sent = CompletableFuture.failedFuture(bug);
     }
-  }
-
-  private static double await(Evaluation shared) throws QueryFailure {
-    try {
-      return shared.outcome().get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof QueryFailure failure) {
-        // The same instance for every sharer: its message is the status line, its stack the first caller's.
-        throw failure;
+    sent.whenComplete((value, thrown) -> {
+      Throwable failure = thrown instanceof CompletionException c && c.getCause() != null ? c.getCause() : thrown;
+      if (failure == null) {
+        own.outcome().complete(value);
+      } else if (failure instanceof QueryFailure) {
+        // Shared like a value: when Prometheus is down or slow, every ScalingChange asking within the
+        // window would otherwise wait out its own timeout against it, hammering a server that is already
+        // struggling. Each of them still sees (and counts) the failure at its own measurement.
+        own.outcome().completeExceptionally(failure);
+      } else {
+        // Not an answer from Prometheus (a fault here, or the sender refused the call): those waiting
+        // get it, later queries try again.
+        forget(key, own);
+        own.outcome().completeExceptionally(failure);
       }
-      throw new IllegalStateException("the shared query failed", cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new QueryFailure.Unreachable("interrupted while waiting for the same query from another ScalingChange",
-          e);
-    }
+    });
+    return own.outcome().thenApply(value -> value);
   }
 
   private void forget(Key key, Evaluation evaluation) {

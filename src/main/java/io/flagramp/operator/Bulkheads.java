@@ -9,7 +9,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -66,16 +65,45 @@ public final class Bulkheads {
     this.limits = limits;
   }
 
-  /**
-   * Runs {@code work} on the endpoint's pool; when the pool is full, completes at once with
-   * {@code busy}'s answer for a message saying why.
-   */
-  public <T> CompletableFuture<T> submit(String endpoint, Supplier<T> work, Function<String, T> busy) {
-    return submit(endpoint, work, (full, why) -> busy.apply(why));
+  /** Work turned away: its endpoint's queue is full, or there are too many endpoints. */
+  public static final class Refused extends RuntimeException {
+    private final Full full;
+
+    Refused(Full full, String why) {
+      super(why, null, false, false);
+      this.full = full;
+    }
+
+    public Full full() {
+      return full;
+    }
   }
 
-  /** As {@link #submit(String, Supplier, Function)}, telling {@code busy} which bound was met. */
+  /**
+   * Runs {@code work} on the endpoint's pool; when the pool is full, fails at once with {@link Refused},
+   * whose message says why.
+   */
+  public <T> CompletableFuture<T> submit(String endpoint, Supplier<T> work) {
+    try {
+      return start(endpoint, work);
+    } catch (Refused refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
+  }
+
+  /**
+   * Runs {@code work} on the endpoint's pool; when the pool is full, completes at once with
+   * {@code busy}'s answer, told which bound was met and a message saying why.
+   */
   public <T> CompletableFuture<T> submit(String endpoint, Supplier<T> work, BiFunction<Full, String, T> busy) {
+    try {
+      return start(endpoint, work);
+    } catch (Refused refused) {
+      return CompletableFuture.completedFuture(busy.apply(refused.full(), refused.getMessage()));
+    }
+  }
+
+  private <T> CompletableFuture<T> start(String endpoint, Supplier<T> work) {
     ThreadPoolExecutor pool = pools.get(endpoint);
     if (pool == null) {
       if (pools.size() >= limits.endpoints()) {
@@ -84,14 +112,14 @@ public final class Bulkheads {
             && p.getValue().shutdownNow().isEmpty());
       }
       if (pools.size() >= limits.endpoints()) {
-        return CompletableFuture.completedFuture(busy.apply(Full.ENDPOINTS, limits.tooManyEndpoints()));
+        throw new Refused(Full.ENDPOINTS, limits.tooManyEndpoints());
       }
       pool = pools.computeIfAbsent(endpoint, e -> pool());
     }
     try {
       return CompletableFuture.supplyAsync(work, pool);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(busy.apply(Full.QUEUE, limits.queueFull()));
+      throw new Refused(Full.QUEUE, limits.queueFull());
     }
   }
 

@@ -23,12 +23,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Answers the planner's {@link MeasurementRequest}s off the reconcile threads: a reconcile that needs
- * numbers starts a round and returns; the round runs on the {@link Bulkheads} of its Prometheus
- * endpoint, and when it is complete the change is reconciled again and finds the answers here. So no
+ * numbers starts a round and returns; the queries of the round that must be sent run on the
+ * {@link Bulkheads} of its Prometheus endpoint (one another change already sent is joined, taking no
+ * room), and when it is complete the change is reconciled again and finds the answers here. So no
  * reconcile ever waits for a Prometheus, and an abort, a delete or a revert never waits behind someone
  * else's query.
  *
@@ -136,23 +138,47 @@ public final class Measurer implements Reconciliation.Measure {
         request.alongside().map(r -> failed(r, why, r.at().orElse(at))), at);
   }
 
+  /**
+   * One query of a round. A call that must reach Prometheus runs on the endpoint's bulkhead; a query
+   * the source answers without a call (one another change already sent) takes no room there.
+   */
   private CompletableFuture<Measurement> ask(PrometheusEndpoint endpoint, String promql, Instant at,
       Duration shareWithin) {
     Query query = new Query(endpoint, promql, at, shareWithin);
-    return bulkheads.submit(endpoint.address(), () -> measure(metrics, query),
-        busy -> new Measurement.Failed(busy));
+    CompletableFuture<Double> answer;
+    try {
+      answer = metrics.ask(query, call -> bulkheads.submit(endpoint.address(), () -> {
+        try {
+          return call.run();
+        } catch (QueryFailure f) {
+          throw new CompletionException(f);
+        }
+      }));
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer.handle((value, failure) -> failure == null ? new Measurement.Value(value)
+        : measurement(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure));
   }
 
   /** One query as the judge sees it: a value, no data (empty, NaN, Inf), or a provider failure. */
   public static Measurement measure(MetricsSource metrics, Query query) {
     try {
       return new Measurement.Value(metrics.query(query));
-    } catch (QueryFailure f) {
+    } catch (QueryFailure | RuntimeException e) {
+      return measurement(e);
+    }
+  }
+
+  private static Measurement measurement(Throwable failure) {
+    if (failure instanceof QueryFailure f) {
       return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage(),
           f instanceof QueryFailure.BadQuery || f instanceof QueryFailure.NotASingleValue);
-    } catch (RuntimeException e) {
-      return new Measurement.Failed("query failed: " + e.getClass().getSimpleName());
     }
+    if (failure instanceof Bulkheads.Refused refused) {
+      return new Measurement.Failed(refused.getMessage());
+    }
+    return new Measurement.Failed("query failed: " + failure.getClass().getSimpleName());
   }
 
   PrometheusEndpoint endpoint(ScalingChange change) {

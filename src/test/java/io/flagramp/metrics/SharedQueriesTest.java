@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +182,53 @@ class SharedQueriesTest {
     assertThatThrownBy(() -> shared.query(query(ERROR_RATE, T))).isInstanceOf(IllegalStateException.class);
     assertThat(shared.query(query(ERROR_RATE, T.plusSeconds(1)))).isEqualTo(2.0);
     assertThat(backend.calls()).isEqualTo(2);
+  }
+
+  @Test
+  void askedAsynchronouslyOnlyTheQueryThatIsSentGoesThroughTheSender() throws Exception {
+    backend.blockCalls();
+    List<MetricsSource.Call> sent = new ArrayList<>();
+    List<CompletableFuture<Double>> running = new ArrayList<>();
+    MetricsSource.Sender sender = call -> {
+      sent.add(call);
+      CompletableFuture<Double> result = CompletableFuture.supplyAsync(() -> {
+        try {
+          return call.run();
+        } catch (QueryFailure f) {
+          throw new CompletionException(f);
+        }
+      });
+      running.add(result);
+      return result;
+    };
+
+    CompletableFuture<Double> first = shared.ask(query(ERROR_RATE, T), sender);
+    List<CompletableFuture<Double>> joined = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      joined.add(shared.ask(query(ERROR_RATE, T.plusSeconds(i)), sender));
+    }
+    assertThat(sent).as("ten joined the call in flight without a send of their own").hasSize(1);
+    backend.release();
+
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    for (CompletableFuture<Double> answer : joined) {
+      assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    }
+    assertThat(shared.ask(query(ERROR_RATE, T.plusSeconds(30)), sender).get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    assertThat(sent).as("a finished evaluation is joined the same way").hasSize(1);
+    assertThat(backend.calls()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallTheSenderRefusedIsNotKeptAndTheNextQuerySendsIt() throws Exception {
+    IllegalStateException full = new IllegalStateException("not asked: the queue is full");
+
+    CompletableFuture<Double> refused = shared.ask(query(ERROR_RATE, T), call -> CompletableFuture.failedFuture(full));
+    assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCause(full);
+
+    assertThat(shared.ask(query(ERROR_RATE, T.plusSeconds(1)), MetricsSource.Sender.INLINE).get(10, TimeUnit.SECONDS))
+        .isEqualTo(1.0);
+    assertThat(backend.calls()).isEqualTo(1);
   }
 
   @Test
