@@ -76,7 +76,7 @@ public final class Measurer implements Reconciliation.Measure {
       if (!round.answers().isDone()) {
         return Optional.empty();
       }
-      rounds.remove(uid, round);
+      // Kept until used: a reconcile that planned with them but could not act comes back to the same.
       Measurements answers = round.answers().join();
       Duration age = Duration.between(answers.at(), now);
       Duration fresh = request.shareWithin().compareTo(Duration.ofSeconds(10)) > 0 ? request.shareWithin()
@@ -89,6 +89,13 @@ public final class Measurer implements Reconciliation.Measure {
     rounds.put(uid, started);
     started.answers().whenComplete((answers, failure) -> ready.run());
     return Optional.empty();
+  }
+
+  @Override
+  public void used(ScalingChange change, MeasurementRequest request) {
+    String uid = change.getMetadata().getUid();
+    rounds.computeIfPresent(uid, (u, round) -> round.request().equals(request) && round.answers().isDone() ? null
+        : round);
   }
 
   @Override

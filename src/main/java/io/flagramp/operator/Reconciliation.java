@@ -58,9 +58,14 @@ public final class Reconciliation {
   public interface Measure {
     /**
      * The answers to {@code request} if a round of it is complete; otherwise starts one (once) and
-     * returns empty, and calls {@code ready} when it completes.
+     * returns empty, and calls {@code ready} when it completes. The answers stay until {@link #used}
+     * (or they are too old), so a reconcile that planned with them but could not act (its step queued
+     * for a room) finds the same answers when it comes back, and decides the same.
      */
     Optional<Measurements> answers(ScalingChange change, MeasurementRequest request, Instant now, Runnable ready);
+
+    /** A plan made with the answers to {@code request} was carried out: the next round asks afresh. */
+    default void used(ScalingChange change, MeasurementRequest request) {}
 
     /** The change is gone: drop what is kept for it. */
     default void forget(ScalingChange change) {}
@@ -260,13 +265,14 @@ public final class Reconciliation {
     Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant(),
         targets(change));
     Plan plan = planner.plan(observation);
-    if (plan.measure().isPresent()) {
+    Optional<MeasurementRequest> asked = plan.measure();
+    if (asked.isPresent()) {
       // The planner needs numbers first. If they are not in yet, a round is started and this reconcile
-      // ends here, writing nothing: the round's completion brings the change back.
-      Optional<Measurements> answers = measure.answers(change, plan.measure().get(), observation.now(),
+      // ends here, writing nothing: the round's completion brings the change back. A change waiting for
+      // a step's room keeps its place meanwhile: it is not done with its step, only not decided yet.
+      Optional<Measurements> answers = measure.answers(change, asked.get(), observation.now(),
           () -> ready.accept(change));
       if (answers.isEmpty()) {
-        pacer.passedOver(change);
         return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(ROUND_LIMIT));
       }
       plan = planner.plan(observation.withMeasurements(answers.get()));
@@ -282,7 +288,9 @@ public final class Reconciliation {
       return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(StepPacer.AGAIN));
     }
     try {
-      return act(stored, change, status, observation, snapshot, plan);
+      Plan done = act(stored, change, status, observation, snapshot, plan);
+      asked.ifPresent(request -> measure.used(change, request));
+      return done;
     } finally {
       if (step) {
         pacer.leave();
