@@ -3,11 +3,8 @@ package io.flagramp.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flagramp.api.v1alpha1.Analysis;
-import io.flagramp.api.v1alpha1.PrometheusSource;
+import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.ScalingChange;
-import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.Test;
 class MeasurerTest {
 
   private static final Instant T = Instant.parse("2026-11-27T03:00:00Z");
-  private static final String ADDRESS = "http://prometheus.monitoring:9090";
 
   /** One query in flight and one waiting per endpoint: the smallest pool that still queues. */
   private final Bulkheads bulkheads = new Bulkheads(new Bulkheads.Limits(1, 1, 4, "measurer-test-",
@@ -101,18 +97,7 @@ class MeasurerTest {
   }
 
   private static ScalingChange change(String name) {
-    ScalingChange change = new ScalingChange();
-    change.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("social").withUid("uid-" + name)
-        .build());
-    ScalingChangeSpec spec = new ScalingChangeSpec();
-    Analysis analysis = new Analysis();
-    PrometheusSource source = new PrometheusSource();
-    source.setAddress(ADDRESS);
-    analysis.setPrometheus(source);
-    analysis.setInterval("1m");
-    spec.setAnalysis(analysis);
-    change.setSpec(spec);
-    return change;
+    return AnalysedChanges.change(name, T, new FlagTarget("app-features", "P", null), List.of(100));
   }
 
   /** Answers each query with the number in it (or 1), holding every call until released. */

@@ -3,14 +3,8 @@ package io.flagramp.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.FlagTarget;
-import io.flagramp.api.v1alpha1.MetricCheck;
-import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
-import io.flagramp.api.v1alpha1.ScalingChangeSpec;
-import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Plan;
 import io.flagramp.core.Planner;
@@ -21,8 +15,6 @@ import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.SharedQueries;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,22 +99,7 @@ class PacedMeasurementTest {
   }
 
   private static ScalingChange change() {
-    ScalingChange change = new ScalingChange();
-    change.setMetadata(new ObjectMetaBuilder().withName("use-redis").withNamespace("social").withGeneration(1L)
-        .withUid("uid-use-redis").withCreationTimestamp(START.toString()).withAnnotations(new HashMap<>()).build());
-    ScalingChangeSpec spec = new ScalingChangeSpec();
-    spec.setFlag(new FlagTarget("app-features", "USE_REDIS_PERCENTAGE", "USE_REDIS"));
-    spec.setSteps(new ArrayList<>(List.of(new Step(1, "1m"), new Step(5, "1m"), new Step(100, null))));
-    Analysis analysis = new Analysis();
-    PrometheusSource source = new PrometheusSource();
-    source.setAddress("http://prometheus.monitoring:9090");
-    analysis.setPrometheus(source);
-    analysis.setInterval("1m");
-    MetricCheck errorRate = new MetricCheck("error-rate", "sum(rate(errors[1m]))");
-    errorRate.setMax(0.01);
-    analysis.setMetrics(new ArrayList<>(List.of(errorRate)));
-    spec.setAnalysis(analysis);
-    change.setSpec(spec);
-    return change;
+    return AnalysedChanges.change("use-redis", START, new FlagTarget("app-features", "USE_REDIS_PERCENTAGE",
+        "USE_REDIS"), List.of(1, 5, 100));
   }
 }

@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.FlagTarget;
-import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.Phase;
-import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
-import io.flagramp.api.v1alpha1.ScalingChangeSpec;
-import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.Plan;
@@ -113,7 +108,7 @@ class PacingHistoriesTest {
       for (int i = 0; i < changes; i++) {
         String name = "change-" + i;
         api.createConfigMap("features-" + i, Map.of(), "kubectl-client-side-apply");
-        api.create(change(name, "features-" + i));
+        api.create(AnalysedChanges.change(name, START, new FlagTarget("features-" + i, "P", null), WEIGHTS));
         dirty.add(name);
       }
     }
@@ -220,29 +215,5 @@ class PacingHistoriesTest {
     private String tail() {
       return String.join("\n", trail.subList(Math.max(0, trail.size() - 12), trail.size()));
     }
-  }
-
-  private static ScalingChange change(String name, String configMap) {
-    ScalingChange change = new ScalingChange();
-    change.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("social").withGeneration(1L)
-        .withUid("uid-" + name).withCreationTimestamp(START.toString()).withAnnotations(new HashMap<>()).build());
-    ScalingChangeSpec spec = new ScalingChangeSpec();
-    spec.setFlag(new FlagTarget(configMap, "P", null));
-    List<Step> steps = new ArrayList<>();
-    for (int w : WEIGHTS) {
-      steps.add(new Step(w, w == 100 ? null : "1m"));
-    }
-    spec.setSteps(steps);
-    Analysis analysis = new Analysis();
-    PrometheusSource source = new PrometheusSource();
-    source.setAddress("http://prometheus.monitoring:9090");
-    analysis.setPrometheus(source);
-    analysis.setInterval("1m");
-    MetricCheck errorRate = new MetricCheck("error-rate", "sum(rate(errors[1m])) / sum(rate(requests[1m]))");
-    errorRate.setMax(0.01);
-    analysis.setMetrics(new ArrayList<>(List.of(errorRate)));
-    spec.setAnalysis(analysis);
-    change.setSpec(spec);
-    return change;
   }
 }
