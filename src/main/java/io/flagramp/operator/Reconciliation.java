@@ -59,12 +59,15 @@ public final class Reconciliation {
     /**
      * The answers to {@code request} if a round of it is complete; otherwise starts one (once) and
      * returns empty, and calls {@code ready} when it completes. The answers stay until {@link #used}
-     * (or they are too old), so a reconcile that planned with them but could not act (its step queued
-     * for a room) finds the same answers when it comes back, and decides the same.
+     * (or they are too old), so a reconcile that planned with them but did not act (its step queued for
+     * a room) finds the same answers when it comes back, and decides the same.
      */
     Optional<Measurements> answers(ScalingChange change, MeasurementRequest request, Instant now, Runnable ready);
 
-    /** A plan made with the answers to {@code request} was carried out: the next round asks afresh. */
+    /**
+     * A plan made with the answers to {@code request} was carried out, or tried and failed part way:
+     * the next round asks afresh.
+     */
     default void used(ScalingChange change, MeasurementRequest request) {}
 
     /** The change is gone: drop what is kept for it. */
@@ -288,10 +291,11 @@ public final class Reconciliation {
       return new Plan(Optional.empty(), change.getStatus(), Optional.empty(), Optional.of(StepPacer.AGAIN));
     }
     try {
-      Plan done = act(stored, change, status, observation, snapshot, plan);
-      asked.ifPresent(request -> measure.used(change, request));
-      return done;
+      return act(stored, change, status, observation, snapshot, plan);
     } finally {
+      // Tried, whether or not every write went through: a status write that was applied may have
+      // recorded these answers, and the next round must not be given them again.
+      asked.ifPresent(request -> measure.used(change, request));
       if (step) {
         pacer.leave();
       }

@@ -1,6 +1,7 @@
 package io.flagramp.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.flagramp.api.v1alpha1.FlagTarget;
@@ -79,6 +80,34 @@ class PacedMeasurementTest {
     assertThat(queries.get()).as("queries sent at its turn").isEqualTo(asked);
     assertThat(ready.get()).as("rounds started at its turn").isEqualTo(rounds);
     assertThat(pacer.waiting()).isZero();
+  }
+
+  @Test
+  void answersAStepWasWrittenWithAreNeverGivenToTheNextRoundEvenWhenItsConfigMapWriteFailed() {
+    ScalingChange change = change();
+    change.getSpec().getAnalysis().setInterval("2s");
+    api.create(change);
+    api.createConfigMap("app-features", Map.of(), "kubectl-client-side-apply");
+    settle();
+    for (int second = 2; second < 60; second += 2) {
+      now = START.plusSeconds(second);
+      settle();
+    }
+    assertThat(percentage()).isEqualTo("1");
+
+    // Soaked: the round passes, the status recording it and step 2's intent is applied, the ConfigMap
+    // write is lost.
+    now = START.plusSeconds(60);
+    api.faults = kind -> kind == InMemoryApi.WriteKind.CONFIGMAP ? InMemoryApi.Fault.LOST : InMemoryApi.Fault.NONE;
+    assertThatThrownBy(this::settle).isInstanceOf(FlagWriteFailed.class);
+    api.faults = kind -> InMemoryApi.Fault.NONE;
+    settle();
+    assertThat(percentage()).as("the intent finished").isEqualTo("5");
+
+    int asked = queries.get();
+    now = START.plusSeconds(62);
+    settle();
+    assertThat(queries.get()).as("the next round, 2s on, asks Prometheus").isEqualTo(asked + 1);
   }
 
   /** Reconciles until a plan is made that waits for no round, waiting for each round a reconcile starts. */
