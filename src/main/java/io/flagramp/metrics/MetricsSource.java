@@ -1,6 +1,7 @@
 package io.flagramp.metrics;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The one narrow door to the metrics backend. Everything above it knows queries, values and typed
@@ -24,6 +25,11 @@ public interface MetricsSource {
    */
   default CompletableFuture<Double> ask(Query query, Sender sender) {
     return sender.send(() -> query(query));
+  }
+
+  /** What a future of {@link #ask} failed with, unwrapped from the CompletionException of a later stage. */
+  static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
   }
 
   /** One blocking call to the backend. */

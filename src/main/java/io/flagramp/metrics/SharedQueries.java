@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,9 +116,6 @@ public final class SharedQueries implements MetricsSource {
         // The same instance for every sharer: its message is the status line, its stack the first caller's.
         throw failure;
       }
-      if (answer instanceof Joined) {
-        throw new IllegalStateException("the shared query failed", cause);
-      }
       if (cause instanceof RuntimeException bug) {
         throw bug;
       }
@@ -170,7 +166,8 @@ public final class SharedQueries implements MetricsSource {
     });
     if (shared.get() != null) {
       log.debug("{} at {} shares the evaluation at {}", query.promql(), query.at(), shared.get().at());
-      return new Joined(shared.get().outcome());
+      // A copy: completing it touches nobody else's answer.
+      return shared.get().outcome().thenApply(value -> value);
     }
     if (own.get() == null) {
       log.debug("{} at {} is asked without being kept: all {} kept evaluations are in flight", query.promql(),
@@ -178,20 +175,6 @@ public final class SharedQueries implements MetricsSource {
       return backend.ask(query, sender);
     }
     return evaluate(key, own.get(), query, sender);
-  }
-
-  /** A sharer's view of another asker's evaluation: completing it touches nothing else. */
-  private static final class Joined extends CompletableFuture<Double> {
-    Joined(CompletableFuture<Double> outcome) {
-      outcome.whenComplete((value, failure) -> {
-        if (failure == null) {
-          complete(value);
-        } else {
-          completeExceptionally(failure instanceof CompletionException c && c.getCause() != null ? c.getCause()
-              : failure);
-        }
-      });
-    }
   }
 
   /** Evaluations kept right now, finished or in flight; for tests of the bound. */
@@ -257,7 +240,7 @@ public final class SharedQueries implements MetricsSource {
       sent = CompletableFuture.failedFuture(bug);
     }
     sent.whenComplete((value, thrown) -> {
-      Throwable failure = thrown instanceof CompletionException c && c.getCause() != null ? c.getCause() : thrown;
+      Throwable failure = MetricsSource.cause(thrown);
       if (failure == null) {
         own.outcome().complete(value);
       } else if (failure instanceof QueryFailure) {

@@ -165,7 +165,7 @@ public final class Measurer implements Reconciliation.Measure {
       answer = CompletableFuture.failedFuture(e);
     }
     return answer.handle((value, failure) -> failure == null ? new Measurement.Value(value)
-        : measurement(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure));
+        : measurement(MetricsSource.cause(failure)));
   }
 
   /** One query as the judge sees it: a value, no data (empty, NaN, Inf), or a provider failure. */
