@@ -3,13 +3,18 @@ package io.flagramp.core;
 import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
+import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.Step;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * steps[].approval: Manual. The step is entered only once a person approved it, with a new value of
  * {@code flagramp.io/approve} while the change awaits it ({@link OnCall#approve}); that approval is for
  * this step's weight only, and is used up by entering it. Asked after the soak and the analysis, so a
- * person is asked only when everything else is ready.
+ * person is asked only when everything else is ready. A first step that would lower the flag (another
+ * change left it higher) needs an approval too, whatever its spec says.
  */
 final class ApprovalGate implements Gate {
 
@@ -19,17 +24,61 @@ final class ApprovalGate implements Gate {
       return new Verdict.Pass("no step to enter");
     }
     Step step = d.spec().getSteps().get(e.index());
-    if (!step.manual()) {
+    Optional<String> lowers = lowers(d, step);
+    if (!step.manual() && lowers.isEmpty()) {
       return new Verdict.Pass("no approval needed");
     }
     ActionRecord approval = d.next.getApproval();
     if (approval != null && step.getWeight().equals(approval.getWeight())) {
       return new Verdict.Pass("approved by " + approval.getBy());
     }
+    String how = "kubectl annotate scalingchange " + d.change().getMetadata().getName() + " " + Annotations.APPROVE
+        + "=<a new value> --overwrite";
+    if (lowers.isPresent()) {
+      return new Verdict.Hold(Phase.AwaitingApproval, Reason.AwaitingApproval, lowers.get() + ": a person must"
+          + " approve it (" + how + "), or start spec.steps at or above the flag's weight", Notice.Kind.Warning);
+    }
     String where = d.weight() == null ? "the first step" : "step " + (e.index() + 1) + "/" + d.schedule.size();
     String holding = d.weight() == null ? "" : "; holding at weight " + d.weight();
     return new Verdict.Hold(Phase.AwaitingApproval, Reason.AwaitingApproval, where + " (weight " + step.getWeight()
-        + ") awaits approval" + holding + ": kubectl annotate scalingchange " + d.change().getMetadata().getName()
-        + " " + Annotations.APPROVE + "=<a new value> --overwrite", Notice.Kind.Normal);
+        + ") awaits approval" + holding + ": " + how, Notice.Kind.Normal);
+  }
+
+  /**
+   * Before the first write: the first step would lower the flag for users who have it now (another
+   * change left it higher). Never silently: said, and approved by a person first.
+   */
+  static Optional<String> lowers(Draft d, Step first) {
+    if (d.weight() != null || d.o.flag().isEmpty()) {
+      return Optional.empty();
+    }
+    OptionalInt now = exposure(d.flag(), d.o.flag().get().values());
+    if (now.isEmpty() || now.getAsInt() <= first.getWeight()) {
+      return Optional.empty();
+    }
+    return Optional.of("the first step (weight " + first.getWeight() + ") would lower " + d.flag().getPercentageKey()
+        + " from " + now.getAsInt() + " to " + first.getWeight() + ", taking the flag away from "
+        + (now.getAsInt() - first.getWeight()) + "% of users");
+  }
+
+  /**
+   * The share of users who have the flag as the keys say now: the percentage, or 0 when the enabled key
+   * says it is off; empty when the percentage is missing or not a number.
+   */
+  static OptionalInt exposure(FlagTarget flag, Map<String, String> values) {
+    String pct = values.get(flag.getPercentageKey());
+    if (pct == null) {
+      return OptionalInt.empty();
+    }
+    int weight;
+    try {
+      weight = Math.max(0, Math.min(100, Integer.parseInt(pct.trim())));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+    if (flag.getEnabledKey() != null && !"true".equals(values.get(flag.getEnabledKey()))) {
+      return OptionalInt.of(0);
+    }
+    return OptionalInt.of(weight);
   }
 }

@@ -95,6 +95,14 @@ final class Draft {
     return next.getOriginalValues() != null;
   }
 
+  /**
+   * {@code flag} is the ConfigMap object this attempt started on (or the attempt recorded none: it has
+   * not started, or it started before the object was recorded).
+   */
+  boolean boundTo(ObservedFlag flag) {
+    return next.getConfigMapUid() == null || next.getConfigMapUid().equals(flag.uid());
+  }
+
   boolean generationChanged() {
     return next.getObservedGeneration() != null && next.getObservedGeneration() < generation;
   }
@@ -237,7 +245,7 @@ final class Draft {
     if (next.getPhase() != null && next.getReason() != null) {
       Conditions.set(next, next.getReason().name(), next.getLastDecision(), generation, now);
     }
-    if (write.isPresent() && next.getIntent() == null) {
+    if (write.isPresent() && !(write.get() instanceof FlagWrite.ReleaseClaim) && next.getIntent() == null) {
       throw new IllegalStateException("a ConfigMap write without a recorded intent: " + write.get());
     }
     if (!restarts.isEmpty() && (next.getRestart() == null || restarts.stream()

@@ -1,5 +1,6 @@
 package io.flagramp.core;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,17 +10,41 @@ import java.util.Optional;
  *
  * @param uid the ConfigMap's uid: which ConfigMap of that name this is
  * @param values the flag's keys that exist, with their values (keys not present are absent here)
- * @param otherWriters for each flag key, the field managers other than flagramp that own it
+ * @param owners for each flag key, the field managers that own it ({@value FlagWrite#FIELD_MANAGER}
+ *     included), as managedFields say
  * @param claims the ScalingChanges' claims on keys of this ConfigMap, each with whether its owner
  *     still holds it
  * @param optedIn the ConfigMap carries the {@link OptIn#FLAGS} label
  * @param immutable the ConfigMap is {@code immutable: true}: nothing can be written to it
  */
-public record ObservedFlag(String uid, Map<String, String> values, Map<String, List<String>> otherWriters,
+public record ObservedFlag(String uid, Map<String, String> values, Map<String, List<String>> owners,
     List<ObservedClaim> claims, boolean optedIn, boolean immutable) {
 
   public ObservedFlag withClaims(List<ObservedClaim> judged) {
-    return new ObservedFlag(uid, values, otherWriters, judged, optedIn, immutable);
+    return new ObservedFlag(uid, values, owners, judged, optedIn, immutable);
+  }
+
+  /** For each key, the field managers other than flagramp that own it: who else wrote it. */
+  public Map<String, List<String>> otherWriters() {
+    Map<String, List<String>> others = new LinkedHashMap<>();
+    owners.forEach((key, managers) -> {
+      List<String> other = managers.stream().filter(m -> !FlagWrite.FIELD_MANAGER.equals(m)).toList();
+      if (!other.isEmpty()) {
+        others.put(key, other);
+      }
+    });
+    return others;
+  }
+
+  /**
+   * The manager a key is handed back to: another manager that owns it if there is one (a GitOps tool,
+   * kubectl), else flagramp itself when it owns it (an earlier change's last weight); empty when
+   * managedFields name nobody.
+   */
+  public Optional<String> owner(String key) {
+    List<String> managers = owners.getOrDefault(key, List.of());
+    return managers.stream().filter(m -> !FlagWrite.FIELD_MANAGER.equals(m)).findFirst()
+        .or(() -> managers.stream().findFirst());
   }
 
   /** The claim of the ScalingChange with this uid, if it has one here. */
@@ -30,8 +55,10 @@ public record ObservedFlag(String uid, Map<String, String> values, Map<String, L
   /**
    * A claim on the ConfigMap as read, and whether its owner still holds it.
    *
-   * @param live the owner exists with this uid and has written the flag without ending (or is still
-   *     restoring it); a claim whose owner ended or is gone is stale, and the next claimant removes it
+   * @param live the owner exists with this uid and this attempt, has written the flag without ending
+   *     (or is still restoring it), and the claim was written to this very object; a claim whose owner
+   *     ended or is gone, or that was copied onto a re-created ConfigMap, is stale, and the next
+   *     claimant removes it
    */
   public record ObservedClaim(FlagClaim claim, boolean live) {}
 }

@@ -40,16 +40,20 @@ final class OnCall {
       return d.acknowledge(Reason.Aborted.name(), by + " acknowledged: already rolled back, nothing to do",
           Notice.Kind.Normal).keep(Optional.empty());
     }
-    if (phase == Phase.Succeeded) {
-      Optional<FlagClaim> since = d.o.flag().stream().flatMap(f -> f.claims().stream())
-          .map(ObservedFlag.ObservedClaim::claim)
-          .filter(c -> !c.uid().equals(d.uid()) && c.overlaps(d.flag().keys()))
-          .findFirst();
-      if (since.isPresent()) {
-        // Restoring would undo the writes of the change that ramped these keys after this one.
-        return d.acknowledge("AbortRefused", by + " not carried out: ScalingChange " + since.get().name()
-            + " has written " + String.join(", ", since.get().keys()) + " since this change succeeded; abort"
-            + " that one instead", Notice.Kind.Warning).keep(Optional.empty());
+    if (phase == Phase.Succeeded && d.started()) {
+      // The claim is the record that nobody wrote the keys since: a change that took them removed it, and
+      // its removal outlives that change. Without it, restoring would undo someone else's writes.
+      boolean held = d.o.flag().isPresent() && Claims.own(d).filter(c -> !c.restored()).isPresent()
+          && d.boundTo(d.o.flag().get());
+      if (!held) {
+        String cm = d.flag().getConfigMapName();
+        String why = d.o.flag().isEmpty() ? "ConfigMap " + cm + " no longer exists"
+            : !d.boundTo(d.o.flag().get()) ? "ConfigMap " + cm + " was deleted and"
+                + " created again since this change succeeded"
+            : "this change's claim is gone from ConfigMap " + cm + ": another ScalingChange (or a person) has"
+                + " taken " + String.join(", ", d.flag().keys()) + " since it succeeded";
+        return d.acknowledge("AbortRefused", by + " not carried out: " + why + "; restoring would undo writes"
+            + " made since, so nothing is written", Notice.Kind.Warning).keep(Optional.empty());
       }
     }
     if (!d.started()) {
@@ -58,7 +62,8 @@ final class OnCall {
     }
     String where = (phase == Phase.Succeeded ? "after it succeeded " : "")
         + (d.weight() == null ? "" : "at weight " + d.weight() + " (step " + d.progress() + ")");
-    return Reverts.revert(d, Reason.Aborted, "aborted by " + by + " " + where + ": ", "aborted by " + by);
+    return Reverts.revert(d, Reason.Aborted, "aborted by " + by + " " + where + ": ", "aborted by " + by,
+        phase == Phase.Succeeded);
   }
 
   /** flagramp.io/retry: after RolledBack, a new attempt from the first step. Otherwise acknowledged only. */
@@ -161,6 +166,7 @@ final class OnCall {
     s.setBakeStartedAt(null);
     s.setOriginalValues(null);
     s.setOriginalManagers(null);
+    s.setConfigMapUid(null);
     s.setBaseline(null);
     s.setBaselineAt(null);
     s.setBaselineBasis(null);

@@ -1,6 +1,8 @@
 package io.flagramp.core;
 
+import io.flagramp.api.v1alpha1.FlagIntent;
 import io.flagramp.api.v1alpha1.HandledActions;
+import io.flagramp.api.v1alpha1.OnDelete;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
 import java.util.ArrayList;
@@ -50,11 +52,12 @@ public final class Planner {
       return d.decide(Reason.InvalidSpec, "invalid spec: " + SpecValidator.validate(d.spec()).orElseThrow(),
           Notice.Kind.Warning).keep(Optional.empty());
     }
-    SpecEdits.note(d);
     Optional<Plan> unfinished = Intents.finish(d);
     if (unfinished.isPresent()) {
       return unfinished.get();
     }
+    // After the intent: a step finished or rewound decides the weight the flag holds, which the note names.
+    SpecEdits.note(d);
     Optional<Plan> restarting = Restarts.finish(d);
     if (restarting.isPresent()) {
       return restarting.get();
@@ -89,6 +92,62 @@ public final class Planner {
     }
     List<Gate> gates = gates(d);
     return d.started() ? new Rollout(gates).plan(d) : new Start(gates).plan(d);
+  }
+
+  /**
+   * A ScalingChange being deleted, its finalizer still on: spec.onDelete is applied to what of it is
+   * in effect, through the same write-ahead path and claim rules as an abort. A step decided and not
+   * written is not written now. A running attempt with {@code onDelete: Restore} is reverted (RolledBack,
+   * its restore recorded in status first); once nothing of it holds the keys any more its claim is
+   * released, and the finalizer may go. A restore that may not be made (another change holds the keys)
+   * is said, not made.
+   */
+  public Deletion planDeletion(Observation o) {
+    Draft d = new Draft(o, settings);
+    if (d.spec() == null || d.spec().getFlag() == null) {
+      return new Deletion(d.keep(Optional.empty()), true);
+    }
+    FlagIntent intent = d.next.getIntent();
+    if (intent != null && intent.getAction() == FlagIntent.Action.Step) {
+      boolean made = o.flag().filter(f -> f.uid().equals(intent.getConfigMapUid())).isPresent()
+          && Claims.own(d).map(c -> FlagClaim.order(c.applied()) >= FlagClaim.order(intent.getId())).orElse(false);
+      if (made) {
+        d.intentDone();
+      } else {
+        Intents.rewind(d, intent);  // never made, and not made now: the change is going
+      }
+    }
+    if (d.next.getIntent() != null && d.next.getIntent().getAction() == FlagIntent.Action.Restore) {
+      Optional<Plan> restoring = Intents.finish(d);
+      if (restoring.isPresent()) {
+        return new Deletion(restoring.get(), false);
+      }
+    }
+    String where = d.weight() == null ? "" : " at weight " + d.weight() + " (step " + d.progress() + ")";
+    Phase phase = d.phase();
+    boolean running = d.started() && (phase == null || !phase.isTerminal());
+    if (running && d.spec().onDeleteOrDefault() == OnDelete.Restore) {
+      if (o.flag().isEmpty()) {
+        d.acknowledge("DeletedRestored", "deleted" + where + ": ConfigMap " + d.flag().getConfigMapName()
+            + " no longer exists, nothing to restore", Notice.Kind.Warning);
+        return new Deletion(d.keep(Optional.empty()), true);
+      }
+      Plan revert = Reverts.revert(d, Reason.Aborted, "deleted" + where + ": onDelete=Restore ", "deleted");
+      Plan said = new Plan(revert.write(), revert.status(), revert.notice().map(n -> new Notice(n.kind() ==
+          Notice.Kind.Warning && revert.write().isPresent() ? Notice.Kind.Normal : n.kind(), "DeletedRestored",
+          n.message())), revert.requeueAfter(), revert.measure(), revert.restarts(), revert.notes());
+      return new Deletion(said, revert.write().isEmpty());
+    }
+    if (running) {
+      d.acknowledge("DeletedKept", "deleted" + where + ": onDelete=Keep leaves ConfigMap "
+          + d.flag().getConfigMapName() + " as it is", Notice.Kind.Normal);
+    }
+    Optional<FlagClaim> ours = o.flag().flatMap(f -> f.claimOf(d.uid())).map(ObservedFlag.ObservedClaim::claim);
+    if (ours.isPresent()) {
+      // A release rides on no intent: it takes only this change's own record off the ConfigMap.
+      return new Deletion(d.plan(Optional.of(new FlagWrite.ReleaseClaim(ours.get().uid())), Optional.empty()), true);
+    }
+    return new Deletion(d.keep(Optional.empty()), true);
   }
 
   /** The gates a move must pass, in the order they are asked. */

@@ -37,6 +37,14 @@ final class Reverts {
    * RolledBack with Stalled=True, and the decision names what was restored.
    */
   static Plan revert(Draft d, Reason reason, String prefix, String verdict) {
+    return revert(d, reason, prefix, verdict, false);
+  }
+
+  /**
+   * As {@link #revert(Draft, Reason, String, String)}; {@code afterSuccess}: the attempt had succeeded,
+   * so the restore is made only while its claim is still on the ConfigMap.
+   */
+  static Plan revert(Draft d, Reason reason, String prefix, String verdict, boolean afterSuccess) {
     ScalingChangeStatus s = d.next;
     FlagTarget flag = d.flag();
     d.closeRunningStep(StepOutcome.RolledBack, verdict);
@@ -55,9 +63,22 @@ final class Reverts {
       return d.decide(Phase.RolledBack, reason, prefix + "ConfigMap " + flag.getConfigMapName()
           + " no longer exists, nothing to restore", Notice.Kind.Warning).keep(Optional.empty());
     }
-    FlagWrite.Restore restore = restoreWrite(d);
-    String id = d.attempt() + ".restore";
-    s.setIntent(FlagIntent.restore(id, d.o.flag().get().uid(), Timestamps.format(d.now)));
+    ObservedFlag observed = d.o.flag().get();
+    Optional<FlagClaim> other = Claims.foreign(d, observed);
+    if (other.isPresent()) {
+      s.setIntent(null);
+      return d.decide(Phase.RolledBack, reason, prefix + "not restored: ScalingChange " + other.get().name()
+          + " holds " + String.join(", ", Claims.shared(d, other.get())) + " in ConfigMap " + flag.getConfigMapName()
+          + " now; the keys hold " + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
+    }
+    FlagWrite.Restore restore = restoreWrite(d, observed);
+    if (Claims.own(d).filter(c -> !c.restored()).isEmpty() && restore.shownBy(observed)) {
+      s.setIntent(null);
+      return d.decide(Phase.RolledBack, reason, prefix + "the keys already hold their original values "
+          + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
+    }
+    String id = FlagClaim.restoreId(d.attempt(), false);
+    s.setIntent(FlagIntent.restore(id, observed.uid(), Timestamps.format(d.now), afterSuccess));
     List<Restart> restarts = Restarts.record(d, null, id);
     d.restarting(restarts);
     String restarted = restarts.isEmpty() ? "" : "; restarting " + Restarts.names(restarts);
@@ -66,8 +87,10 @@ final class Reverts {
         .plan(Optional.of(restore), Optional.of(Duration.ZERO));
   }
 
-  static FlagWrite.Restore restoreWrite(Draft d) {
+  /** The restore of this attempt's original values on {@code flag}, the ConfigMap as it is now. */
+  static FlagWrite.Restore restoreWrite(Draft d, ObservedFlag flag) {
     Map<String, String> managers = d.next.getOriginalManagers() == null ? Map.of() : d.next.getOriginalManagers();
-    return new FlagWrite.Restore(d.flag().keys(), d.next.getOriginalValues(), managers, d.uid());
+    return new FlagWrite.Restore(d.flag().keys(), d.next.getOriginalValues(), managers,
+        Claims.claim(d, flag, FlagClaim.restoreId(d.attempt(), false)));
   }
 }

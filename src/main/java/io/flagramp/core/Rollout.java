@@ -28,6 +28,16 @@ final class Rollout {
               + d.change().getMetadata().getNamespace() + " again, or abort", Notice.Kind.Warning)
           .keep(Optional.of(d.settings.pendingRetryInterval()));
     }
+    Optional<Gate.Verdict.Hold> unclaimed = Claims.refusal(d, d.o.flag().get());
+    if (unclaimed.isPresent()) {
+      // Nothing of the flag is this attempt's to decide on: no step, no measuring; abort still restores.
+      Gate.Verdict.Hold h = unclaimed.get();
+      d.next.setNextStepAt(null);
+      if (!d.is(h.phase(), h.reason()) || !h.line().equals(d.next.getLastDecision())) {
+        d.decide(h.phase(), h.reason(), h.line(), h.kind());
+      }
+      return d.keep(Optional.of(d.settings.resyncInterval()));
+    }
     List<String> drift = Drift.of(d, d.o.flag().get());
     if (!drift.isEmpty()) {
       return d.decide(Phase.Held, Reason.ExternalChange, String.join("; ", drift) + ": holding at weight "
@@ -35,7 +45,8 @@ final class Rollout {
           Notice.Kind.Warning).keep(Optional.of(d.settings.resyncInterval()));
     }
     Optional<Analyzer> analyzer = Analyzer.of(d.spec().getAnalysis());
-    if (d.is(Phase.Held, Reason.ExternalChange) || d.reason() == Reason.ConfigMapNotFound) {
+    if (d.is(Phase.Held, Reason.ExternalChange) || d.reason() == Reason.ConfigMapNotFound
+        || d.is(Phase.Held, Reason.ClaimLost) || d.is(Phase.Held, Reason.Conflict)) {
       // The flag was not at this step's weight meanwhile, so the step did not really soak.
       return resume(d, analyzer, "the flag holds what flagramp wrote again");
     }

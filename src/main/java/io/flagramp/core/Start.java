@@ -25,10 +25,10 @@ final class Start {
           .keep(Optional.of(d.settings.pendingRetryInterval()));
     }
     ObservedFlag flag = d.o.flag().get();
-    Optional<FlagClaim> holder = Intents.foreignLiveClaim(d, flag);
+    Optional<FlagClaim> holder = Claims.foreign(d, flag);
     if (holder.isPresent()) {
       List<String> shared = d.flag().keys().stream().filter(holder.get().keys()::contains).toList();
-      return d.decide(Reason.Conflict, "waiting for ScalingChange " + holder.get().name() + ", which holds "
+      return d.decide(Phase.Pending, Reason.Conflict, "waiting for ScalingChange " + holder.get().name() + ", which holds "
               + String.join(", ", shared) + " in ConfigMap " + d.flag().getConfigMapName(), Notice.Kind.Normal)
           .keep(Optional.of(d.settings.pendingRetryInterval()));
     }

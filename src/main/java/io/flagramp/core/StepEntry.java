@@ -33,10 +33,10 @@ final class StepEntry {
     String prefix = why;
     if (!d.started()) {
       Map<String, String> managers = new LinkedHashMap<>();
-      current.keySet().forEach(k -> observed.otherWriters().getOrDefault(k, List.of()).stream().findFirst()
-          .ifPresent(m -> managers.put(k, m)));
+      current.keySet().forEach(k -> observed.owner(k).ifPresent(m -> managers.put(k, m)));
       d.next.setOriginalValues(new LinkedHashMap<>(current));
       d.next.setOriginalManagers(managers);
+      d.next.setConfigMapUid(observed.uid());
       if (d.next.getBaselineAt() == null) {
         // The moment before the attempt's first write: a baseline added to the spec later is taken here.
         d.next.setBaselineAt(Timestamps.format(d.now));
@@ -94,7 +94,6 @@ final class StepEntry {
         .filter(c -> !c.live() && !c.claim().uid().equals(d.uid()) && c.claim().overlaps(d.flag().keys()))
         .map(c -> c.claim().uid())
         .toList();
-    FlagClaim claim = new FlagClaim(d.uid(), d.change().getMetadata().getName(), d.flag().keys(), intentId);
-    return new FlagWrite.SetValues(values, claim, stale);
+    return new FlagWrite.SetValues(values, Claims.claim(d, observed, intentId), stale);
   }
 }

@@ -165,6 +165,49 @@ public final class Simulation {
     return plan;
   }
 
+  /**
+   * One reconcile of {@code copy} at the current time: an older version of the object, as a lagging
+   * cache, a second replica during a rolling update or the old shard after a relabel hands it out.
+   */
+  public Plan reconcile(ScalingChange copy) {
+    Plan plan = reconciliation.reconcile(copy, api.statusStore());
+    plans.add(plan);
+    return plan;
+  }
+
+  /** The object as it is now, to reconcile later ({@link #reconcile(ScalingChange)}), stale by then. */
+  public ScalingChange copy() {
+    return api.read(name());
+  }
+
+  /**
+   * {@code kubectl delete}: the object is marked for deletion and its finalizer applies spec.onDelete,
+   * one step per call as the operator does, until it may go; then it is gone. Returns the calls made.
+   */
+  public int delete() {
+    markDeleted();
+    for (int i = 1; i <= 20; i++) {
+      if (reconciliation.cleanup(api.read(name()), api.statusStore())) {
+        api.remove(name());
+        return i;
+      }
+    }
+    throw new AssertionError("the finalizer of " + name() + " never finished: " + change.getStatus().getLastDecision());
+  }
+
+  /** The object is marked for deletion; its finalizer has not run yet. */
+  public void markDeleted() {
+    if (change.getMetadata().getDeletionTimestamp() == null) {
+      change.getMetadata().setDeletionTimestamp(now.toString());
+      api.touch(name());
+    }
+  }
+
+  /** One call of the finalizer, as the operator makes it: whether it may go now. */
+  public boolean cleanup() {
+    return reconciliation.cleanup(api.read(name()), api.statusStore());
+  }
+
   private Measurements answer(ScalingChange c, MeasurementRequest request, Instant at) {
     Optional<Measurements> alongside = request.alongside().map(r -> answer(c, r, at));
     queryAt = request.at().orElse(at);

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flagramp.core.ClaimAnnotations;
+import io.flagramp.core.ConfigMapPatch;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.OptIn;
@@ -15,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,9 +33,9 @@ import java.util.Optional;
  */
 public final class ConfigMapFlagStore implements FlagStore {
 
-  public static final String FIELD_MANAGER = "flagramp";
+  public static final String FIELD_MANAGER = FlagWrite.FIELD_MANAGER;
   /** Restores a key whose owner before the first write is not known (an object without managedFields). */
-  public static final String RESTORE_MANAGER = "flagramp-restore";
+  public static final String RESTORE_MANAGER = FlagWrite.RESTORE_MANAGER;
 
   private final KubernetesClient client;
   private volatile ConfigMapCache cache;
@@ -70,19 +71,19 @@ public final class ConfigMapFlagStore implements FlagStore {
         .map(c -> new ObservedFlag.ObservedClaim(c, false))
         .toList();
     Map<String, String> labels = cm.getMetadata().getLabels() == null ? Map.of() : cm.getMetadata().getLabels();
-    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, otherWriters(cm, keys), claims,
+    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, owners(cm, keys), claims,
         OptIn.VALUE.equals(labels.get(OptIn.FLAGS)), Boolean.TRUE.equals(cm.getImmutable())), versionOf(cm));
   }
 
-  /** For each key, the field managers other than flagramp that own {@code data.<key>}. */
-  static Map<String, List<String>> otherWriters(ConfigMap cm, List<String> keys) {
+  /** For each key, the field managers that own {@code data.<key>}, flagramp included. */
+  static Map<String, List<String>> owners(ConfigMap cm, List<String> keys) {
     Map<String, List<String>> writers = new HashMap<>();
     List<ManagedFieldsEntry> entries = cm.getMetadata().getManagedFields();
     if (entries == null) {
       return writers;
     }
     for (ManagedFieldsEntry entry : entries) {
-      if (FIELD_MANAGER.equals(entry.getManager()) || entry.getFieldsV1() == null) {
+      if (entry.getManager() == null || entry.getFieldsV1() == null) {
         continue;
       }
       Object data = entry.getFieldsV1().getAdditionalProperties().get("f:data");
@@ -98,16 +99,13 @@ public final class ConfigMapFlagStore implements FlagStore {
   }
 
   @Override
-  public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
+  public void write(String namespace, String configMap, FlagWrite write, Snapshot read) {
+    ReadVersion at = read.version();
     try {
-      if (write instanceof FlagWrite.SetValues set) {
-        setValues(namespace, configMap, set, readVersion);
-      } else if (write instanceof FlagWrite.Restore restore) {
-        restore(namespace, configMap, restore, readVersion);
-      } else if (write instanceof FlagWrite.ReleaseClaim release) {
-        // Only the claim: no other write depends on when it was read.
-        patch(namespace, configMap, FIELD_MANAGER, new ReadVersion(readVersion.uid(), null),
-            claimRemoval(release.claimUid()), Map.of());
+      for (ConfigMapPatch p : read.patches(write)) {
+        ConfigMap updated = patch(namespace, configMap, p.manager(),
+            p.conditional() ? at : new ReadVersion(at.uid(), null), p.annotations(), p.data());
+        at = versionOf(updated);
       }
     } catch (KubernetesClientException e) {
       throw new FlagWriteFailed(configMap, e);
@@ -118,56 +116,8 @@ public final class ConfigMapFlagStore implements FlagStore {
     return new ReadVersion(cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion());
   }
 
-  private void setValues(String namespace, String configMap, FlagWrite.SetValues set, ReadVersion version) {
-    Map<String, Object> annotations = new LinkedHashMap<>();
-    annotations.put(ClaimAnnotations.key(set.claim().uid()), ClaimAnnotations.value(set.claim()));
-    set.staleClaims().forEach(uid -> annotations.put(ClaimAnnotations.key(uid), null));
-    patch(namespace, configMap, FIELD_MANAGER, version, annotations, new LinkedHashMap<>(set.values()));
-  }
-
-  /**
-   * Gives each key its original value back under the manager that owned it before the first write,
-   * one patch per manager, each on the resourceVersion the last one left; then removes the keys that
-   * did not exist and the claim, last, so that a claim still there means the restore is unfinished.
-   */
-  private void restore(String namespace, String configMap, FlagWrite.Restore restore, ReadVersion version) {
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(configMap).get();
-    if (cm == null || !Objects.equals(cm.getMetadata().getUid(), version.uid())) {
-      return;  // gone, or another ConfigMap by that name now: nothing of ours to restore
-    }
-    Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
-    Map<String, Map<String, Object>> byManager = new LinkedHashMap<>();
-    restore.originals().forEach((key, original) -> {
-      if (!original.equals(data.get(key))) {
-        byManager.computeIfAbsent(restore.managers().getOrDefault(key, RESTORE_MANAGER), m -> new LinkedHashMap<>())
-            .put(key, original);
-      }
-    });
-    ReadVersion at = versionOf(cm);
-    for (Map.Entry<String, Map<String, Object>> group : byManager.entrySet()) {
-      at = versionOf(patch(namespace, configMap, group.getKey(), at, Map.of(), group.getValue()));
-    }
-    Map<String, Object> removals = new LinkedHashMap<>();
-    restore.keys().stream().filter(k -> !restore.originals().containsKey(k) && data.containsKey(k))
-        .forEach(k -> removals.put(k, null));
-    Map<String, Object> annotations = new LinkedHashMap<>();
-    String claim = ClaimAnnotations.key(restore.claimUid());
-    if (cm.getMetadata().getAnnotations() != null && cm.getMetadata().getAnnotations().containsKey(claim)) {
-      annotations.put(claim, null);
-    }
-    if (!removals.isEmpty() || !annotations.isEmpty()) {
-      patch(namespace, configMap, FIELD_MANAGER, at, annotations, removals);
-    }
-  }
-
-  private static Map<String, Object> claimRemoval(String claimUid) {
-    Map<String, Object> annotations = new LinkedHashMap<>();
-    annotations.put(ClaimAnnotations.key(claimUid), null);
-    return annotations;
-  }
-
   private ConfigMap patch(String namespace, String configMap, String manager, ReadVersion version,
-      Map<String, Object> annotations, Map<String, Object> data) {
+      Map<String, String> annotations, Map<String, String> data) {
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("uid", version.uid());
     if (version.resourceVersion() != null) {

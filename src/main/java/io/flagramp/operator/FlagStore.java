@@ -1,5 +1,6 @@
 package io.flagramp.operator;
 
+import io.flagramp.core.ConfigMapPatch;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
 import java.util.List;
@@ -12,15 +13,23 @@ public interface FlagStore {
   Optional<Snapshot> read(String namespace, String configMap, List<String> keys);
 
   /**
-   * Writes the flag's keys, on the condition that the ConfigMap is still the one read at
-   * {@code readVersion} (the decision was made on it): not changed since, not deleted, not recreated.
+   * Makes {@code write} as its {@linkplain FlagWrite#patches patches} on the ConfigMap as {@code read},
+   * on the condition that it is still the one read (the decision was made on it): not changed since,
+   * not deleted, not recreated. Each further patch is on the version the one before left.
    *
-   * @throws FlagWriteFailed when the write is refused or fails; the change is retried with fresh state
+   * @throws FlagWriteFailed when a patch is refused or fails; the patches before it stay made, and the
+   *     change is planned again from a fresh read
    */
-  void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion);
+  void write(String namespace, String configMap, FlagWrite write, Snapshot read);
 
   /** What was read: the flag's keys, and exactly which version of which ConfigMap they came from. */
-  record Snapshot(ObservedFlag flag, ReadVersion version) {}
+  record Snapshot(ObservedFlag flag, ReadVersion version) {
+
+    /** The patches {@code write} takes on what was read. */
+    public List<ConfigMapPatch> patches(FlagWrite write) {
+      return write.patches(flag);
+    }
+  }
 
   /** A ConfigMap's identity and resourceVersion: both are preconditions of a write. */
   record ReadVersion(String uid, String resourceVersion) {}

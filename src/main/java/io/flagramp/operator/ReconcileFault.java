@@ -20,6 +20,14 @@ public abstract sealed class ReconcileFault extends RuntimeException permits Fla
     return reason;
   }
 
+  /**
+   * The object changed since it was read (a 409): not a failure, and nothing to wait for. The reconcile
+   * is made again at once from a fresh read, the decision made again.
+   */
+  public boolean conflict() {
+    return httpCode(getCause()) == 409;
+  }
+
   static int httpCode(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof KubernetesClientException k && k.getCode() > 0) {

@@ -6,6 +6,7 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.RestartTarget;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.core.Deletion;
 import io.flagramp.core.FlagClaim;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.MeasurementRequest;
@@ -47,6 +48,16 @@ public final class Reconciliation {
   public interface StatusStore {
     /** @throws StatusWriteFailed when refused, most often a 409: the object changed since it was read */
     void write(ScalingChange observed, ScalingChangeStatus next);
+
+    /**
+     * Proves {@code observed} is the current version of the object, changing nothing: a status write of
+     * no change on its resourceVersion. A ConfigMap write that no status write of the same reconcile
+     * went before is made only after this, so a stale copy (a lagging cache, a second replica, the old
+     * shard after a relabel) never writes the flag.
+     *
+     * @throws StatusWriteFailed with a 409 when it is not
+     */
+    void verify(ScalingChange observed);
   }
 
   /** Reads a ScalingChange from the API server itself, not a cache: a claim is judged on fresh facts. */
@@ -304,9 +315,21 @@ public final class Reconciliation {
 
   private Plan act(ScalingChange stored, ScalingChange change, StatusStore status, Observation observation,
       Optional<FlagStore.Snapshot> snapshot, Plan plan) {
+    return act(stored, change, status, observation, snapshot, plan, observer);
+  }
+
+  /**
+   * Carries out {@code plan}: status first (it records the intent of any ConfigMap write), then the
+   * ConfigMap, then restarts and Events. A ConfigMap write is made only by a reconcile that has proven
+   * its copy of the change current: by the status write before it, or, when none is due, by a status
+   * write of no change on the copy's resourceVersion. So a stale copy never writes the flag.
+   */
+  private Plan act(ScalingChange stored, ScalingChange change, StatusStore status, Observation observation,
+      Optional<FlagStore.Snapshot> snapshot, Plan plan, Observer observer) {
     boolean changed = !plan.status().equals(change.getStatus());
     ScalingChangeStatus next = observer.amend(change, plan.status(), changed && !carryable(stored, plan, plan.status(),
         observation.now()), observation.now());
+    boolean written = false;
     if (!next.equals(change.getStatus())) {
       String uid = change.getMetadata().getUid();
       if (carryable(stored, plan, next, observation.now())) {
@@ -314,15 +337,19 @@ public final class Reconciliation {
       } else {
         // Against the stored status, not the carried one: the write has to bring the stored one up to date.
         status.write(stored, next);
+        written = true;
         if (uid != null) {
           carried.remove(uid);
         }
       }
     }
     if (plan.write().isPresent()) {
+      if (!written) {
+        status.verify(stored);
+      }
       FlagTarget flag = change.getSpec().getFlag();
       flags.write(change.getMetadata().getNamespace(), flag.getConfigMapName(), plan.write().get(),
-          snapshot.map(FlagStore.Snapshot::version).orElseThrow());
+          snapshot.orElseThrow());
     }
     // After the ConfigMap: a restarted pod must read the new values.
     plan.restarts().forEach(r -> workloads.restart(change.getMetadata().getNamespace(), r));
@@ -348,13 +375,14 @@ public final class Reconciliation {
   }
 
   /**
-   * A ScalingChange being deleted. Its claim on the ConfigMap says whether its writes are still in
-   * effect: with {@code onDelete: Restore} (the default) and an attempt that has not succeeded, the
-   * original values go back; otherwise only the claim is released. Returns once the finalizer may go.
+   * A ScalingChange being deleted: one step of applying {@code spec.onDelete} to what of it is still in
+   * effect on the ConfigMap ({@link Planner#planDeletion}), carried out like any plan (status first,
+   * then the ConfigMap). Returns whether the finalizer may go; if not, call again (at once: the next step
+   * is due).
    *
-   * @throws FlagWriteFailed when the restore cannot be written; the finalizer stays and it is retried
+   * @throws ReconcileFault when a write is refused or fails; the finalizer stays and it is retried
    */
-  public void cleanup(ScalingChange change) {
+  public boolean cleanup(ScalingChange change, StatusStore status) {
     // A change going away neither waits for a room nor keeps one a woken turn reserved for it.
     pacer.passedOver(change);
     measure.forget(change);
@@ -362,45 +390,17 @@ public final class Reconciliation {
       carried.remove(change.getMetadata().getUid());
     }
     observer.forgotten(change);
-    ScalingChangeStatus status = change.getStatus();
-    FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
+    if (change.getStatus() != null && !change.getStatus().unreadable().isEmpty()) {
+      announce(change, Notice.warning("StatusUnreadable", "deleted with a status that cannot be read ("
+          + String.join("; ", change.getStatus().unreadable()) + "): nothing is restored"));
+      return true;
+    }
     Optional<FlagStore.Snapshot> snapshot = read(change);
-    Optional<FlagClaim> ours = snapshot.flatMap(s -> s.flag().claimOf(change.getMetadata().getUid()))
-        .map(ObservedFlag.ObservedClaim::claim);
-    String where = status == null || status.getCurrentWeight() == null ? "" : " at weight " + status.getCurrentWeight()
-        + " (step " + status.getProgress() + ")";
-    if (ours.isEmpty()) {
-      if (snapshot.isEmpty() && Reconciliation.holds(status)) {
-        announce(change, Notice.warning("DeletedRestored", "deleted" + where + ": ConfigMap "
-            + flag.getConfigMapName() + " no longer exists, nothing to restore"));
-      }
-      return;  // nothing of this change is in effect on the ConfigMap
-    }
-    String namespace = change.getMetadata().getNamespace();
-    boolean succeeded = status != null && status.getPhase() == Phase.Succeeded;
-    boolean restore = change.getSpec().onDeleteOrDefault() == OnDelete.Restore && !succeeded
-        && status != null && status.getOriginalValues() != null;
-    if (!restore) {
-      flags.write(namespace, flag.getConfigMapName(), new FlagWrite.ReleaseClaim(ours.get().uid()),
-          snapshot.get().version());
-      if (!succeeded) {
-        announce(change, Notice.normal("DeletedKept", "deleted" + where + ": onDelete=Keep leaves ConfigMap "
-            + flag.getConfigMapName() + " as it is"));
-      }
-      return;
-    }
-    Map<String, String> managers = status.getOriginalManagers() == null ? Map.of() : status.getOriginalManagers();
-    FlagWrite.Restore write = new FlagWrite.Restore(flag.keys(), status.getOriginalValues(), managers,
-        ours.get().uid());
-    flags.write(namespace, flag.getConfigMapName(), write, snapshot.get().version());
-    String value = Timestamps.format(clock.instant()) + "/deleted";
-    List<Restart> restarts = targets(change).values().stream()
-        .filter(t -> t.exists() && (t.optedIn() || !requireOptIn))
-        .map(t -> new Restart(t.target(), value)).toList();
-    restarts.forEach(r -> workloads.restart(namespace, r));
-    announce(change, Notice.normal("DeletedRestored", "deleted" + where + ": onDelete=Restore " + write.describe()
-        + (restarts.isEmpty() ? "" : "; restarted " + String.join(", ", restarts.stream()
-            .map(r -> r.target().describe()).toList()))));
+    Observation observation = new Observation(change, snapshot.map(FlagStore.Snapshot::flag), clock.instant(),
+        targets(change));
+    Deletion deletion = planner.planDeletion(observation);
+    act(change, change, status, observation, snapshot, deletion.plan(), Observer.NONE);
+    return deletion.done();
   }
 
   private Optional<FlagStore.Snapshot> read(ScalingChange change) {
@@ -414,9 +414,10 @@ public final class Reconciliation {
   }
 
   /**
-   * A foreign claim on one of this change's keys is live while its owner exists with that uid and
-   * holds the keys: it recorded an intent, or original values without having ended. Read fresh, since
-   * taking over a claim on a stale cache would let two changes write one key.
+   * A foreign claim on one of this change's keys is live while it was written to this very object and
+   * its owner exists with that uid, is at the claim's attempt, and holds the keys: it recorded an intent,
+   * or original values without having ended. Read fresh, since taking over a claim on a stale cache would
+   * let two changes write one key.
    */
   private ObservedFlag judgeClaims(ScalingChange change, ObservedFlag flag) {
     String uid = change.getMetadata().getUid();
@@ -429,9 +430,14 @@ public final class Reconciliation {
       if (!claim.overlaps(keys)) {
         return c;
       }
+      if (!claim.on(flag.uid())) {
+        return new ObservedFlag.ObservedClaim(claim, false);  // copied onto a ConfigMap created again
+      }
       Optional<ScalingChange> owner = changes.get(change.getMetadata().getNamespace(), claim.name());
       boolean live = owner.filter(o -> Objects.equals(o.getMetadata().getUid(), claim.uid()))
-          .map(o -> holds(o.getStatus())).orElse(false);
+          .map(ScalingChange::getStatus)
+          .filter(s -> (s.getAttempt() == null ? 1 : s.getAttempt()) == claim.attempt())
+          .map(Reconciliation::holds).orElse(false);
       return new ObservedFlag.ObservedClaim(claim, live);
     }).toList();
     return flag.withClaims(claims);

@@ -13,7 +13,9 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.flagramp.core.Plan;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -110,24 +112,26 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   }
 
   /**
-   * An expected fault (a 409, a refused write) is handled here rather than thrown to JOSDK, which
-   * would log it with a stack trace: it is recorded (see {@link #recordFault}) and retried with
-   * backoff, 1s doubling to 60s. Anything else is a bug and goes to JOSDK as it is.
+   * An expected fault (a refused write) is handled here rather than thrown to JOSDK, which would log it
+   * with a stack trace: it is recorded (see {@link #recordFault}) and retried with backoff, 1s doubling
+   * to 60s. A 409 is not a fault: the object changed since it was read (a label, an annotation, another
+   * writer), so the reconcile is made again at once from a fresh read, up to {@value #CONFLICT_RETRIES}
+   * times, and after that looked at again within a second, never with the growing backoff. Anything
+   * else is a bug and goes to JOSDK as it is.
    */
   @Override
   public UpdateControl<ScalingChange> reconcile(ScalingChange change, Context<ScalingChange> context) {
     ResourceID id = ResourceID.fromResource(change);
     long started = System.nanoTime();
     try {
-      UpdateControl<ScalingChange> control = reconciliation.reconcile(change,
-              (observed, status) -> statusWriter.write(observed, status, context))
-          .requeueAfter().map(delay -> UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(delay))
-          .orElseGet(UpdateControl::noUpdate);
+      Optional<Plan> plan = withFreshReadOnConflict(change, context,
+          current -> Optional.of(reconciliation.reconcile(current, statusWriter.store(context))));
       faults.remove(id);
-      return control;
+      return plan.flatMap(Plan::requeueAfter).map(delay -> UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(delay))
+          .orElseGet(UpdateControl::noUpdate);
     } catch (ReconcileFault fault) {
       recordFault(change, context, fault);
-      return UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(backoff(id));
+      return UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(retryAfter(id, fault));
     } finally {
       metrics.reconciled(Duration.ofNanos(System.nanoTime() - started));
       if (context.getPrimaryCache().get(id).isEmpty()) {
@@ -136,6 +140,43 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
         forgetAll(change);
       }
     }
+  }
+
+  /**
+   * Runs {@code work} on {@code change}; on a 409, again on the object read afresh from the API server
+   * (not the cache, which may not have the newer version yet). Empty when the change is gone or no
+   * longer this shard's.
+   */
+  private <T> Optional<T> withFreshReadOnConflict(ScalingChange change, Context<ScalingChange> context,
+      java.util.function.Function<ScalingChange, Optional<T>> work) {
+    ScalingChange current = change;
+    for (int tries = 1; ; tries++) {
+      try {
+        return work.apply(current);
+      } catch (ReconcileFault fault) {
+        if (!fault.conflict() || tries >= CONFLICT_RETRIES) {
+          throw fault;
+        }
+        metrics.writeFailed(fault instanceof FlagWriteFailed ? "configmap" : "status", fault.reason());
+        log.debug("{}/{}: {}; deciding again on a fresh read", change.getMetadata().getNamespace(),
+            change.getMetadata().getName(), fault.getMessage());
+        ScalingChange fresh = context.getClient().resource(current).get();
+        if (fresh == null || !shard.owns(fresh)) {
+          return Optional.empty();
+        }
+        current = fresh;
+      }
+    }
+  }
+
+  private static final int CONFLICT_RETRIES = 4;
+
+  /** A conflict that kept coming back: within a second, never growing. Anything else: the backoff. */
+  private Duration retryAfter(ResourceID id, ReconcileFault fault) {
+    if (fault.conflict()) {
+      return Duration.ofMillis(100 + java.util.concurrent.ThreadLocalRandom.current().nextInt(900));
+    }
+    return backoff(id);
   }
 
   /**
@@ -178,17 +219,23 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
 
   /**
    * Deleting a ScalingChange applies {@code spec.onDelete} to whatever of it is still in effect on the
-   * ConfigMap, before the finalizer goes; if that cannot be written, the finalizer stays and it is
-   * tried again with backoff.
+   * ConfigMap, before the finalizer goes, one step at a time (a restore is recorded in status, made,
+   * then the claim released); if a write cannot be made, the finalizer stays and it is tried again, at
+   * once after a 409, with backoff otherwise.
    */
   @Override
   public DeleteControl cleanup(ScalingChange change, Context<ScalingChange> context) {
     ResourceID id = ResourceID.fromResource(change);
+    boolean done;
     try {
-      reconciliation.cleanup(change);
+      done = withFreshReadOnConflict(change, context,
+          current -> Optional.of(reconciliation.cleanup(current, statusWriter.store(context)))).orElse(true);
     } catch (ReconcileFault fault) {
       recordFault(change, context, fault);
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(id).toMillis());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(retryAfter(id, fault).toMillis());
+    }
+    if (!done) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(1);
     }
     faults.remove(id);
     return DeleteControl.defaultDelete();

@@ -24,6 +24,25 @@ final class StatusWriter {
 
   private static final PatchContext MERGE = new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build();
 
+  /** The status store of one reconcile: writes and proofs go through {@code context}'s client and cache. */
+  Reconciliation.StatusStore store(Context<ScalingChange> context) {
+    return new Reconciliation.StatusStore() {
+      @Override
+      public void write(ScalingChange observed, ScalingChangeStatus next) {
+        StatusWriter.this.write(observed, next, context);
+      }
+
+      @Override
+      public void verify(ScalingChange observed) {
+        try {
+          patch(context.getClient(), observed, observed.getStatus());
+        } catch (KubernetesClientException e) {
+          throw new StatusWriteFailed(e);
+        }
+      }
+    };
+  }
+
   void write(ScalingChange observed, ScalingChangeStatus status, Context<ScalingChange> context) {
     ScalingChange updated;
     try {
@@ -35,12 +54,16 @@ final class StatusWriter {
         .handleRecentResourceUpdate(ResourceID.fromResource(observed), updated, observed);
   }
 
-  /** The patch from {@code observed}'s status to {@code status}, conditional on its resourceVersion. */
+  /**
+   * The patch from {@code observed}'s status to {@code status}, conditional on its resourceVersion. With
+   * no difference it changes nothing (the API server writes nothing and keeps the resourceVersion) and
+   * only proves {@code observed} current: a stale one is refused with 409.
+   */
   static ScalingChange patch(KubernetesClient client, ScalingChange observed, ScalingChangeStatus status) {
     KubernetesSerialization json = client.getKubernetesSerialization();
     JsonNode before = observed.getStatus() == null ? JsonNodeFactory.instance.objectNode()
         : json.convertValue(observed.getStatus(), JsonNode.class);
-    JsonNode after = json.convertValue(status, JsonNode.class);
+    JsonNode after = status == null ? JsonNodeFactory.instance.objectNode() : json.convertValue(status, JsonNode.class);
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putObject("metadata").put("resourceVersion", observed.getMetadata().getResourceVersion());
     body.set("status", MergePatch.diff(before, after));

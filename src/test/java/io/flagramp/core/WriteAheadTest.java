@@ -146,7 +146,7 @@ class WriteAheadTest {
   }
 
   @Test
-  void aConfigMapDeletedAndCreatedAgainMidRolloutHoldsTheChangeInsteadOfRestartingIt() {
+  void aConfigMapDeletedAndCreatedAgainMidRolloutHoldsTheChangeAsReplacedInsteadOfRestartingIt() {
     Simulation sim = sim();
     sim.runUntilStep(1);
     sim.deleteConfigMap();
@@ -158,7 +158,8 @@ class WriteAheadTest {
     Plan plan = sim.reconcile();
 
     assertThat(plan.status().getPhase()).isEqualTo(Phase.Held);
-    assertThat(plan.status().getReason()).isEqualTo(Reason.ExternalChange);
+    assertThat(plan.status().getReason()).isEqualTo(Reason.ConfigMapReplaced);
+    assertThat(plan.status().getLastDecision()).startsWith("ConfigMap app-features was deleted and created again");
     assertThat(plan.write()).isEmpty();
     assertThat(sim.change.getStatus().getOriginalValues()).as("the attempt's originals are kept")
         .isEqualTo(Map.of(ON, "false"));

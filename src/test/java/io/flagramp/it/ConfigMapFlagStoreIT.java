@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flagramp.core.ClaimAnnotations;
 import io.flagramp.core.FlagClaim;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.operator.ConfigMapFlagStore;
@@ -39,7 +40,7 @@ class ConfigMapFlagStoreIT {
 
   @Test
   void aWriteBasedOnAStaleReadIsRefusedWithAConflictAndChangesNothing() {
-    FlagStore.ReadVersion version = store.read(ns, "flags", KEYS).orElseThrow().version();
+    FlagStore.Snapshot version = store.read(ns, "flags", KEYS).orElseThrow();
     client.configMaps().inNamespace(ns).withName("flags").edit(cm -> { cm.getData().put("OTHER", "y"); return cm; });
 
     assertThatThrownBy(() -> store.write(ns, "flags", set(Map.of("PCT", "5")), version))
@@ -50,7 +51,7 @@ class ConfigMapFlagStoreIT {
 
   @Test
   void aWriteToAConfigMapDeletedSinceItWasReadDoesNotCreateIt() {
-    FlagStore.ReadVersion version = store.read(ns, "flags", KEYS).orElseThrow().version();
+    FlagStore.Snapshot version = store.read(ns, "flags", KEYS).orElseThrow();
     client.configMaps().inNamespace(ns).withName("flags").delete();
     org.awaitility.Awaitility.await().until(() -> client.configMaps().inNamespace(ns).withName("flags").get() == null);
 
@@ -61,7 +62,7 @@ class ConfigMapFlagStoreIT {
 
   @Test
   void readingNamesTheOtherFieldManagersOfEachKey() {
-    FlagStore.ReadVersion version = store.read(ns, "flags", KEYS).orElseThrow().version();
+    FlagStore.Snapshot version = store.read(ns, "flags", KEYS).orElseThrow();
     store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), version);
     client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("flags")
         .endMetadata().addToData("PCT", "0").build()).fieldManager("kubectl-edit").forceConflicts().serverSideApply();
@@ -74,14 +75,14 @@ class ConfigMapFlagStoreIT {
 
   @Test
   void restoreRemovesAnOriginallyAbsentKeyEvenWhenAnotherManagerAlsoOwnsIt() {
-    FlagStore.ReadVersion version = store.read(ns, "flags", KEYS).orElseThrow().version();
+    FlagStore.Snapshot version = store.read(ns, "flags", KEYS).orElseThrow();
     store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), version);
     // Someone applies the same value too: now two managers own PCT.
     client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("flags")
         .endMetadata().addToData("PCT", "5").build()).fieldManager("gitops").serverSideApply();
 
-    FlagStore.ReadVersion now = store.read(ns, "flags", KEYS).orElseThrow().version();
-    store.write(ns, "flags", new FlagWrite.Restore(KEYS, Map.of("ON", "false"), Map.of(), CLAIM.uid()), now);
+    FlagStore.Snapshot now = store.read(ns, "flags", KEYS).orElseThrow();
+    store.write(ns, "flags", new FlagWrite.Restore(KEYS, Map.of("ON", "false"), Map.of(), CLAIM), now);
 
     assertThat(client.configMaps().inNamespace(ns).withName("flags").get().getData())
         .isEqualTo(Map.of("ON", "false", "OTHER", "x"));
@@ -96,30 +97,30 @@ class ConfigMapFlagStoreIT {
    * GitOps tool told to ignore flagramp's fields sees the key as its own again.
    */
   @Test
-  void aRestoreHandsEachKeyBackToItsOriginalManagerAndReleasesTheClaim() {
+  void aRestoreHandsEachKeyBackToItsOriginalManagerAndMarksTheClaimRestored() {
     FlagStore.Snapshot before = store.read(ns, "flags", KEYS).orElseThrow();
     String owner = before.flag().otherWriters().get("ON").get(0);
-    store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), before.version());
+    store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), before);
     assertThat(managersOf("ON")).containsExactly(ConfigMapFlagStore.FIELD_MANAGER);
     assertThat(client.configMaps().inNamespace(ns).withName("flags").get().getMetadata().getAnnotations())
         .containsKey("claim.flagramp.io/" + CLAIM.uid());
 
-    FlagStore.ReadVersion now = store.read(ns, "flags", KEYS).orElseThrow().version();
-    store.write(ns, "flags", new FlagWrite.Restore(KEYS, Map.of("ON", "false"), Map.of("ON", owner), CLAIM.uid()), now);
+    FlagStore.Snapshot now = store.read(ns, "flags", KEYS).orElseThrow();
+    store.write(ns, "flags", new FlagWrite.Restore(KEYS, Map.of("ON", "false"), Map.of("ON", owner), CLAIM), now);
 
     io.fabric8.kubernetes.api.model.ConfigMap after = client.configMaps().inNamespace(ns).withName("flags").get();
     assertThat(after.getData()).isEqualTo(Map.of("ON", "false", "OTHER", "x"));
     assertThat(managersOf("ON")).containsExactly(owner).doesNotContain(ConfigMapFlagStore.FIELD_MANAGER);
-    assertThat(after.getMetadata().getAnnotations() == null ? Map.of() : after.getMetadata().getAnnotations())
-        .doesNotContainKey("claim.flagramp.io/" + CLAIM.uid());
+    assertThat(ClaimAnnotations.read(after.getMetadata().getAnnotations())).singleElement()
+        .satisfies(c -> assertThat(c.restored()).as("the claim is a record of the restore, holding nothing").isTrue());
   }
 
   @Test
   void twoChangesWritingDifferentKeysOfOneConfigMapKeepEachOthersKeysAndClaims() {
     FlagClaim cache = new FlagClaim("7c1e0f4a-9b2d-4c8e-a1f3-2d5b6e7f8a90", "use-cache", List.of("CACHE"), "1.20");
-    store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), store.read(ns, "flags", KEYS).orElseThrow().version());
+    store.write(ns, "flags", set(Map.of("PCT", "5", "ON", "true")), store.read(ns, "flags", KEYS).orElseThrow());
     store.write(ns, "flags", new FlagWrite.SetValues(Map.of("CACHE", "20"), cache, List.of()),
-        store.read(ns, "flags", List.of("CACHE")).orElseThrow().version());
+        store.read(ns, "flags", List.of("CACHE")).orElseThrow());
 
     FlagStore.Snapshot snapshot = store.read(ns, "flags", KEYS).orElseThrow();
 

@@ -265,13 +265,13 @@ class LifecycleIT {
     }
 
     @Override
-    public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
+    public void write(String namespace, String configMap, FlagWrite write, Snapshot read) {
       if (namespace.startsWith("race-") && raceInjected.compareAndSet(false, true)) {
         harness.client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata()
                 .withName(configMap).withNamespace(namespace).endMetadata().addToData("RACER", "was here").build())
             .fieldManager("racer").serverSideApply();
       }
-      real.write(namespace, configMap, write, readVersion);
+      real.write(namespace, configMap, write, read);
     }
   }
 

@@ -95,8 +95,8 @@ class SafetyIT {
       }
 
       @Override
-      public void write(String namespace, String configMap, FlagWrite write, ReadVersion readVersion) {
-        store.write(namespace, configMap, write, readVersion);
+      public void write(String namespace, String configMap, FlagWrite write, Snapshot read) {
+        store.write(namespace, configMap, write, read);
         Optional.ofNullable(afterWrite.get(namespace)).ifPresent(hook -> hook.accept(write));
       }
     });

@@ -555,7 +555,8 @@ final class History {
   // ---- the invariants ----
 
   /** At every ConfigMap write flagramp makes (1, 2, 3, 5, 8). */
-  private void checkWrite(String configMap, Map<String, String> before, FlagWrite write) {
+  private void checkWrite(String configMap, Map<String, String> before, FlagWrite write,
+      io.flagramp.core.ConfigMapPatch patch) {
     report.writesChecked++;
     Tracked t = current;
     ScalingChangeStatus status = t.sim.change.getStatus();

@@ -100,7 +100,7 @@ class PacingHistoriesTest {
               new Bulkheads()),
           (change, notice) -> { }, api.changes(), Simulation.clock(() -> now),
           change -> dirty.add(change.getMetadata().getName())).pacedBy(pacer);
-      api.observer = (configMap, before, write) -> {
+      api.observer = (configMap, before, write, patch) -> {
         if (write instanceof FlagWrite.SetValues) {
           stepWrites.merge(configMap, 1, Integer::sum);
         }

@@ -50,6 +50,11 @@ public class FlagIntent {
   @JsonPropertyDescription("When it was decided (RFC 3339).")
   private String decidedAt;
 
+  @JsonPropertyDescription("For a restore: made only while this attempt's claim is still on the ConfigMap."
+      + " Set for an abort after the change succeeded: another writer may have taken the keys since, and a"
+      + " restore would undo its writes.")
+  private Boolean needsClaim;
+
   public FlagIntent() {}
 
   public static FlagIntent step(String id, int weight, Integer fromWeight, Map<String, String> values,
@@ -66,8 +71,9 @@ public class FlagIntent {
     return i;
   }
 
-  public static FlagIntent restore(String id, String configMapUid, String decidedAt) {
+  public static FlagIntent restore(String id, String configMapUid, String decidedAt, boolean needsClaim) {
     FlagIntent i = new FlagIntent();
+    i.needsClaim = needsClaim ? Boolean.TRUE : null;
     i.configMapUid = configMapUid;
     i.id = id;
     i.action = Action.Restore;
@@ -85,6 +91,7 @@ public class FlagIntent {
     c.from = from == null ? null : new LinkedHashMap<>(from);
     c.configMapUid = configMapUid;
     c.decidedAt = decidedAt;
+    c.needsClaim = needsClaim;
     return c;
   }
 
@@ -152,17 +159,31 @@ public class FlagIntent {
     this.decidedAt = decidedAt;
   }
 
+  public Boolean getNeedsClaim() {
+    return needsClaim;
+  }
+
+  public void setNeedsClaim(Boolean needsClaim) {
+    this.needsClaim = needsClaim;
+  }
+
+  /** A restore made only while the attempt's claim is still on the ConfigMap. */
+  public boolean needsClaim() {
+    return Boolean.TRUE.equals(needsClaim);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof FlagIntent i && Objects.equals(id, i.id) && action == i.action
         && Objects.equals(weight, i.weight) && Objects.equals(fromWeight, i.fromWeight)
         && Objects.equals(values, i.values) && Objects.equals(from, i.from)
-        && Objects.equals(configMapUid, i.configMapUid) && Objects.equals(decidedAt, i.decidedAt);
+        && Objects.equals(configMapUid, i.configMapUid) && Objects.equals(decidedAt, i.decidedAt)
+        && Objects.equals(needsClaim, i.needsClaim);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, action, weight, fromWeight, values, from, configMapUid, decidedAt);
+    return Objects.hash(id, action, weight, fromWeight, values, from, configMapUid, decidedAt, needsClaim);
   }
 
   @Override

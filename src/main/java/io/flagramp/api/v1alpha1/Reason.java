@@ -48,6 +48,14 @@ import java.util.Set;
  *   <tr><td>running</td><td>someone else changed a flag key</td><td>Held ExternalChange</td></tr>
  *   <tr><td>running</td><td>spec.suspend</td><td>Paused Suspended</td></tr>
  *   <tr><td>running</td><td>spec.steps now ends below the weight written</td><td>Held ScheduleEdited</td></tr>
+ *   <tr><td>running</td><td>the ConfigMap was deleted and created again (another uid)</td><td>Held
+ *       ConfigMapReplaced, until abort (which restores the original values on the new object unless
+ *       another change holds its keys) or delete</td></tr>
+ *   <tr><td>running</td><td>the attempt's claim annotation is gone from the ConfigMap</td><td>Held
+ *       ClaimLost</td></tr>
+ *   <tr><td>running</td><td>another live change's claim is on one of the keys</td><td>Held Conflict</td></tr>
+ *   <tr><td>not started</td><td>the first step would lower the flag's current weight</td><td>AwaitingApproval
+ *       AwaitingApproval, until flagramp.io/approve</td></tr>
  *   <tr><td>Held, Paused</td><td>the cause is gone (value put back, data or answers again, spec edited
  *       after a held breach, unsuspended, a step at or above the weight again)</td><td>Progressing
  *       Resumed</td></tr>
@@ -75,8 +83,18 @@ import java.util.Set;
 public enum Reason {
   /** The flag's ConfigMap does not exist. */
   ConfigMapNotFound(Phase.Pending),
-  /** Another live ScalingChange claims one of the keys on the ConfigMap; it is named in the message. */
-  Conflict(Phase.Pending),
+  /**
+   * Another live ScalingChange claims one of the keys on the ConfigMap; it is named in the message.
+   * Pending before the first write; Held (writing nothing) if two claims ever meet on a running change.
+   */
+  Conflict(Phase.Pending, Phase.Held),
+  /**
+   * The ConfigMap this attempt wrote was deleted and created again: the new object is not the
+   * attempt's, and it is never ramped; abort puts the original values on it.
+   */
+  ConfigMapReplaced(Phase.Held),
+  /** This attempt's claim annotation is gone from its ConfigMap: nothing is written without it. */
+  ClaimLost(Phase.Held),
   /** A retry started a new attempt; the next reconcile starts it. */
   NewAttempt(Phase.Pending),
   /** spec.suspend is true. */

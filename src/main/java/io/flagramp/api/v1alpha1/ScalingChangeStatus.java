@@ -74,6 +74,12 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
       + " it then. A restore writes the key back under that manager, so the key is handed back to it.")
   private Map<String, String> originalManagers;
 
+  @JsonPropertyDescription("The uid of the ConfigMap object this attempt wrote, recorded with the original values."
+      + " Its claim is on that object only: a ConfigMap deleted and created again under the same name is another"
+      + " object, which the attempt never ramps.")
+  @Size(max = Text.SHORT)
+  private String configMapUid;
+
   @JsonPropertyDescription("Each metric's baseline value (4 significant digits), measured before the first step"
       + " of this attempt. A metric without data then is missing here.")
   private Map<String, String> baseline;
@@ -140,6 +146,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     c.intent = intent == null ? null : intent.copy();
     c.originalValues = originalValues == null ? null : new LinkedHashMap<>(originalValues);
     c.originalManagers = originalManagers == null ? null : new LinkedHashMap<>(originalManagers);
+    c.configMapUid = configMapUid;
     c.baseline = baseline == null ? null : new LinkedHashMap<>(baseline);
     c.baselineAt = baselineAt;
     c.baselineBasis = baselineBasis == null ? null : new LinkedHashMap<>(baselineBasis);
@@ -345,6 +352,14 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
     this.originalManagers = originalManagers;
   }
 
+  public String getConfigMapUid() {
+    return configMapUid;
+  }
+
+  public void setConfigMapUid(String configMapUid) {
+    this.configMapUid = configMapUid;
+  }
+
   public String getBaselineAt() {
     return baselineAt;
   }
@@ -378,6 +393,7 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
         && Objects.equals(stepStartedAt, s.stepStartedAt) && Objects.equals(nextStepAt, s.nextStepAt)
         && Objects.equals(bakeStartedAt, s.bakeStartedAt) && Objects.equals(intent, s.intent)
         && Objects.equals(originalManagers, s.originalManagers) && Objects.equals(baselineAt, s.baselineAt)
+        && Objects.equals(configMapUid, s.configMapUid)
         && Objects.equals(baselineBasis, s.baselineBasis)
         && Objects.equals(originalValues, s.originalValues) && Objects.equals(baseline, s.baseline)
         && Objects.equals(metrics, s.metrics) && Objects.equals(lastDecision, s.lastDecision)
@@ -389,7 +405,8 @@ public class ScalingChangeStatus implements TolerantReading.Readable {
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, baselineAt,
+    return Objects.hash(observedGeneration, phase, reason, bakeStartedAt, intent, originalManagers, configMapUid,
+        baselineAt,
         baselineBasis, attempt, currentStep, currentWeight, progress,
         stepStartedAt, nextStepAt, originalValues, baseline, metrics, lastDecision, lastHandled, history, conditions,
         approval, promotion, restart, schedule, notifications);
