@@ -216,6 +216,16 @@ final class Analyzer {
         Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval);
   }
 
+  /** When the stage being measured started: the bake, or else the current step's soak. */
+  Instant stageStart(ScalingChangeStatus status) {
+    Instant step = Timestamps.parse(status.getStepStartedAt());
+    if (status.getBakeStartedAt() == null) {
+      return step;
+    }
+    Instant bake = Timestamps.parse(status.getBakeStartedAt());
+    return bake.isAfter(step) ? bake : step;
+  }
+
   /**
    * On a fixed grid from when the step was entered: its first measurement one interval after, then
    * one every interval while it soaks, holds and bakes. A late measurement does not shift the grid, so

@@ -16,17 +16,43 @@ import java.util.Optional;
  * @param at the evaluation time when it is not now (a baseline measured again mid-rollout is
  *     evaluated at the moment before the attempt's first write)
  * @param alongside another request answered in the same round (that baseline, with a step's round)
+ * @param since for a step's round: when the stage it judges (the attempt's step, or the bake) started.
+ *     Answers belong to that stage: ones taken before it are never its measurements, so a request of
+ *     another stage (a new step, a new attempt) is another request, and nothing kept for one answers
+ *     the other. Empty for a baseline
  */
 public record MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
-    Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside) {
+    Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside, Optional<Instant> since) {
 
   public MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
       Duration shareWithin) {
-    this(kind, queries, samplesQuery, shareWithin, Optional.empty(), Optional.empty());
+    this(kind, queries, samplesQuery, shareWithin, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
+      Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside) {
+    this(kind, queries, samplesQuery, shareWithin, at, alongside, Optional.empty());
   }
 
   public MeasurementRequest with(MeasurementRequest other) {
-    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, Optional.of(other));
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, Optional.of(other), since);
+  }
+
+  /** The same request for the stage that started at {@code start}. */
+  public MeasurementRequest since(Instant start) {
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, alongside, Optional.of(start));
+  }
+
+  /**
+   * Answers taken at {@code taken} may be judged for this request at {@code now}: not before its stage
+   * started, and not older than one interval ({@link #shareWithin}); answers for a fixed evaluation time
+   * ({@link #at}) do not age.
+   */
+  public boolean fresh(Instant taken, Instant now) {
+    if (since.isPresent() && taken.isBefore(since.get())) {
+      return false;
+    }
+    return at.isPresent() || !taken.isBefore(now.minus(shareWithin));
   }
 
   public enum Kind {

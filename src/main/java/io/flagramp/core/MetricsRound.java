@@ -50,8 +50,12 @@ final class MetricsRound {
     if (d.now.isBefore(a.nextMeasurement(d.next))) {
       return Optional.empty();
     }
-    if (!d.measured(MeasurementRequest.Kind.STEP)) {
-      MeasurementRequest round = a.stepRequest();
+    MeasurementRequest asked = a.stepRequest().since(a.stageStart(d.next));
+    if (!d.measured(MeasurementRequest.Kind.STEP)
+        || !asked.fresh(d.o.measurements().get().at(), d.now)) {
+      // Answers of another stage (an earlier step or attempt), or older than one interval, are never
+      // judged as this stage's: they are asked for afresh.
+      MeasurementRequest round = asked;
       List<MetricCheck> stale = a.staleBaselines(d.next);
       if (!stale.isEmpty()) {
         // The spec changed a maxIncrease metric's query or the window: its baseline is measured again

@@ -78,10 +78,7 @@ public final class Measurer implements Reconciliation.Measure {
       }
       // Kept until used: a reconcile that planned with them but could not act comes back to the same.
       Measurements answers = round.answers().join();
-      Duration age = Duration.between(answers.at(), now);
-      Duration fresh = request.shareWithin().compareTo(Duration.ofSeconds(10)) > 0 ? request.shareWithin()
-          : Duration.ofSeconds(10);
-      if (age.compareTo(fresh) <= 0 || request.at().isPresent()) {
+      if (request.fresh(answers.at(), now)) {
         return Optional.of(answers);
       }
     }
