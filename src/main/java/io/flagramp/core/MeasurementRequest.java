@@ -46,13 +46,14 @@ public record MeasurementRequest(Kind kind, Map<String, String> queries, Optiona
   /**
    * Answers taken at {@code taken} may be judged for this request at {@code now}: not before its stage
    * started, and not older than one interval ({@link #shareWithin}); answers for a fixed evaluation time
-   * ({@link #at}) do not age.
+   * ({@link #at}), and a {@link Kind#CHECK} that asks nothing, do not age.
    */
   public boolean fresh(Instant taken, Instant now) {
     if (since.isPresent() && taken.isBefore(since.get())) {
       return false;
     }
-    return at.isPresent() || !taken.isBefore(now.minus(shareWithin));
+    // A check asks nothing of Prometheus: there is no measurement to age.
+    return kind == Kind.CHECK || at.isPresent() || !taken.isBefore(now.minus(shareWithin));
   }
 
   public enum Kind {
