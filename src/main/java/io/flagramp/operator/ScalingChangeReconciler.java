@@ -158,7 +158,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
           throw fault;
         }
         metrics.writeFailed(fault instanceof FlagWriteFailed ? "configmap" : "status", fault.reason());
-        log.debug("{}/{}: {}; deciding again on a fresh read", change.getMetadata().getNamespace(),
+        log.info("{}/{}: {}; deciding again on a fresh read", change.getMetadata().getNamespace(),
             change.getMetadata().getName(), fault.getMessage());
         ScalingChange fresh = context.getClient().resource(current).get();
         if (fresh == null || !shard.owns(fresh)) {
