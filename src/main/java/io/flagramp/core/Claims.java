@@ -28,6 +28,48 @@ final class Claims {
         .filter(c -> c.attempt() == d.attempt() && c.on(f.uid())));
   }
 
+  /**
+   * This attempt's claim, unrestored, on the ConfigMap as observed, or on the object it was copied from
+   * (a ConfigMap created again from a backup carries it): proof that no other change took the keys
+   * before the copy was taken, since one that did would have removed it.
+   */
+  static Optional<FlagClaim> ownOrCopied(Draft d) {
+    return d.o.flag().flatMap(f -> f.claimOf(d.uid()).map(ObservedFlag.ObservedClaim::claim)
+        .filter(c -> c.attempt() == d.attempt() && !c.restored()));
+  }
+
+  /**
+   * Why a restore may not be written on {@code flag}, or empty when it may: it may where this attempt's
+   * claim (or a copy of it) is still on the ConfigMap, since a change that took the keys since would have
+   * removed it; without one, only where the keys still hold exactly what the attempt last wrote (at
+   * {@code weight}) and no other change's claim (on this object, or copied with it) shows that it wrote
+   * them. After the
+   * attempt succeeded ({@code needsClaim}) only with the claim.
+   */
+  static Optional<String> restoreRefusal(Draft d, ObservedFlag flag, FlagWrite.Restore restore, Integer weight,
+      boolean needsClaim) {
+    if (ownOrCopied(d).isPresent()) {
+      return Optional.empty();
+    }
+    String cm = d.flag().getConfigMapName();
+    if (needsClaim || weight == null) {
+      return Optional.of("this change's claim is gone from ConfigMap " + cm + ", so another writer has taken the"
+          + " keys since it succeeded");
+    }
+    // Any other change's claim on the keys, even one copied from the object before: it wrote them.
+    Optional<FlagClaim> wrote = flag.claims().stream().map(ObservedFlag.ObservedClaim::claim)
+        .filter(c -> !c.uid().equals(d.uid()) && c.overlaps(restore.keys())).findFirst();
+    if (wrote.isPresent()) {
+      return Optional.of("ScalingChange " + wrote.get().name() + " has written " + String.join(", ",
+          restore.keys().stream().filter(wrote.get().keys()::contains).toList()) + " in ConfigMap " + cm + " since"
+          + " this change's claim was there");
+    }
+    java.util.Map<String, String> ours = Draft.valuesFor(d.flag(), weight);
+    boolean still = restore.keys().stream().allMatch(k -> java.util.Objects.equals(ours.get(k), flag.values().get(k)));
+    return still ? Optional.empty() : Optional.of("this change's claim is not on ConfigMap " + cm + " and the keys no"
+        + " longer hold what it wrote (weight " + weight + "), so they are someone else's now");
+  }
+
   /** Why a running attempt may write neither a step nor anything else now; empty when it may. */
   static Optional<Gate.Verdict.Hold> refusal(Draft d, ObservedFlag flag) {
     String cm = d.flag().getConfigMapName();
@@ -60,6 +102,29 @@ final class Claims {
         .findFirst();
   }
 
+  /** Each key of this change that another change's live claim holds, with that claim. */
+  static java.util.Map<String, FlagClaim> heldByOthers(Draft d, ObservedFlag flag) {
+    java.util.Map<String, FlagClaim> held = new java.util.LinkedHashMap<>();
+    for (ObservedFlag.ObservedClaim c : flag.claims()) {
+      if (c.live() && !c.claim().uid().equals(d.uid())) {
+        d.flag().keys().stream().filter(c.claim().keys()::contains).forEach(k -> held.putIfAbsent(k, c.claim()));
+      }
+    }
+    return held;
+  }
+
+  /** "; left K to ScalingChange B, which holds it now", for each key a restore may not write. */
+  static String left(java.util.Map<String, FlagClaim> held) {
+    if (held.isEmpty()) {
+      return "";
+    }
+    java.util.Map<String, List<String>> byOwner = new java.util.LinkedHashMap<>();
+    held.forEach((k, c) -> byOwner.computeIfAbsent(c.name(), n -> new java.util.ArrayList<>()).add(k));
+    List<String> parts = new java.util.ArrayList<>();
+    byOwner.forEach((name, keys) -> parts.add(String.join(", ", keys) + " to ScalingChange " + name));
+    return "; left " + String.join(" and ", parts) + ", which holds " + (held.size() == 1 ? "it" : "them") + " now";
+  }
+
   /** The keys of this change that {@code other} claims too. */
   static List<String> shared(Draft d, FlagClaim other) {
     return d.flag().keys().stream().filter(other.keys()::contains).toList();
@@ -72,7 +137,12 @@ final class Claims {
 
   /** The claim this attempt writes on {@code flag}, with {@code id} as its last write. */
   static FlagClaim claim(Draft d, ObservedFlag flag, String id) {
-    return new FlagClaim(d.uid(), d.change().getMetadata().getName(), d.flag().keys(), id, d.attempt(), flag.uid());
+    return claim(d, flag, id, d.flag().keys());
+  }
+
+  /** The claim this attempt writes on {@code flag} for {@code keys} only (a restore of the keys it may write). */
+  static FlagClaim claim(Draft d, ObservedFlag flag, String id, List<String> keys) {
+    return new FlagClaim(d.uid(), d.change().getMetadata().getName(), keys, id, d.attempt(), flag.uid());
   }
 
   static String shortUid(String uid) {

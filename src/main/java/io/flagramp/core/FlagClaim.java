@@ -15,9 +15,11 @@ import java.util.List;
  * @param applied the id of the last write made with it: {@code "<attempt>.<weight>"} for a step,
  *     {@link #RESTORING} while a restore is under way, {@link #RESTORED} once it is done
  * @param attempt the attempt that wrote it; a claim never speaks for another attempt
- * @param configMapUid the uid of the ConfigMap it was written to; on an object with another uid (a
- *     ConfigMap deleted and created again from a copy that carried it) it claims nothing. Absent on
- *     claims written before it was recorded: those belong to the object they are on
+ * @param configMapUid the uid of the ConfigMap it was written to. On an object with another uid (a
+ *     ConfigMap deleted and created again from a copy that carried it) it is a copy: its attempt never
+ *     ramps that object, but while the attempt is live the copy still holds the keys, whose values it
+ *     stands for, and its restore may be made there. Absent on claims written before it was recorded:
+ *     those belong to the object they are on
  */
 public record FlagClaim(String uid, String name, List<String> keys, String applied, int attempt,
     String configMapUid) {

@@ -159,18 +159,17 @@ final class Intents {
       d.intentDone();
       return Optional.empty();
     }
-    Optional<FlagClaim> other = Claims.foreign(d, flag);
-    if (other.isPresent()) {
+    Map<String, FlagClaim> held = Claims.heldByOthers(d, flag);
+    if (held.keySet().containsAll(d.flag().keys())) {
       d.intentDone();
-      d.note(Notice.warning("RestoreSkipped", "not restored: ScalingChange " + other.get().name() + " holds "
-          + String.join(", ", Claims.shared(d, other.get())) + " in ConfigMap " + cm + " now; the keys hold "
-          + keys(d, flag)));
+      d.note(Notice.warning("RestoreSkipped", "not restored" + Claims.left(held) + " in ConfigMap " + cm
+          + "; the keys hold " + keys(d, flag)));
       return Optional.empty();
     }
-    if (intent.needsClaim() && ours.filter(c -> !c.restored()).isEmpty()) {
+    Optional<String> refused = Claims.restoreRefusal(d, flag, restore, intent.getFromWeight(), intent.needsClaim());
+    if (refused.isPresent()) {
       d.intentDone();
-      d.note(Notice.warning("RestoreSkipped", "not restored: this change's claim is gone from ConfigMap " + cm
-          + ", so another writer has taken the keys since it succeeded; the keys hold " + keys(d, flag)));
+      d.note(Notice.warning("RestoreSkipped", "not restored: " + refused.get() + "; the keys hold " + keys(d, flag)));
       return Optional.empty();
     }
     return Optional.of(finishing(d, restore, "restoring the original values (" + restore.describe() + ")"));

@@ -55,10 +55,9 @@ public record ObservedFlag(String uid, Map<String, String> values, Map<String, L
   /**
    * A claim on the ConfigMap as read, and whether its owner still holds it.
    *
-   * @param live the owner exists with this uid and this attempt, has written the flag without ending
-   *     (or is still restoring it), and the claim was written to this very object; a claim whose owner
-   *     ended or is gone, or that was copied onto a re-created ConfigMap, is stale, and the next
-   *     claimant removes it
+   * @param live the owner exists with this uid and this attempt, and has written the flag without
+   *     ending (or is still restoring it), whether the claim was written to this very object or copied
+   *     onto it; a claim whose owner ended or is gone is stale, and the next claimant removes it
    */
   public record ObservedClaim(FlagClaim claim, boolean live) {}
 }

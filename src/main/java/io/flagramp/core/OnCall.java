@@ -43,13 +43,12 @@ final class OnCall {
     if (phase == Phase.Succeeded && d.started()) {
       // The claim is the record that nobody wrote the keys since: a change that took them removed it, and
       // its removal outlives that change. Without it, restoring would undo someone else's writes.
-      boolean held = d.o.flag().isPresent() && Claims.own(d).filter(c -> !c.restored()).isPresent()
-          && d.boundTo(d.o.flag().get());
+      boolean held = d.o.flag().isPresent() && Claims.ownOrCopied(d).isPresent();
       if (!held) {
         String cm = d.flag().getConfigMapName();
         String why = d.o.flag().isEmpty() ? "ConfigMap " + cm + " no longer exists"
-            : !d.boundTo(d.o.flag().get()) ? "ConfigMap " + cm + " was deleted and"
-                + " created again since this change succeeded"
+            : !d.boundTo(d.o.flag().get()) ? "ConfigMap " + cm + " was deleted and created again since this change"
+                + " succeeded, without its claim"
             : "this change's claim is gone from ConfigMap " + cm + ": another ScalingChange (or a person) has"
                 + " taken " + String.join(", ", d.flag().keys()) + " since it succeeded";
         return d.acknowledge("AbortRefused", by + " not carried out: " + why + "; restoring would undo writes"

@@ -133,7 +133,10 @@ public final class Planner {
         return new Deletion(d.keep(Optional.empty()), true);
       }
       Plan revert = Reverts.revert(d, Reason.Aborted, "deleted" + where + ": onDelete=Restore ", "deleted");
-      Plan said = new Plan(revert.write(), revert.status(), revert.notice().map(n -> new Notice(n.kind() ==
+      // Nothing to restore (another change holds the keys, or they hold their originals): whatever claim of
+      // this change is left on the ConfigMap (a copy on one created again) goes with it.
+      Optional<FlagWrite> write = revert.write().or(() -> ownClaimOn(o, d.uid()).map(FlagWrite.ReleaseClaim::new));
+      Plan said = new Plan(write, revert.status(), revert.notice().map(n -> new Notice(n.kind() ==
           Notice.Kind.Warning && revert.write().isPresent() ? Notice.Kind.Normal : n.kind(), "DeletedRestored",
           n.message())), revert.requeueAfter(), revert.measure(), revert.restarts(), revert.notes());
       return new Deletion(said, revert.write().isEmpty());
@@ -142,12 +145,17 @@ public final class Planner {
       d.acknowledge("DeletedKept", "deleted" + where + ": onDelete=Keep leaves ConfigMap "
           + d.flag().getConfigMapName() + " as it is", Notice.Kind.Normal);
     }
-    Optional<FlagClaim> ours = o.flag().flatMap(f -> f.claimOf(d.uid())).map(ObservedFlag.ObservedClaim::claim);
+    Optional<String> ours = ownClaimOn(o, d.uid());
     if (ours.isPresent()) {
       // A release rides on no intent: it takes only this change's own record off the ConfigMap.
-      return new Deletion(d.plan(Optional.of(new FlagWrite.ReleaseClaim(ours.get().uid())), Optional.empty()), true);
+      return new Deletion(d.plan(Optional.of(new FlagWrite.ReleaseClaim(ours.get())), Optional.empty()), true);
     }
     return new Deletion(d.keep(Optional.empty()), true);
+  }
+
+  /** The uid of this change's claim on the ConfigMap, whatever its attempt or object, if one is there. */
+  private static Optional<String> ownClaimOn(Observation o, String uid) {
+    return o.flag().flatMap(f -> f.claimOf(uid)).map(c -> c.claim().uid());
   }
 
   /** The gates a move must pass, in the order they are asked. */

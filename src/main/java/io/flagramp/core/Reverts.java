@@ -46,6 +46,7 @@ final class Reverts {
    */
   static Plan revert(Draft d, Reason reason, String prefix, String verdict, boolean afterSuccess) {
     ScalingChangeStatus s = d.next;
+    Integer reverting = d.weight();
     FlagTarget flag = d.flag();
     d.closeRunningStep(StepOutcome.RolledBack, verdict);
     s.setCurrentWeight(null);
@@ -64,33 +65,54 @@ final class Reverts {
           + " no longer exists, nothing to restore", Notice.Kind.Warning).keep(Optional.empty());
     }
     ObservedFlag observed = d.o.flag().get();
-    Optional<FlagClaim> other = Claims.foreign(d, observed);
-    if (other.isPresent()) {
+    Map<String, FlagClaim> held = Claims.heldByOthers(d, observed);
+    if (held.keySet().containsAll(flag.keys())) {
       s.setIntent(null);
-      return d.decide(Phase.RolledBack, reason, prefix + "not restored: ScalingChange " + other.get().name()
-          + " holds " + String.join(", ", Claims.shared(d, other.get())) + " in ConfigMap " + flag.getConfigMapName()
-          + " now; the keys hold " + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
+      return d.decide(Phase.RolledBack, reason, prefix + "not restored" + Claims.left(held) + "; the keys hold "
+          + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
     }
     FlagWrite.Restore restore = restoreWrite(d, observed);
+    Optional<String> refused = Claims.restoreRefusal(d, observed, restore, reverting, afterSuccess);
+    if (refused.isPresent()) {
+      s.setIntent(null);
+      return d.decide(Phase.RolledBack, reason, prefix + "not restored: " + refused.get() + "; the keys hold "
+          + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
+    }
     if (Claims.own(d).filter(c -> !c.restored()).isEmpty() && restore.shownBy(observed)) {
       s.setIntent(null);
       return d.decide(Phase.RolledBack, reason, prefix + "the keys already hold their original values "
-          + Intents.keys(d, observed), Notice.Kind.Warning).keep(Optional.empty());
+          + Intents.keys(d, observed) + Claims.left(held), Notice.Kind.Warning).keep(Optional.empty());
     }
     String id = FlagClaim.restoreId(d.attempt(), false);
-    s.setIntent(FlagIntent.restore(id, observed.uid(), Timestamps.format(d.now), afterSuccess));
+    s.setIntent(FlagIntent.restore(id, reverting, observed.uid(), Timestamps.format(d.now), afterSuccess));
     List<Restart> restarts = Restarts.record(d, null, id);
     d.restarting(restarts);
     String restarted = restarts.isEmpty() ? "" : "; restarting " + Restarts.names(restarts);
     // Looked at again at once: the next reconcile sees the restore done and clears the intent.
-    return d.decide(Phase.RolledBack, reason, prefix + restore.describe() + restarted, Notice.Kind.Warning)
+    return d.decide(Phase.RolledBack, reason, prefix + restore.describe() + Claims.left(held) + restarted,
+        Notice.Kind.Warning)
         .plan(Optional.of(restore), Optional.of(Duration.ZERO));
   }
 
-  /** The restore of this attempt's original values on {@code flag}, the ConfigMap as it is now. */
+  /**
+   * The restore of this attempt's original values on {@code flag}, the ConfigMap as it is now: of every
+   * key no other live change holds (those are left to it), under a claim on those keys alone.
+   */
   static FlagWrite.Restore restoreWrite(Draft d, ObservedFlag flag) {
-    Map<String, String> managers = d.next.getOriginalManagers() == null ? Map.of() : d.next.getOriginalManagers();
-    return new FlagWrite.Restore(d.flag().keys(), d.next.getOriginalValues(), managers,
-        Claims.claim(d, flag, FlagClaim.restoreId(d.attempt(), false)));
+    Map<String, FlagClaim> held = Claims.heldByOthers(d, flag);
+    List<String> keys = d.flag().keys().stream().filter(k -> !held.containsKey(k)).toList();
+    Map<String, String> originals = new java.util.LinkedHashMap<>();
+    Map<String, String> managers = new java.util.LinkedHashMap<>();
+    Map<String, String> recorded = d.next.getOriginalManagers() == null ? Map.of() : d.next.getOriginalManagers();
+    for (String k : keys) {
+      if (d.next.getOriginalValues().containsKey(k)) {
+        originals.put(k, d.next.getOriginalValues().get(k));
+      }
+      if (recorded.containsKey(k)) {
+        managers.put(k, recorded.get(k));
+      }
+    }
+    return new FlagWrite.Restore(keys, originals, managers,
+        Claims.claim(d, flag, FlagClaim.restoreId(d.attempt(), false), keys));
   }
 }

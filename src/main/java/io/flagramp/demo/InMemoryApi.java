@@ -122,6 +122,8 @@ public final class InMemoryApi {
   private final Map<String, ScalingChange> changes = new LinkedHashMap<>();
   private long resourceVersions;
   public Faults faults = kind -> Fault.NONE;
+  /** The write whose patch is about to be made, while {@link #faults} decides its fault. */
+  public FlagWrite writing;
   public WriteObserver observer = (configMap, before, write, patch) -> { };
   public int configMapWrites;
   public int statusWrites;
@@ -312,7 +314,9 @@ public final class InMemoryApi {
 
   /** One patch, as the API server takes it; returns the resourceVersion it left. */
   private String patch(String configMap, String uid, String resourceVersion, FlagWrite write, ConfigMapPatch patch) {
+    writing = write;
     Fault fault = faults.next(WriteKind.CONFIGMAP);
+    writing = null;
     ConfigMap cm = configMaps.get(configMap);
     if (fault == Fault.LOST) {
       throw new FlagWriteFailed(configMap, new KubernetesClientException("connection reset"));

@@ -414,10 +414,11 @@ public final class Reconciliation {
   }
 
   /**
-   * A foreign claim on one of this change's keys is live while it was written to this very object and
-   * its owner exists with that uid, is at the claim's attempt, and holds the keys: it recorded an intent,
-   * or original values without having ended. Read fresh, since taking over a claim on a stale cache would
-   * let two changes write one key.
+   * A foreign claim on one of this change's keys is live while its owner exists with that uid, is at the
+   * claim's attempt, and holds the keys: it recorded an intent, or original values without having ended.
+   * A claim copied onto a ConfigMap created again (a backup) is judged the same way: the copy carries the
+   * values it stands for, which its owner may still restore, so nobody ramps on top of them meanwhile.
+   * Read fresh, since taking over a claim on a stale cache would let two changes write one key.
    */
   private ObservedFlag judgeClaims(ScalingChange change, ObservedFlag flag) {
     String uid = change.getMetadata().getUid();
@@ -429,9 +430,6 @@ public final class Reconciliation {
       }
       if (!claim.overlaps(keys)) {
         return c;
-      }
-      if (!claim.on(flag.uid())) {
-        return new ObservedFlag.ObservedClaim(claim, false);  // copied onto a ConfigMap created again
       }
       Optional<ScalingChange> owner = changes.get(change.getMetadata().getNamespace(), claim.name());
       boolean live = owner.filter(o -> Objects.equals(o.getMetadata().getUid(), claim.uid()))

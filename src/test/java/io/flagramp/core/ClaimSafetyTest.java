@@ -86,7 +86,8 @@ class ClaimSafetyTest {
     assertThat(writes).as("a writes nothing while b holds the keys").isEmpty();
     assertThat(a.configMap()).containsEntry(PCT, "20").containsEntry(ON, "true");
     assertThat(a.change.getStatus().getPhase()).isEqualTo(Phase.RolledBack);
-    assertThat(a.change.getStatus().getLastDecision()).contains("not restored: ScalingChange b holds " + PCT + ", " + ON);
+    assertThat(a.change.getStatus().getLastDecision())
+        .contains("not restored; left " + PCT + ", " + ON + " to ScalingChange b, which holds them now");
   }
 
   @Test

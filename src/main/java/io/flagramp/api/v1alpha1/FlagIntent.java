@@ -33,7 +33,7 @@ public class FlagIntent {
   private Integer weight;
 
   @JsonPropertyDescription("For a step: the weight the flag held before it; absent when it held the original"
-      + " values.")
+      + " values. For a restore: the weight the attempt had written when the revert was decided.")
   private Integer fromWeight;
 
   @JsonPropertyDescription("For a step: the values it writes.")
@@ -71,8 +71,10 @@ public class FlagIntent {
     return i;
   }
 
-  public static FlagIntent restore(String id, String configMapUid, String decidedAt, boolean needsClaim) {
+  public static FlagIntent restore(String id, Integer fromWeight, String configMapUid, String decidedAt,
+      boolean needsClaim) {
     FlagIntent i = new FlagIntent();
+    i.fromWeight = fromWeight;
     i.needsClaim = needsClaim ? Boolean.TRUE : null;
     i.configMapUid = configMapUid;
     i.id = id;
