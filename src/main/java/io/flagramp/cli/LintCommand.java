@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.AddressAllowlist;
+import io.flagramp.core.Lowering;
 import io.flagramp.core.SpecProblem;
 import io.flagramp.core.SpecValidator;
 import io.flagramp.operator.Clients;
@@ -79,6 +80,9 @@ final class LintCommand implements Callable<Integer> {
         Optional<SpecProblem> problem = SpecValidator.validate(sc.getSpec(), true, AddressAllowlist.any());
         print(out, "planner", problem.map(p -> "rejected: " + p).orElse("no problem found"));
         ok &= problem.isEmpty();
+        if (kube != null && ok) {
+          lowering(kube, sc).ifPresent(line -> print(out, "flag", line));
+        }
         if (ok) {
           timeline(out, sc);
         }
@@ -103,6 +107,30 @@ final class LintCommand implements Callable<Integer> {
     Timeline.render(result, zone).forEach(line -> out.println("    " + line));
     result.notes().forEach(note -> StatusScreen.wrap("note: " + note, Terminal.WIDTH - 4)
         .forEach(line -> out.println("    " + line)));
+  }
+
+  /**
+   * What the flag's ConfigMap holds now says of the first step: whether it would lower the flag (then
+   * the operator waits for an approval before writing it).
+   */
+  private Optional<String> lowering(Kube kube, ScalingChange sc) {
+    if (sc.getSpec().getFlag() == null || sc.getSpec().getSteps() == null || sc.getSpec().getSteps().isEmpty()) {
+      return Optional.empty();
+    }
+    io.fabric8.kubernetes.api.model.ConfigMap cm;
+    try {
+      cm = kube.client.configMaps().inNamespace(sc.getMetadata().getNamespace())
+          .withName(sc.getSpec().getFlag().getConfigMapName()).get();
+    } catch (KubernetesClientException e) {
+      return Optional.of("ConfigMap " + sc.getSpec().getFlag().getConfigMapName() + " could not be read ("
+          + Kube.firstLine(e.getMessage()) + ")");
+    }
+    if (cm == null) {
+      return Optional.empty();  // the change waits for it; nothing to say of its values yet
+    }
+    return Lowering.of(sc.getSpec().getFlag(), cm.getData() == null ? java.util.Map.of() : cm.getData(),
+        sc.getSpec().getSteps().get(0).getWeight())
+        .map(line -> line + ": the operator will wait for flagramp.io/approve before writing it");
   }
 
   /** Empty when the API server accepts the object in a dry run; otherwise its message. */

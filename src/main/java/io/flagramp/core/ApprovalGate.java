@@ -3,11 +3,8 @@ package io.flagramp.core;
 import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.Reason;
-import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.Step;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * steps[].approval: Manual. The step is entered only once a person approved it, with a new value of
@@ -52,33 +49,6 @@ final class ApprovalGate implements Gate {
     if (d.weight() != null || d.o.flag().isEmpty()) {
       return Optional.empty();
     }
-    OptionalInt now = exposure(d.flag(), d.o.flag().get().values());
-    if (now.isEmpty() || now.getAsInt() <= first.getWeight()) {
-      return Optional.empty();
-    }
-    return Optional.of("the first step (weight " + first.getWeight() + ") would lower " + d.flag().getPercentageKey()
-        + " from " + now.getAsInt() + " to " + first.getWeight() + ", taking the flag away from "
-        + (now.getAsInt() - first.getWeight()) + "% of users");
-  }
-
-  /**
-   * The share of users who have the flag as the keys say now: the percentage, or 0 when the enabled key
-   * says it is off; empty when the percentage is missing or not a number.
-   */
-  static OptionalInt exposure(FlagTarget flag, Map<String, String> values) {
-    String pct = values.get(flag.getPercentageKey());
-    if (pct == null) {
-      return OptionalInt.empty();
-    }
-    int weight;
-    try {
-      weight = Math.max(0, Math.min(100, Integer.parseInt(pct.trim())));
-    } catch (NumberFormatException e) {
-      return OptionalInt.empty();
-    }
-    if (flag.getEnabledKey() != null && !"true".equals(values.get(flag.getEnabledKey()))) {
-      return OptionalInt.of(0);
-    }
-    return OptionalInt.of(weight);
+    return Lowering.of(d.flag(), d.o.flag().get().values(), first.getWeight());
   }
 }
