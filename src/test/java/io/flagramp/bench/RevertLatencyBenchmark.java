@@ -49,4 +49,34 @@ class RevertLatencyBenchmark {
         + " scrape 1s, {} runs each:\n  {}", RUNS, String.join("\n  ", table));
     assertThat(table).hasSize(4);
   }
+
+  /**
+   * The same revert while three clients relabel the change continuously, so its status writes meet 409s:
+   * from the breaching answer to the ConfigMap restored, against one interval plus 1 s, over at least 20
+   * runs ({@code -Dflagramp.bench.contendedRuns}).
+   */
+  @Test
+  void revertLatencyUnderRelabelContention(KubeTestCluster cluster, TestPrometheus prometheus) {
+    int runs = Integer.getInteger("flagramp.bench.contendedRuns", 20);
+    Duration interval = Duration.ofSeconds(2);
+    List<Long> millis = new ArrayList<>();
+    long relabels = 0;
+    double conflicts = 0;
+    try (BenchmarkSupport bench = BenchmarkSupport.start(cluster, prometheus)) {
+      for (int run = 0; run < runs; run++) {
+        BenchmarkSupport.ContendedBreach breach = bench.breachUnderContention(interval, 3);
+        millis.add(breach.latency().toMillis());
+        relabels += breach.relabels();
+        conflicts += breach.conflicts();
+      }
+    }
+    Collections.sort(millis);
+    long bound = interval.plusSeconds(1).toMillis();
+    long p99 = millis.get(Math.min(millis.size() - 1, (int) Math.ceil(millis.size() * 0.99) - 1));
+    log.info("revert under relabel contention (3 clients, interval 2s, failureLimit 1), {} runs, {} relabels, {} status"
+        + " 409s met: from the breaching answer to the ConfigMap restored p50 {} ms, p99 {} ms, max {} ms; bound"
+        + " interval + 1s = {} ms; p99 / bound = {}", runs, relabels, (long) conflicts, millis.get(millis.size() / 2),
+        p99, millis.get(millis.size() - 1), bound, String.format("%.2f", p99 / (double) bound));
+    assertThat(millis).hasSize(runs);
+  }
 }

@@ -47,6 +47,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * The safety guarantees, one regression test per way they were found broken: a lost or conflicting
@@ -401,6 +402,42 @@ class SafetyIT {
         && harness.phase(ns, "use-cache") == Phase.Succeeded);
     assertThat(harness.configMapData(ns, "app-features")).containsAllEntriesOf(Map.of(
         "USE_REDIS_PERCENTAGE", "100", "USE_CACHE_PERCENTAGE", "100", "OTHER", "x"));
+  }
+
+  // ---- 11. a conflict is treated as a failure ----
+
+  /**
+   * Three clients relabel the change as fast as the API server takes it, so its status writes meet real
+   * 409s. A conflict is decided again at once from a fresh read: before, each was retried after 1, 2, 4,
+   * 8, 16 s, and the first step took 57 s to be entered; a revert waited the same.
+   */
+  @Test
+  void stepsAndTheRevertAreNotBackedOffWhileThreeClientsRelabelTheChange() {
+    String ns = harness.cluster.createNamespace("storm");
+    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS_PERCENTAGE", "0", "USE_REDIS", "false"));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (TestApp app = new TestApp(prometheus.registry(), ns);
+        Watch watch = watchKey(ns, "USE_REDIS_PERCENTAGE", seen, pct -> { });
+        RelabelStorm storm = new RelabelStorm(harness.client, ns, "use-redis", 3)) {
+      awaitScraped(app);
+      ScalingChange sc = change(ns, "use-redis", step(10, "2s"), step(50, "1h"), step(100, null));
+      sc.getSpec().setAnalysis(errorsAnalysis(app, "1s"));
+      Instant created = Instant.now();
+      harness.changes().resource(sc).create();
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> "50".equals(pct(ns)));
+      Duration toSecondStep = Duration.between(created, Instant.now());
+      app.errorRate(0.5);
+      Instant broke = Instant.now();
+      await().atMost(Duration.ofSeconds(15)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack
+          && "0".equals(pct(ns)));
+      Duration toRevert = Duration.between(broke, Instant.now());
+      LoggerFactory.getLogger(SafetyIT.class).info("relabel storm: {} relabels; second step entered {} ms after"
+          + " creation (soak 2s), reverted {} ms after the app broke (interval 1s)", storm.relabels(),
+          toSecondStep.toMillis(), toRevert.toMillis());
+      assertThat(storm.relabels()).as("the clients did relabel").isGreaterThan(100);
+    }
+    assertThat(seen).containsExactly("0", "10", "50", "0");
   }
 
   // ---- helpers ----
