@@ -44,7 +44,7 @@ public sealed interface FlagWrite {
   /**
    * Put the keys back as they were: each key in {@code originals} gets its value back, written under
    * the field manager in {@code managers} that owned it before (so it is handed back); each other key of
-   * {@code keys} is removed. The claim ({@code claim}, this attempt's, on this object) is put there first
+   * {@code keys} is removed, in the same patch as the first values. The claim ({@code claim}, this attempt's, on this object) is put there first
    * if it is missing, so no patch lands on an object the change holds no claim on, and is marked
    * restored last, so a claim that is not marked means the restore is unfinished.
    */
@@ -82,11 +82,26 @@ public sealed interface FlagWrite {
               .put(key, original);
         }
       });
-      byManager.forEach((manager, values) -> patches.add(new ConfigMapPatch(manager, values, Map.of(), true)));
+      // A removal drops the key from every manager, so it rides on the first values patch: when the keys
+      // had one owner, the flag goes from flagramp's values to the originals in one write, never through a
+      // state that is neither. Keys of several owners take a patch per owner (an Update names one manager).
       Map<String, String> removals = new LinkedHashMap<>();
       keys.stream().filter(k -> !originals.containsKey(k) && observed.values().containsKey(k))
           .forEach(k -> removals.put(k, null));
-      patches.add(new ConfigMapPatch(FIELD_MANAGER, removals,
+      if (byManager.isEmpty() && !removals.isEmpty()) {
+        byManager.put(FIELD_MANAGER, new LinkedHashMap<>());
+      }
+      boolean first = true;
+      for (Map.Entry<String, Map<String, String>> group : byManager.entrySet()) {
+        Map<String, String> data = new LinkedHashMap<>(group.getValue());
+        if (first) {
+          data.putAll(removals);
+          first = false;
+        }
+        patches.add(new ConfigMapPatch(group.getKey(), data, Map.of(), true));
+      }
+      // Marked restored last, on its own: the claim annotation stays flagramp's, whoever owns the keys.
+      patches.add(new ConfigMapPatch(FIELD_MANAGER, Map.of(),
           Map.of(annotation, ClaimAnnotations.value(claim.applying(FlagClaim.restoreId(claim.attempt(), true)))),
           true));
       return patches;

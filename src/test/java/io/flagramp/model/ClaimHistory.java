@@ -745,6 +745,26 @@ final class ClaimHistory {
       facts.restorePatched = true;
       report.restorePatches++;
     }
+    if (!patch.data().isEmpty()) {
+      // One owner, one write: the flag never shows part originals, part flagramp's values, when one
+      // patch could have put them all back.
+      Map<String, String> after = new LinkedHashMap<>(before);
+      patch.data().forEach((k, v) -> {
+        if (v == null) {
+          after.remove(k);
+        } else {
+          after.put(k, v);
+        }
+      });
+      List<String> left = restore.keys().stream()
+          .filter(k -> !java.util.Objects.equals(restore.originals().get(k), after.get(k))).toList();
+      boolean oneOwner = left.stream().allMatch(k -> !restore.originals().containsKey(k)
+          || restore.managers().getOrDefault(k, FlagWrite.RESTORE_MANAGER).equals(patch.manager()));
+      if (!left.isEmpty() && oneOwner) {
+        throw violation(me + " restored " + patch.data() + " and left " + left + " for a later patch, though the same"
+            + " write could make them: the flag holds " + keys(t, after) + " in between", null);
+      }
+    }
     patch.data().forEach((key, value) -> {
       String expected = facts.owners.getOrDefault(key, FlagWrite.RESTORE_MANAGER);
       if (value != null && facts.object != null && !expected.equals(patch.manager())) {
