@@ -37,8 +37,10 @@ for patch in "${patches[@]}"; do
   else
     gen="not caught"
   fi
-  failing=$(grep -hoE '^[a-zA-Z]+\([^)]*\)|^[a-zA-Z]+ -- Time' "$reports"/io.flagramp.core.ClaimSafetyTest.txt \
-      "$reports"/io.flagramp.operator.AnswersBelongToTheirStageTest.txt 2>/dev/null | sed 's/ -- Time//' | sort -u | tr '\n' ' ' || true)
+  failing=$(cat "$reports"/io.flagramp.core.ClaimSafetyTest.txt \
+      "$reports"/io.flagramp.operator.AnswersBelongToTheirStageTest.txt 2>/dev/null \
+      | grep -oE '^io\.flagramp\.[A-Za-z.]+ -- Time elapsed: [0-9.]+ s <<< (FAILURE|ERROR)!' \
+      | sed -E 's/ -- Time.*//; s/.*\.//' | sort -u | tr '\n' ' ' || true)
   if ! grep -q "Tests run" "$log"; then
     claim="did not build: see $log"
   fi
