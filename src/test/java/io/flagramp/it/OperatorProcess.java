@@ -2,11 +2,14 @@ package io.flagramp.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged operator ({@code target/flagramp-operator.jar}) run as its own process, the way a user
@@ -72,6 +75,42 @@ final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGTERM, the way Kubernetes ends a pod in a rolling update: the shutdown hook stops the operator
+   * (in-flight reconciles finish) and the process exits. If it has not exited within {@code grace}, it
+   * is SIGKILLed, as the kubelet does after terminationGracePeriodSeconds. True if it exited by itself.
+   */
+  boolean stop(Duration grace) {
+    process.destroy();
+    try {
+      if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      process.destroyForcibly();
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  /** The current run has logged a line containing {@code text}. */
+  boolean logged(String text) {
+    if (logFiles.isEmpty()) {
+      return false;
+    }
+    return lines(logFiles.get(logFiles.size() - 1)).stream().anyMatch(l -> l.contains(text));
+  }
+
+  /** A log's lines; read leniently, since a running process may be midway through a character. */
+  private static List<String> lines(Path f) {
+    try {
+      return new String(Files.readAllBytes(f), StandardCharsets.UTF_8).lines().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The running process's id, for jcmd. */
   long pid() {
     return process.pid();
@@ -85,11 +124,7 @@ final class OperatorProcess implements AutoCloseable {
   List<String> logLines() {
     List<String> lines = new ArrayList<>();
     for (Path f : logFiles) {
-      try {
-        lines.addAll(Files.readAllLines(f));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      lines.addAll(lines(f));
     }
     return lines;
   }
