@@ -99,7 +99,8 @@ public final class Planner {
    * in effect, through the same write-ahead path and claim rules as an abort. A step decided and not
    * written is not written now. A running attempt with {@code onDelete: Restore} is reverted (RolledBack,
    * its restore recorded in status first); once nothing of it holds the keys any more its claim is
-   * released, and the finalizer may go. A restore that may not be made (another change holds the keys)
+   * released, and the finalizer may go. A change whose values stay in effect (it succeeded, or
+   * {@code onDelete: Keep}) leaves its claim as the record that it wrote them. A restore that may not be made (another change holds the keys)
    * is said, not made.
    */
   public Deletion planDeletion(Observation o) {
@@ -144,6 +145,12 @@ public final class Planner {
     if (running) {
       d.acknowledge("DeletedKept", "deleted" + where + ": onDelete=Keep leaves ConfigMap "
           + d.flag().getConfigMapName() + " as it is", Notice.Kind.Normal);
+    }
+    if (running || phase == Phase.Succeeded) {
+      // Its values stay in effect: so does its claim, as the record that it wrote them. Stale once the change
+      // is gone, it keeps a later restore of someone else's from writing over them, and the next change to
+      // take the keys removes it.
+      return new Deletion(d.keep(Optional.empty()), true);
     }
     Optional<String> ours = ownClaimOn(o, d.uid());
     if (ours.isPresent()) {

@@ -329,7 +329,7 @@ class ClaimSafetyTest {
   }
 
   @Test
-  void deletingAChangeWithOnDeleteKeepReleasesItsClaimAndLeavesTheFlag() {
+  void deletingAChangeWithOnDeleteKeepLeavesTheFlagAndItsClaimAsTheRecordOfWhoWroteIt() {
     ScalingChange change = Changes.change("a").step(10, "1h").step(100, null).build();
     change.getSpec().setOnDelete(OnDelete.Keep);
     Simulation a = WriteAheadTest.sim(change);
@@ -338,7 +338,8 @@ class ClaimSafetyTest {
     a.delete();
 
     assertThat(a.configMap()).containsEntry(PCT, "10");
-    assertThat(a.api.claims(a.configMapName())).isEmpty();
+    assertThat(a.api.claims(a.configMapName())).singleElement()
+        .satisfies(c -> assertThat(c.applied()).isEqualTo("1.10"));
     assertThat(a.events).anySatisfy(e -> assertThat(e.reason()).isEqualTo("DeletedKept"));
   }
 }

@@ -284,7 +284,7 @@ final class ClaimHistory {
       PrometheusSource source = new PrometheusSource();
       source.setAddress("http://prometheus.monitoring:9090");
       a.setPrometheus(source);
-      a.setInterval(rnd.nextBoolean() ? "10s" : "30s");
+      a.setInterval(new String[] {"2s", "10s", "30s"}[rnd.nextInt(3)]);
       MetricCheck errors = new MetricCheck("error-rate", "errors_" + t.name);
       errors.setMax(0.01);
       errors.setFailureLimit(1 + rnd.nextInt(2));
@@ -856,9 +856,18 @@ final class ClaimHistory {
         || change.getSpec().getAnalysis() == null || !java.util.Objects.equals(before.getAttempt(), after.getAttempt())) {
       return;
     }
-    Instant stage = Instant.parse(before.getStepStartedAt());
-    if (before.getBakeStartedAt() != null && Instant.parse(before.getBakeStartedAt()).isAfter(stage)) {
-      stage = Instant.parse(before.getBakeStartedAt());
+    // The stage judged: the one the plan started from, or, when it rewound an interrupted step, the one
+    // before it (whichever began first).
+    Instant stage = stageStart(before);
+    FlagIntent intent = before.getIntent();
+    if (intent != null && intent.getAction() == FlagIntent.Action.Step && intent.getFromWeight() != null
+        && before.getHistory() != null) {
+      for (var row : before.getHistory()) {
+        if (row.getAttempt() == before.getAttempt() && intent.getFromWeight().equals(row.getWeight())
+            && Instant.parse(row.getStartedAt()).isBefore(stage)) {
+          stage = Instant.parse(row.getStartedAt());
+        }
+      }
     }
     Duration interval = io.flagramp.core.Durations.parse(change.getSpec().getAnalysis().getInterval());
     for (var m : after.getMetrics()) {
@@ -870,7 +879,9 @@ final class ClaimHistory {
       Instant taken = Instant.parse(m.getMeasuredAt());
       if (taken.isBefore(stage)) {
         throw violation(change.getMetadata().getName() + " judged " + m.getName() + " taken at " + taken
-            + " for the stage that began " + stage + " (attempt " + before.getAttempt() + ")", null);
+            + " for the stage that began " + stage + " (attempt " + before.getAttempt() + "; planned from "
+            + before.getPhase() + "/" + before.getReason() + " " + before.getIntent() + " measured at " + was
+            + " to " + after.getPhase() + "/" + after.getReason() + " " + after.getIntent() + ")", null);
       }
       if (taken.isBefore(now.minus(interval))) {
         throw violation(change.getMetadata().getName() + " judged " + m.getName() + " taken at " + taken
@@ -878,6 +889,14 @@ final class ClaimHistory {
       }
       report.answersJudged++;
     }
+  }
+
+  private static Instant stageStart(ScalingChangeStatus s) {
+    Instant stage = Instant.parse(s.getStepStartedAt());
+    if (s.getBakeStartedAt() != null && Instant.parse(s.getBakeStartedAt()).isAfter(stage)) {
+      stage = Instant.parse(s.getBakeStartedAt());
+    }
+    return stage;
   }
 
   /** No more faults, races or edits: every change must settle, and settle right. */
@@ -915,9 +934,11 @@ final class ClaimHistory {
     for (Tracked t : changes) {
       ScalingChange stored = api.stored(t.name);
       if (stored == null) {
-        boolean left = api.claims(CM).stream().anyMatch(c -> c.uid().equals(t.uid));
-        if (left) {
-          throw violation(t.name + " (" + t.uid + ") was deleted but its claim is still on the ConfigMap", null);
+        // A deleted change leaves at most the record of values it left in effect, never a restore under way.
+        boolean restoring = api.claims(CM).stream().anyMatch(c -> c.uid().equals(t.uid)
+            && c.applied().endsWith("." + FlagClaim.RESTORING));
+        if (restoring) {
+          throw violation(t.name + " (" + t.uid + ") was deleted with its restore unfinished: " + api.claims(CM), null);
         }
         continue;
       }
