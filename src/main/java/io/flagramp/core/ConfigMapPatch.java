@@ -17,4 +17,17 @@ public record ConfigMapPatch(String manager, Map<String, String> data, Map<Strin
     data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
     annotations = Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
   }
+
+  /** {@code before} with this patch's data merged in: set where it names a value, removed where null. */
+  public Map<String, String> appliedTo(Map<String, String> before) {
+    Map<String, String> after = new LinkedHashMap<>(before);
+    data.forEach((key, value) -> {
+      if (value == null) {
+        after.remove(key);
+      } else {
+        after.put(key, value);
+      }
+    });
+    return after;
+  }
 }

@@ -15,7 +15,6 @@ import io.flagramp.demo.Simulation;
 import io.flagramp.operator.ReconcileFault;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,15 +43,7 @@ class ClaimSafetyTest {
     sim.api.observer = (configMap, before, write, patch) -> {
       String who = write instanceof FlagWrite.SetValues set ? set.claim().uid()
           : write instanceof FlagWrite.Restore restore ? restore.claim().uid() : "release";
-      Map<String, String> after = new LinkedHashMap<>(before);
-      patch.data().forEach((k, v) -> {
-        if (v == null) {
-          after.remove(k);
-        } else {
-          after.put(k, v);
-        }
-      });
-      writes.add(who + ": " + after);
+      writes.add(who + ": " + patch.appliedTo(before));
     };
     return writes;
   }

@@ -10,8 +10,10 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.Timestamps;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
+import io.flagramp.testbed.Counters;
 import io.flagramp.testbed.KubeTestCluster;
 import io.flagramp.testbed.TestPrometheus;
 import java.time.Duration;
@@ -44,11 +46,46 @@ public final class BenchmarkSupport implements AutoCloseable {
   public record Breach(Duration latency) {}
 
   public Breach breach(int failureLimit, Duration interval) {
-    String ns = harness.cluster.createNamespace("bench-" + failureLimit + "-" + (++runs));
+    return new Breach(run("bench-" + failureLimit, failureLimit, interval, 0).fromFirstScrape());
+  }
+
+  /** One breach under a relabel storm: from the breaching answer to the ConfigMap restored. */
+  public record ContendedBreach(Duration latency, long relabels, double conflicts) {}
+
+  /**
+   * A breach at weight 5 (failureLimit 1) while {@code clients} relabel the change as fast as the API
+   * server takes it. The latency runs from the breaching answer (its evaluation time, status.metrics
+   * measuredAt of the measurement that failed) to the restore seen by a watch.
+   */
+  public ContendedBreach breachUnderContention(Duration interval, int clients) {
+    Run run = run("contended", 1, interval, clients);
+    return new ContendedBreach(run.fromAnswer(), run.relabels(), run.conflicts());
+  }
+
+  /** What one breach run saw. */
+  private record Run(Instant firstScrape, Instant answered, Instant restored, long relabels, double conflicts) {
+
+    Duration fromFirstScrape() {
+      return Duration.between(firstScrape, restored);
+    }
+
+    Duration fromAnswer() {
+      return Duration.between(answered, restored);
+    }
+  }
+
+  /**
+   * A change entered at weight 5, the app then failing half its requests, until the change is reverted
+   * and its ConfigMap restored; with {@code clients} relabelling the change meanwhile.
+   */
+  private Run run(String prefix, int failureLimit, Duration interval, int clients) {
+    String ns = harness.cluster.createNamespace(prefix + "-" + (++runs));
     lastNamespace = ns;
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
     AtomicReference<Instant> restoredAt = new AtomicReference<>();
-    try (TestApp app = new TestApp(prometheus.registry(), ns); Watch watch = onRestore(ns, restoredAt)) {
+    double conflictsBefore = conflicts();
+    try (TestApp app = new TestApp(prometheus.registry(), ns); Watch watch = onRestore(ns, restoredAt);
+        RelabelStorm storm = new RelabelStorm(harness.client, ns, "use-redis", clients)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> !prometheus.server().instantQuery("count_over_time(("
           + app.p99Query() + ")[6s:1s]) > 5", Instant.now()).isEmpty());
       ScalingChange sc = change(ns, "use-redis", step(1, "3s"), step(5, "1h"), step(100, null));
@@ -61,46 +98,16 @@ public final class BenchmarkSupport implements AutoCloseable {
       app.errorRate(0.5);
       await().atMost(Duration.ofSeconds(60)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack
           && restoredAt.get() != null);
-      return new Breach(Duration.between(AnalysisIT.firstScrapeWithErrors(prometheus, ns), restoredAt.get()));
+      Instant answered = harness.get(ns, "use-redis").getStatus().getMetrics().stream()
+          .filter(m -> m.getName().equals("error-rate")).map(m -> Timestamps.parse(m.getMeasuredAt()))
+          .findFirst().orElseThrow();
+      return new Run(AnalysisIT.firstScrapeWithErrors(prometheus, ns), answered, restoredAt.get(), storm.relabels(),
+          conflicts() - conflictsBefore);
     }
   }
 
-  /** One breach under a relabel storm: from the breaching answer to the ConfigMap restored. */
-  public record ContendedBreach(Duration latency, long relabels, double conflicts) {}
-
-  /**
-   * A breach at weight 5 (failureLimit 1) while {@code clients} relabel the change as fast as the API
-   * server takes it. The latency runs from the breaching answer (its evaluation time, status.metrics
-   * measuredAt of the measurement that failed) to the restore seen by a watch.
-   */
-  public ContendedBreach breachUnderContention(Duration interval, int clients) {
-    String ns = harness.cluster.createNamespace("contended-" + (++runs));
-    lastNamespace = ns;
-    harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
-    AtomicReference<Instant> restoredAt = new AtomicReference<>();
-    double conflictsBefore = io.flagramp.testbed.Counters.value(harness.operatorMetrics.registry(),
-        "flagramp_api_write_failures", "reason", "StatusConflict");
-    try (TestApp app = new TestApp(prometheus.registry(), ns); Watch watch = onRestore(ns, restoredAt);
-        RelabelStorm storm = new RelabelStorm(harness.client, ns, "use-redis", clients)) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> !prometheus.server().instantQuery("count_over_time(("
-          + app.errorRateQuery() + ")[6s:1s]) > 5", Instant.now()).isEmpty());
-      ScalingChange sc = change(ns, "use-redis", step(1, "2s"), step(5, "1h"), step(100, null));
-      sc.getSpec().setAnalysis(AnalysisIT.analysis(prometheus.baseUrl(), app));
-      sc.getSpec().getAnalysis().setInterval(interval.toSeconds() + "s");
-      sc.getSpec().getAnalysis().getMetrics().get(0).setFailureLimit(1);
-      harness.changes().resource(sc).create();
-      await().atMost(Duration.ofSeconds(60)).until(() -> "5".equals(
-          harness.configMapData(ns, "app-features").get("USE_REDIS_PERCENTAGE")));
-      app.errorRate(0.5);
-      await().atMost(Duration.ofSeconds(60)).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack
-          && restoredAt.get() != null);
-      Instant answered = harness.get(ns, "use-redis").getStatus().getMetrics().stream()
-          .filter(m -> m.getName().equals("error-rate")).map(m -> io.flagramp.core.Timestamps.parse(m.getMeasuredAt()))
-          .findFirst().orElseThrow();
-      double conflicts = io.flagramp.testbed.Counters.value(harness.operatorMetrics.registry(),
-          "flagramp_api_write_failures", "reason", "StatusConflict") - conflictsBefore;
-      return new ContendedBreach(Duration.between(answered, restoredAt.get()), storm.relabels(), conflicts);
-    }
+  private double conflicts() {
+    return Counters.value(harness.operatorMetrics.registry(), "flagramp_api_write_failures", "reason", "StatusConflict");
   }
 
   /** API writes of the last run, per kind: 2 steps entered (with their measurement rounds), then reverted. */

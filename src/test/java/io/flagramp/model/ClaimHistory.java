@@ -748,14 +748,7 @@ final class ClaimHistory {
     if (!patch.data().isEmpty()) {
       // One owner, one write: the flag never shows part originals, part flagramp's values, when one
       // patch could have put them all back.
-      Map<String, String> after = new LinkedHashMap<>(before);
-      patch.data().forEach((k, v) -> {
-        if (v == null) {
-          after.remove(k);
-        } else {
-          after.put(k, v);
-        }
-      });
+      Map<String, String> after = patch.appliedTo(before);
       List<String> left = restore.keys().stream()
           .filter(k -> !java.util.Objects.equals(restore.originals().get(k), after.get(k))).toList();
       boolean oneOwner = left.stream().allMatch(k -> !restore.originals().containsKey(k)
@@ -780,14 +773,7 @@ final class ClaimHistory {
     if (done) {
       facts.restorePatched = true;
       facts.restoreDone = true;
-      Map<String, String> after = new LinkedHashMap<>(before);
-      patch.data().forEach((k, v) -> {
-        if (v == null) {
-          after.remove(k);
-        } else {
-          after.put(k, v);
-        }
-      });
+      Map<String, String> after = patch.appliedTo(before);
       if (!only(restore.keys(), after).equals(restore.originals())) {
         throw violation(me + " marked its restore done while the keys hold " + keys(t, after) + ", not "
             + restore.originals(), null);

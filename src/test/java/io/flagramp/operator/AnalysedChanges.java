@@ -47,4 +47,21 @@ final class AnalysedChanges {
     change.setSpec(spec);
     return change;
   }
+
+  /**
+   * Reconciles {@code name} until a plan is made that waits for no round, waiting for each round a
+   * reconcile starts ({@code ready} counts completed rounds).
+   */
+  static io.flagramp.core.Plan settle(Reconciliation reconciliation, io.flagramp.demo.InMemoryApi api, String name,
+      java.util.concurrent.atomic.AtomicInteger ready) {
+    for (int i = 0; i < 10; i++) {
+      int before = ready.get();
+      io.flagramp.core.Plan plan = reconciliation.reconcile(api.read(name), api.statusStore());
+      if (!plan.requeueAfter().equals(java.util.Optional.of(Reconciliation.ROUND_LIMIT))) {
+        return plan;
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ready.get() > before);
+    }
+    throw new AssertionError("still measuring after 10 reconciles");
+  }
 }

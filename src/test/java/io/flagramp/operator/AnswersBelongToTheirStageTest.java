@@ -115,17 +115,8 @@ class AnswersBelongToTheirStageTest {
     api.touch("use-redis");
   }
 
-  /** Reconciles until a plan is made that waits for no round, waiting for each round a reconcile starts. */
   private Plan settle() {
-    for (int i = 0; i < 10; i++) {
-      int before = ready.get();
-      Plan plan = reconciliation.reconcile(api.read("use-redis"), api.statusStore());
-      if (!plan.requeueAfter().equals(Optional.of(Reconciliation.ROUND_LIMIT))) {
-        return plan;
-      }
-      await().atMost(Duration.ofSeconds(10)).until(() -> ready.get() > before);
-    }
-    throw new AssertionError("still measuring after 10 reconciles");
+    return AnalysedChanges.settle(reconciliation, api, "use-redis", ready);
   }
 
   private String percentage() {
