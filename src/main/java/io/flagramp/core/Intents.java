@@ -65,6 +65,11 @@ final class Intents {
     if (refused.isEmpty()) {
       Map<String, String> now = keys(d, flag.get());
       if (now.equals(intent.getFrom()) || now.equals(intent.getValues())) {
+        if (intent.getFromWeight() == null && now.equals(intent.getFrom())) {
+          // The same values, but maybe from another writer since: the keys go back to whoever holds them as
+          // this write takes them (recorded with the intent's status write, before it).
+          d.next.setOriginalManagers(StepEntry.owners(flag.get(), now));
+        }
         restartSoak(d, intent.getWeight());
         return Optional.of(finishing(d, StepEntry.write(d, intent.getValues(), intent.getId(), flag.get()),
             "writing weight " + intent.getWeight()));

@@ -32,10 +32,8 @@ final class StepEntry {
     Map<String, String> current = Intents.keys(d, observed);
     String prefix = why;
     if (!d.started()) {
-      Map<String, String> managers = new LinkedHashMap<>();
-      current.keySet().forEach(k -> observed.owner(k).ifPresent(m -> managers.put(k, m)));
       d.next.setOriginalValues(new LinkedHashMap<>(current));
-      d.next.setOriginalManagers(managers);
+      d.next.setOriginalManagers(owners(observed, current));
       d.next.setConfigMapUid(observed.uid());
       if (d.next.getBaselineAt() == null) {
         // The moment before the attempt's first write: a baseline added to the spec later is taken here.
@@ -86,6 +84,13 @@ final class StepEntry {
       requeue = Durations.min(requeue, Restarts.POLL);
     }
     return d.restarting(restarts).plan(Optional.of(write(d, values, id, observed)), Optional.of(requeue));
+  }
+
+  /** The field manager each of {@code keys} is handed back to, as {@code observed} shows its owners now. */
+  static Map<String, String> owners(ObservedFlag observed, Map<String, String> keys) {
+    Map<String, String> managers = new LinkedHashMap<>();
+    keys.keySet().forEach(k -> observed.owner(k).ifPresent(m -> managers.put(k, m)));
+    return managers;
   }
 
   /** The ConfigMap write of a step: its values, this change's claim with the intent's id, stale claims removed. */
