@@ -41,9 +41,9 @@ final class Claims {
   /**
    * Why a restore may not be written on {@code flag}, or empty when it may: it may where this attempt's
    * claim (or a copy of it) is still on the ConfigMap, since a change that took the keys since would have
-   * removed it; without one, only where the keys still hold exactly what the attempt last wrote (at
-   * {@code weight}) and no other change's claim (on this object, or copied with it) shows that it wrote
-   * them. After the
+   * removed it; without one, only where every key of the flag still holds exactly what the attempt last
+   * wrote (at {@code weight}) and no other change's claim (on this object, or copied with it) shows that it
+   * wrote them. After the
    * attempt succeeded ({@code needsClaim}) only with the claim.
    */
   static Optional<String> restoreRefusal(Draft d, ObservedFlag flag, FlagWrite.Restore restore, Integer weight,
@@ -64,8 +64,10 @@ final class Claims {
           restore.keys().stream().filter(wrote.get().keys()::contains).toList()) + " in ConfigMap " + cm + " since"
           + " this change's claim was there");
     }
+    // Every key of the flag, not only those the restore may write: the enabled key reads "true" at any weight,
+    // so it alone shows nothing of whose values these are.
     java.util.Map<String, String> ours = Draft.valuesFor(d.flag(), weight);
-    boolean still = restore.keys().stream().allMatch(k -> java.util.Objects.equals(ours.get(k), flag.values().get(k)));
+    boolean still = d.flag().keys().stream().allMatch(k -> java.util.Objects.equals(ours.get(k), flag.values().get(k)));
     return still ? Optional.empty() : Optional.of("this change's claim is not on ConfigMap " + cm + " and the keys no"
         + " longer hold what it wrote (weight " + weight + "), so they are someone else's now");
   }
