@@ -19,7 +19,8 @@ import java.util.Optional;
  * <ul>
  *   <li>A step is done when the ConfigMap's claim carries the intent's id (written with the values,
  *       in one write). Not done, and the step may still be made — the keys hold what they held when it
- *       was decided, no other change claims them, the attempt's own claim is on the object (after the
+ *       was decided (not merely the step's own values: had the write landed, the claim would say so), no
+ *       other change claims them, the attempt's own claim is on the object (after the
  *       first step), and the gates a step is entered by still pass now (not suspended, inside the deploy
  *       windows, still the next step of the schedule as edited, approved if it needs approval, its restart
  *       targets there and opted in): it is made now. Otherwise it never happened, and status is rewound to
@@ -63,9 +64,11 @@ final class Intents {
     }
     Optional<String> refused = refusal(d, intent, flag.get(), ours);
     if (refused.isEmpty()) {
+      // Only from what it was decided on: the claim would carry the intent's id had this write landed, so
+      // keys that already hold its values were set by someone else, and the decision is stale.
       Map<String, String> now = keys(d, flag.get());
-      if (now.equals(intent.getFrom()) || now.equals(intent.getValues())) {
-        if (intent.getFromWeight() == null && now.equals(intent.getFrom())) {
+      if (now.equals(intent.getFrom())) {
+        if (intent.getFromWeight() == null) {
           // The same values, but maybe from another writer since: the keys go back to whoever holds them as
           // this write takes them (recorded with the intent's status write, before it).
           d.next.setOriginalManagers(StepEntry.owners(flag.get(), now));
