@@ -18,7 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class OperatorProcess implements AutoCloseable {
 
-  static final Path JAR = Path.of("target", "flagramp-operator.jar");
+  /**
+   * The jar under test; {@code -Dflagramp.operator.jar=<path>} runs the ITs against another build of it
+   * (say, one from before a fix, to see a regression test fail there).
+   */
+  static final Path JAR = Path.of(System.getProperty("flagramp.operator.jar", "target/flagramp-operator.jar"));
 
   /** For tests: a small heap, and C1 only, which starts fastest. */
   static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
