@@ -265,8 +265,14 @@ class ClaimSafetyIT {
 
   // ---- 3. a stale copy replays an old attempt's restore ----
 
-  private static final int CYCLES = 4;
+  private static final int CYCLES = 6;
 
+  /**
+   * Both processes serve the namespace (no leader election) and act on every event. In every other
+   * cycle process "two" is frozen (SIGSTOP, as a long GC pause would) before the abort and thawed once
+   * the next attempt's step is on the ConfigMap: it wakes with its caches of the attempt before, and
+   * catches up while it reconciles.
+   */
   @Test
   void twoOperatorProcessesServingOneNamespaceNeverReplayAnEarlierAttemptsRestoreAcrossQuickAbortsAndRetries() {
     createConfigMap(Map.of(ON, "false"));
@@ -277,23 +283,36 @@ class ClaimSafetyIT {
     awaitAt("a", 1, 1);
 
     Map<Integer, Long> abortedAt = new LinkedHashMap<>();
+    int frozen = 0;
     for (int k = 1; k <= CYCLES; k++) {
+      boolean freeze = k % 2 == 0;
+      if (freeze) {
+        signal(two, "STOP");
+        frozen++;
+      }
       // Abort and retry at once: the retry is taken as soon as the restore is done, by either process.
       ScalingChange annotated = annotate("a", Map.of(Annotations.ABORT, "abort-" + k, Annotations.RETRY, "retry-" + k));
       abortedAt.put(k, Long.parseLong(annotated.getMetadata().getResourceVersion()));
       awaitAt("a", k + 1, 1);
+      if (freeze) {
+        signal(two, "CONT");
+      }
+      AtomicReference<String> last = new AtomicReference<>();
+      await("both processes quiet after cycle " + k).during(Duration.ofSeconds(freeze ? 5 : 1)).atMost(WAIT)
+          .failFast(() -> assertThat(attemptViolations(cm.states(), Map.of(ON, "false"), abortedAt)).isEmpty())
+          .until(() -> {
+            String version = configMap().getMetadata().getResourceVersion();
+            return version.equals(last.getAndSet(version));
+          });
     }
-    String version = configMap().getMetadata().getResourceVersion();
-    await("both processes quiet").during(Duration.ofSeconds(6)).atMost(WAIT)
-        .until(() -> configMap().getMetadata().getResourceVersion().equals(version));
 
     List<State> states = cm.states();
     List<String> violations = attemptViolations(states, Map.of(ON, "false"), abortedAt);
     long conflicts = one.logLines().stream().filter(l -> l.contains("HTTP 409")).count()
         + two.logLines().stream().filter(l -> l.contains("HTTP 409")).count();
     List<String> applied = states.stream().map(s -> s.applied("a")).filter(Objects::nonNull).distinct().toList();
-    log.info("two processes, {} abort+retry cycles: {} HTTP 409s met by the operators, claim ids in order {}",
-        CYCLES, conflicts, applied);
+    log.info("two processes, {} abort+retry cycles ({} with process two frozen across it): {} HTTP 409s met by the"
+        + " operators, claim ids in order {}", CYCLES, frozen, conflicts, applied);
     assertThat(violations).isEmpty();
     List<String> expected = new ArrayList<>();
     for (int k = 1; k <= CYCLES; k++) {
@@ -306,6 +325,20 @@ class ClaimSafetyIT {
     assertThat(claims(configMap())).hasEntrySatisfying("a", c -> assertThat(c.applied()).isEqualTo((CYCLES + 1) + ".1"));
     assertThat(flag(configMap())).isEqualTo(Map.of(PCT, "1", ON, "true"));
     assertThat(conflicts).as("the two processes raced: the API server refused the loser's write").isPositive();
+    assertThat(one.alive() && two.alive()).as("both processes served to the end").isTrue();
+  }
+
+  /** Sends {@code signal} (STOP, CONT) to the operator process. */
+  private static void signal(OperatorProcess process, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+      assertThat(kill.waitFor()).as("kill -" + signal).isZero();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
