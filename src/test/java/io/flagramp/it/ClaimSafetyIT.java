@@ -403,8 +403,24 @@ class ClaimSafetyIT {
         real.write(namespace, configMap, write, read);
       }
     };
-    Throwable refused = catchThrowable(() -> reconciliation(own, lagging).reconcile(restoring, statusStore));
-    assertThat(refused).as("the stale copy's status write is refused").isInstanceOf(StatusWriteFailed.class)
+    List<String> statusCalls = new CopyOnWriteArrayList<>();
+    Reconciliation.StatusStore recorded = new Reconciliation.StatusStore() {
+      @Override
+      public void write(ScalingChange observed, ScalingChangeStatus next) {
+        statusCalls.add("write");
+        statusStore.write(observed, next);
+      }
+
+      @Override
+      public void verify(ScalingChange observed) {
+        statusCalls.add("verify");
+        statusStore.verify(observed);
+      }
+    };
+    Throwable refused = catchThrowable(() -> reconciliation(own, lagging).reconcile(restoring, recorded));
+    assertThat(statusCalls).as("the restore needs no status write, so the copy is only proved current")
+        .containsExactly("verify");
+    assertThat(refused).as("and the proof is refused: 409").isInstanceOf(StatusWriteFailed.class)
         .satisfies(t -> assertThat(((StatusWriteFailed) t).conflict()).isTrue());
     assertThat(configMapWrites).as("no ConfigMap request was sent").hasValue(0);
 
