@@ -510,11 +510,12 @@ class ClaimSafetyIT {
     assertThat(owners(configMap(), ON)).containsExactly("flagramp/Update");
     client.resources(ScalingChange.class).inNamespace(ns).withName("first").delete();
     await("first gone").atMost(WAIT).until(() -> get("first") == null);
-    assertThat(claims(configMap())).as("its claim released").isEmpty();
     assertThat(flag(configMap())).as("its values left").isEqualTo(Map.of(PCT, "10", ON, "true"));
+    Map<String, FlagClaim> leftByFirst = claims(configMap());
 
     create(change(ns, "second", step(20, "1h"), step(100, null)));
     awaitAt("second", 1, 20);
+    assertThat(claims(configMap())).as("the next change to take the keys removes it").containsOnlyKeys("second");
     assertThat(status("second").getOriginalValues()).isEqualTo(Map.of(PCT, "10", ON, "true"));
     Map<String, String> recordedOwners = status("second").getOriginalManagers();
     annotate("second", Map.of(Annotations.ABORT, "back"));
@@ -527,6 +528,8 @@ class ClaimSafetyIT {
     assertThat(owners(restored, ON)).containsExactly("flagramp/Update");
     assertThat(managers(restored)).doesNotContain(FlagWrite.RESTORE_MANAGER);
     assertThat(recordedOwners).as("recorded at the first write").isEqualTo(Map.of(PCT, "flagramp", ON, "flagramp"));
+    assertThat(leftByFirst).as("first left its claim, as the record that it wrote the keys").containsOnlyKeys("first")
+        .hasEntrySatisfying("first", c -> assertThat(c.applied()).isEqualTo("1.10"));
   }
 
   /**
