@@ -290,12 +290,16 @@ class ClaimSafetyIT {
         signal(two, "STOP");
         frozen++;
       }
-      // Abort and retry at once: the retry is taken as soon as the restore is done, by either process.
-      ScalingChange annotated = annotate("a", Map.of(Annotations.ABORT, "abort-" + k, Annotations.RETRY, "retry-" + k));
-      abortedAt.put(k, Long.parseLong(annotated.getMetadata().getResourceVersion()));
-      awaitAt("a", k + 1, 1);
-      if (freeze) {
-        signal(two, "CONT");
+      try {
+        // Abort and retry at once: the retry is taken as soon as the restore is done, by either process.
+        ScalingChange annotated = annotate("a", Map.of(Annotations.ABORT, "abort-" + k, Annotations.RETRY,
+            "retry-" + k));
+        abortedAt.put(k, Long.parseLong(annotated.getMetadata().getResourceVersion()));
+        awaitAt("a", k + 1, 1);
+      } finally {
+        if (freeze) {
+          signal(two, "CONT");  // also when the cycle failed: a stopped process would not end on SIGTERM
+        }
       }
       AtomicReference<String> last = new AtomicReference<>();
       await("both processes quiet after cycle " + k).during(Duration.ofSeconds(freeze ? 5 : 1)).atMost(WAIT)
