@@ -103,7 +103,9 @@ final class OperatorHarness implements AutoCloseable {
       await().atMost(Duration.ofSeconds(30)).until(() -> {
         CustomResourceDefinition live = client.apiextensions().v1().customResourceDefinitions()
             .withName(crd.getMetadata().getName()).get();
-        return live.getStatus() != null && live.getStatus().getConditions().stream()
+        // A CRD just created may have a status without conditions yet.
+        return live.getStatus() != null && live.getStatus().getConditions() != null
+            && live.getStatus().getConditions().stream()
             .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
       });
     } catch (IOException e) {
