@@ -440,7 +440,7 @@ final class StatusScreen {
     }
     if (node.isObject()) {
       ObjectNode object = JsonNodeFactory.instance.objectNode();
-      node.fields().forEachRemaining(f -> object.set(Printable.escape(f.getKey()), printable(f.getValue())));
+      node.properties().forEach(f -> object.set(Printable.escape(f.getKey()), printable(f.getValue())));
       return object;
     }
     return node;
