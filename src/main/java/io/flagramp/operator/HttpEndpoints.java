@@ -224,16 +224,20 @@ public final class HttpEndpoints implements AutoCloseable {
       // deadline): closing with unread bytes would reset the connection and could lose the answer.
       return;
     }
-    int searchFrom = Math.max(0, c.head.size() - 3);
-    c.head.write(readBuffer.array(), 0, n);
-    if (c.head.size() > MAX_HEAD) {
-      c.key.interestOps(0);
-      c.answered = true;
+    Buffer head = c.head;
+    int searchFrom = Math.max(0, head.size() - 3);
+    head.write(readBuffer.array(), 0, n);
+    boolean tooLarge = head.size() > MAX_HEAD;
+    if (!tooLarge && !headEnds(head, searchFrom)) {
+      return;
+    }
+    c.key.interestOps(0);
+    c.answered = true;
+    c.head = null;
+    if (tooLarge) {
       respond(c, response(431, "text/plain; charset=utf-8", "request head too large\n"));
-    } else if (headEnds(c.head, searchFrom)) {
-      c.key.interestOps(0);
-      c.answered = true;
-      handle(c, Request.parse(c.head.toString(StandardCharsets.ISO_8859_1)));
+    } else {
+      handle(c, Request.parse(head.toString(StandardCharsets.ISO_8859_1)));
     }
   }
 
@@ -310,6 +314,8 @@ public final class HttpEndpoints implements AutoCloseable {
       return;
     }
     c.closed = true;
+    c.head = null;
+    c.response = null;
     openConnections--;
     if (c.key != null) {
       c.key.cancel();
@@ -491,7 +497,11 @@ public final class HttpEndpoints implements AutoCloseable {
   private static final class Connection {
     final SocketChannel channel;
     final long deadline;
-    final Buffer head = new Buffer();
+    /**
+     * Null once read whole or closed: a closed connection may wait in the queue for older ones to go,
+     * and keeps no bytes meanwhile.
+     */
+    Buffer head = new Buffer();
     SelectionKey key;
     ByteBuffer response;
     boolean answered;
