@@ -8,12 +8,13 @@ package io.flagramp.core;
  * start a line that looks like the tool's own, or reorder what follows.
  *
  * <p>The escapes, as {@code printf(1)} and C write them: {@code \a \b \t \n \v \f \r \e} for BEL, BS,
- * TAB, LF, VT, FF, CR and ESC; {@code \x00}..{@code \x1f} for the other C0 controls and {@code \x7f}
- * for DEL; {@code \u0080}..{@code \u009f} for the C1 controls (U+009B is an 8-bit CSI to some
- * terminals); {@code \u202e} and the like for the bidirectional formatting characters (U+061C, U+200E,
- * U+200F, U+202A..U+202E, U+2066..U+2069), which reorder what a terminal shows; {@code \u2028} and
- * {@code \u2029} for the Unicode line and paragraph separators, which some viewers break lines at.
- * Everything else is left as it is, backslashes too: the result is for reading, not for parsing back.
+ * TAB, LF, VT, FF, CR and ESC; <code>&#92;x00</code>..<code>&#92;x1f</code> for the other C0 controls and
+ * <code>&#92;x7f</code> for DEL; <code>&#92;u</code> and four hex digits for the C1 controls (U+0080..U+009F;
+ * U+009B is an 8-bit CSI to some terminals), for the bidirectional formatting characters (U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069), which reorder what a terminal shows, and for the Unicode line
+ * and paragraph separators U+2028 and U+2029, which some viewers break lines at. Everything else is left
+ * as it is, backslashes too: the result is for reading, not for parsing back. (&amp;#92; is a backslash
+ * in this comment: Java reads a backslash, u and four hex digits as the character even in a comment.)
  */
 public final class Printable {
 
