@@ -8,6 +8,7 @@ import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Annotations;
 import io.flagramp.core.Measurement;
+import io.flagramp.testbed.CapturedLog;
 import io.flagramp.testbed.ControlText;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -207,24 +208,30 @@ class StatusScreenTest {
    */
   @Test
   void noControlCharacterOfTheChangeReachesTheScreen() {
-    Rollouts r = Rollouts.of(Rollouts.USE_REDIS.replace("  bake: 1h\n", "  bake: 1h\n"
-        + "  windows:\n"
-        + "    timeZone: UTC\n"
-        + "    blocked: [{from: \"2027-06-01\", to: \"2027-06-02\"}]\n"));
-    r.change().getSpec().getWindows().getBlocked().get(0).setReason(HOSTILE);
-    r.until(s -> Integer.valueOf(10).equals(s.getCurrentWeight()) && s.getReason() == Reason.RolledOut);
-    var healthy = r.sim.metrics;
-    r.sim.metrics = (name, promql) -> name.equals("p99-latency") ? new Measurement.Failed(HOSTILE, false)
-        : healthy.apply(name, promql);
-    r.advance(Duration.ofMinutes(1)).until(s -> s.getMetrics().stream().anyMatch(m -> m.getMessage() != null
-        && m.getMessage().contains(HOSTILE)));
-    r.sim.externalWrite("USE_REDIS_PERCENTAGE", HOSTILE, "kubectl-edit");
-    r.advance(Duration.ofMinutes(1)).until(s -> s.getLastDecision().contains(HOSTILE));
-    r.change().getMetadata().getAnnotations().put(Annotations.ABORT, HOSTILE);
-    String pending = plain(r);
-    String colour = new StatusScreen(r.now(), UTC, new Style(true), 80).render(r.change());
-    r.until(s -> s.getReason() == Reason.Aborted);
-    String aborted = plain(r);
+    String pending;
+    String colour;
+    String aborted;
+    // The operator's decisions quote the control characters: kept off the console the tests write to.
+    try (CapturedLog quiet = new CapturedLog("io.flagramp")) {
+      Rollouts r = Rollouts.of(Rollouts.USE_REDIS.replace("  bake: 1h\n", "  bake: 1h\n"
+          + "  windows:\n"
+          + "    timeZone: UTC\n"
+          + "    blocked: [{from: \"2027-06-01\", to: \"2027-06-02\"}]\n"));
+      r.change().getSpec().getWindows().getBlocked().get(0).setReason(HOSTILE);
+      r.until(s -> Integer.valueOf(10).equals(s.getCurrentWeight()) && s.getReason() == Reason.RolledOut);
+      var healthy = r.sim.metrics;
+      r.sim.metrics = (name, promql) -> name.equals("p99-latency") ? new Measurement.Failed(HOSTILE, false)
+          : healthy.apply(name, promql);
+      r.advance(Duration.ofMinutes(1)).until(s -> s.getMetrics().stream().anyMatch(m -> m.getMessage() != null
+          && m.getMessage().contains(HOSTILE)));
+      r.sim.externalWrite("USE_REDIS_PERCENTAGE", HOSTILE, "kubectl-edit");
+      r.advance(Duration.ofMinutes(1)).until(s -> s.getLastDecision().contains(HOSTILE));
+      r.change().getMetadata().getAnnotations().put(Annotations.ABORT, HOSTILE);
+      pending = plain(r);
+      colour = new StatusScreen(r.now(), UTC, new Style(true), 80).render(r.change());
+      r.until(s -> s.getReason() == Reason.Aborted);
+      aborted = plain(r);
+    }
 
     log.info("a screen of a change with control characters in its strings shows {} (pending abort) and {}"
         + " (aborted)", ControlText.describe(pending), ControlText.describe(aborted));

@@ -18,6 +18,8 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.metrics.MetricsSource;
+import io.flagramp.core.Printable;
+import io.flagramp.testbed.CapturedLog;
 import io.flagramp.testbed.ControlText;
 import io.flagramp.testbed.KubeApiServerExtension;
 import io.flagramp.testbed.KubeTestCluster;
@@ -77,7 +79,7 @@ class KubectlPluginIT {
     command.addAll(List.of(args));
     long started = System.nanoTime();
     KubectlResult result = cluster.kubectlWithEnvironment(env, command.toArray(String[]::new));
-    log.info("kubectl {} -> exit {} in {} ms:\n{}", String.join(" ", command), result.exitCode(),
+    log.info("kubectl {} -> exit {} in {} ms:\n{}", Printable.escape(String.join(" ", command)), result.exitCode(),
         (System.nanoTime() - started) / 1_000_000, result.output());
     return result;
   }
@@ -190,7 +192,9 @@ class KubectlPluginIT {
     String ns = cluster.createNamespace("plugin-escapes");
     // An argument cannot hold NUL.
     String reason = ControlText.HOSTILE.replace("\u0000", "");
-    try (OperatorHarness harness = OperatorHarness.start(cluster)) {
+    // The operator's decisions quote the control characters: kept off the console the tests write to.
+    try (OperatorHarness harness = OperatorHarness.start(cluster);
+        CapturedLog quiet = new CapturedLog("io.flagramp.operator")) {
       harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
       ScalingChange sc = change(ns, "use-redis", step(10, "1h"), step(100, "1s"));
       sc.getSpec().setWindows(new DeployWindows("UTC", null,
