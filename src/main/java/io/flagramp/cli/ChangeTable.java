@@ -2,27 +2,32 @@ package io.flagramp.cli;
 
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.core.Printable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
-/** ScalingChanges as a table, one line each, as {@code kubectl get} prints them; the reason and the next due time included. */
+/**
+ * ScalingChanges as a table, one line each, as {@code kubectl get} prints them; the reason and the next due
+ * time included. Every cell is escaped ({@link Printable}): the table goes to the terminal as it is.
+ */
 final class ChangeTable {
 
   private ChangeTable() {}
 
   static String render(List<ScalingChange> changes, boolean withNamespace, String namespace, Instant now) {
     if (changes.isEmpty()) {
-      return withNamespace ? "No ScalingChanges found.\n" : "No ScalingChanges found in namespace " + namespace + ".\n";
+      return withNamespace ? "No ScalingChanges found.\n" : "No ScalingChanges found in namespace " + Printable.escape(namespace) + ".\n";
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"NAMESPACE", "NAME", "PHASE", "REASON", "STEP", "WEIGHT", "NEXT"});
     changes.stream()
         .sorted(Comparator.comparing((ScalingChange c) -> c.getMetadata().getNamespace())
             .thenComparing(c -> c.getMetadata().getName()))
-        .forEach(c -> rows.add(row(c, now)));
+        .forEach(c -> rows.add(Arrays.stream(row(c, now)).map(Printable::escape).toArray(String[]::new)));
     int from = withNamespace ? 0 : 1;
     int[] widths = new int[rows.get(0).length];
     for (String[] row : rows) {

@@ -72,7 +72,8 @@ public final class FlagrampCli implements Callable<Integer> {
   static CommandLine commandLine(FlagrampCli cli) {
     CommandLine cmd = new CommandLine(cli);
     cmd.setExecutionExceptionHandler((e, command, parsed) -> {
-      PrintWriter err = command.getErr();
+      // A failure's message may quote the cluster or a file: escaped like every other line.
+      PrintWriter err = new PrintableWriter(command.getErr());
       if (e instanceof CliFailure f) {
         err.println("error: " + f.getMessage());
         err.flush();
@@ -100,11 +101,21 @@ public final class FlagrampCli implements Callable<Integer> {
     return Kube.connect(kubeconfig, context, namespace);
   }
 
+  /** Standard output, a line at a time, every string in it escaped ({@link PrintableWriter}). */
   PrintWriter out() {
-    return spec.commandLine().getOut();
+    return new PrintableWriter(spec.commandLine().getOut());
   }
 
+  /** Standard error, as {@link #out()}. */
   PrintWriter err() {
-    return spec.commandLine().getErr();
+    return new PrintableWriter(spec.commandLine().getErr());
+  }
+
+  /**
+   * Standard output as it is, for the status screen and the table only: they escape the text they show
+   * of a change themselves and carry colour and cursor codes of their own.
+   */
+  PrintWriter screen() {
+    return spec.commandLine().getOut();
   }
 }

@@ -40,8 +40,8 @@ final class StatusCommand implements Callable<Integer> {
       if (name != null) {
         ScalingChange sc = kube.get(name);
         if (!watch) {
-          root.out().print(screen().render(sc));
-          root.out().flush();
+          root.screen().print(screen().render(sc));
+          root.screen().flush();
           return ExitCodes.OK;
         }
         try (Follow follow = Follow.one(kube, name)) {
@@ -51,8 +51,8 @@ final class StatusCommand implements Callable<Integer> {
       if (!watch) {
         List<ScalingChange> all = allNamespaces ? kube.changes().inAnyNamespace().list().getItems()
             : kube.changes().inNamespace(kube.namespace).list().getItems();
-        root.out().print(ChangeTable.render(all, allNamespaces, kube.namespace, root.clock.instant()));
-        root.out().flush();
+        root.screen().print(ChangeTable.render(all, allNamespaces, kube.namespace, root.clock.instant()));
+        root.screen().flush();
         return ExitCodes.OK;
       }
       try (Follow follow = Follow.all(kube, allNamespaces)) {
@@ -72,15 +72,15 @@ final class StatusCommand implements Callable<Integer> {
 
   /** Draws frames until Ctrl-C, the reader going away, or the object being deleted. */
   private int live(Follow follow, Supplier<Optional<String>> frame) throws InterruptedException {
-    PrintWriter out = root.out();
+    PrintWriter out = root.screen();
     boolean tty = root.terminal.tty();
     String last = null;
     boolean first = true;
     while (!out.checkError()) {
       Optional<String> text = frame.get();
       if (text.isEmpty()) {
-        out.println("scalingchange " + name + " was deleted");
-        out.flush();
+        root.out().println("scalingchange " + name + " was deleted");
+        root.out().flush();
         return ExitCodes.OK;
       }
       if (tty) {

@@ -1,5 +1,11 @@
 package io.flagramp.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.Analysis;
@@ -20,7 +26,9 @@ import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.api.v1alpha1.StepOutcome;
 import io.flagramp.api.v1alpha1.Weekday;
 import io.flagramp.core.Numbers;
+import io.flagramp.core.Printable;
 import io.flagramp.core.Schedule;
+import io.flagramp.operator.Clients;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -37,6 +45,10 @@ import java.util.stream.Collectors;
  * bound, the restart targets, the windows and the last decision. A pure function of the object and
  * the time, so that a test reads the same screen a person does. Fits {@code width} columns (80 by
  * default); plain ASCII unless the style colours it.
+ *
+ * <p>It shows the change's strings escaped ({@link Printable}): it renders a copy in which every string
+ * is, so whichever field a line comes from, no control character of a user's reaches the terminal, and
+ * the style's colours are the only escape sequences in the screen.
  */
 final class StatusScreen {
 
@@ -55,11 +67,14 @@ final class StatusScreen {
     this.width = width;
   }
 
-  String render(ScalingChange sc) {
+  String render(ScalingChange change) {
+    // Unacted compares annotation values with status: on the object as it is (its lines come escaped).
+    List<String> unacted = Unacted.of(change);
+    ScalingChange sc = printable(change);
     List<String> out = new ArrayList<>();
     ScalingChangeSpec spec = sc.getSpec();
     ScalingChangeStatus s = sc.getStatus() == null ? new ScalingChangeStatus() : sc.getStatus();
-    header(out, sc, s);
+    header(out, sc, s, unacted);
     if (spec == null || spec.getSteps() == null) {
       out.add("no spec");
       return join(out);
@@ -89,7 +104,7 @@ final class StatusScreen {
 
   // ---- the parts ----
 
-  private void header(List<String> out, ScalingChange sc, ScalingChangeStatus s) {
+  private void header(List<String> out, ScalingChange sc, ScalingChangeStatus s, List<String> unacted) {
     String name = sc.getMetadata().getName();
     String left = name + "  namespace " + sc.getMetadata().getNamespace();
     String right = "attempt " + (s.getAttempt() == null ? 1 : s.getAttempt()) + "  " + Times.clock(now, zone) + " "
@@ -102,7 +117,6 @@ final class StatusScreen {
     String reason = s.getReason() == null ? "" : "  " + s.getReason();
     out.add(pad("Phase", LABEL) + style.phase(phase, phaseText) + reason);
     out.add(pad("Flag", LABEL) + flag(sc.getSpec(), s));
-    List<String> unacted = Unacted.of(sc);
     if (phase != null && !unacted.isEmpty()) {
       List<String> lines = wrap("not yet acted on by the operator: " + String.join(", ", unacted), width - LABEL);
       for (int i = 0; i < lines.size(); i++) {
@@ -407,6 +421,29 @@ final class StatusScreen {
       case Invalid -> "fix the spec (the decision names the field)";
       case Pending, Progressing, Baking, Succeeded -> "";
     };
+  }
+
+  /** A copy of {@code sc} with every string escaped, the keys of its maps too. */
+  static ScalingChange printable(ScalingChange sc) {
+    KubernetesSerialization json = Clients.serialization();
+    return json.convertValue(printable(json.convertValue(sc, JsonNode.class)), ScalingChange.class);
+  }
+
+  private static JsonNode printable(JsonNode node) {
+    if (node.isTextual()) {
+      return TextNode.valueOf(Printable.escape(node.textValue()));
+    }
+    if (node.isArray()) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode(node.size());
+      node.forEach(element -> array.add(printable(element)));
+      return array;
+    }
+    if (node.isObject()) {
+      ObjectNode object = JsonNodeFactory.instance.objectNode();
+      node.properties().forEach(f -> object.set(Printable.escape(f.getKey()), printable(f.getValue())));
+      return object;
+    }
+    return node;
   }
 
   // ---- layout ----

@@ -5,6 +5,7 @@ import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.api.v1alpha1.Text;
 import io.flagramp.core.Annotations;
+import io.flagramp.core.Printable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,10 @@ final class Unacted {
 
   private Unacted() {}
 
-  /** One line each, e.g. {@code abort "p99 doubled"} or {@code spec generation 4}; empty when status is current. */
+  /**
+   * One line each, e.g. {@code abort "p99 doubled"} or {@code spec generation 4}, the value escaped
+   * ({@link Printable}) for the screen; empty when status is current.
+   */
   static List<String> of(ScalingChange sc) {
     ScalingChangeStatus status = sc.getStatus();
     if (status == null || status.getPhase() == null) {
@@ -45,7 +49,8 @@ final class Unacted {
       HandledActions handled, Function<HandledActions, String> field) {
     String value = annotations.get(annotation);
     if (value != null && !Objects.equals(Text.handled(value), field.apply(handled))) {
-      unacted.add(annotation.substring(annotation.indexOf('/') + 1) + " \"" + Text.cap(value, 60) + "\"");
+      unacted.add(annotation.substring(annotation.indexOf('/') + 1) + " \"" + Printable.escape(Text.cap(value, 60))
+          + "\"");
     }
   }
 }

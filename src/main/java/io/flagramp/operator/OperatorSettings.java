@@ -59,8 +59,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "Most step writes (status, ConfigMap, restarts) in flight at once; a step due beyond it waits its turn"
             + " for a few milliseconds. Reverts and aborts are never held back by it."),
     LOG_FORMAT("FLAGRAMP_LOG_FORMAT", "text",
-        "text: one line per event; json: one JSON object per line, decisions with namespace, name, phase,"
-            + " reason and weight as fields."),
+        "text: one line per event, a stack trace included; json: one JSON object per line, decisions with"
+            + " namespace, name, phase, reason and weight as fields. Either way control characters in a message"
+            + " (an abort's reason, a ConfigMap's value) are shown as escapes: \\e, \\n, \\u202e."),
     SHARD("FLAGRAMP_SHARD", "",
         "This deployment's shard: it owns only the ScalingChanges labelled flagramp.io/shard=<shard> (the default"
             + " shard also those labelled for no other shard) and has a Lease of its own. Empty: it owns every"

@@ -1,5 +1,6 @@
 package io.flagramp.cli;
 
+import static io.flagramp.testbed.ControlText.HOSTILE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flagramp.api.v1alpha1.Phase;
@@ -7,12 +8,19 @@ import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Annotations;
 import io.flagramp.core.Measurement;
+import io.flagramp.testbed.CapturedLog;
+import io.flagramp.testbed.ControlText;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The watch screen as text, for statuses the operator's own planner wrote. */
 class StatusScreenTest {
+
+  private static final Logger log = LoggerFactory.getLogger(StatusScreenTest.class);
 
   private static final ZoneId UTC = ZoneId.of("UTC");
 
@@ -191,6 +199,53 @@ class StatusScreenTest {
     assertThat(plain).doesNotContain("\u001b").matches("\\A[\\x20-\\x7e\\n]*\\z");
     assertThat(colour).contains("\u001b[32m").contains("\u001b[1m");
     assertThat(colour.replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(plain);
+  }
+
+  /**
+   * Every string of a change that a user, a ConfigMap's writer or a Prometheus can put control characters
+   * in: a blocked window's reason, a value someone else wrote into the flag, an abort's reason (pending,
+   * then acted on), a metric's error message. None reaches the screen; each is shown as an escape.
+   */
+  @Test
+  void noControlCharacterOfTheChangeReachesTheScreen() {
+    String pending;
+    String colour;
+    String aborted;
+    // The operator's decisions quote the control characters: kept off the console the tests write to.
+    try (CapturedLog quiet = new CapturedLog("io.flagramp")) {
+      Rollouts r = Rollouts.of(Rollouts.USE_REDIS.replace("  bake: 1h\n", "  bake: 1h\n"
+          + "  windows:\n"
+          + "    timeZone: UTC\n"
+          + "    blocked: [{from: \"2027-06-01\", to: \"2027-06-02\"}]\n"));
+      r.change().getSpec().getWindows().getBlocked().get(0).setReason(HOSTILE);
+      r.until(s -> Integer.valueOf(10).equals(s.getCurrentWeight()) && s.getReason() == Reason.RolledOut);
+      var healthy = r.sim.metrics;
+      r.sim.metrics = (name, promql) -> name.equals("p99-latency") ? new Measurement.Failed(HOSTILE, false)
+          : healthy.apply(name, promql);
+      r.advance(Duration.ofMinutes(1)).until(s -> s.getMetrics().stream().anyMatch(m -> m.getMessage() != null
+          && m.getMessage().contains(HOSTILE)));
+      r.sim.externalWrite("USE_REDIS_PERCENTAGE", HOSTILE, "kubectl-edit");
+      r.advance(Duration.ofMinutes(1)).until(s -> s.getLastDecision().contains(HOSTILE));
+      r.change().getMetadata().getAnnotations().put(Annotations.ABORT, HOSTILE);
+      pending = plain(r);
+      colour = new StatusScreen(r.now(), UTC, new Style(true), 80).render(r.change());
+      r.until(s -> s.getReason() == Reason.Aborted);
+      aborted = plain(r);
+    }
+
+    log.info("a screen of a change with control characters in its strings shows {} (pending abort) and {}"
+        + " (aborted)", ControlText.describe(pending), ControlText.describe(aborted));
+    for (String screen : List.of(pending, aborted)) {
+      assertThat(ControlText.count(screen)).as(screen).isZero();
+      assertThat(screen.lines()).noneMatch(line -> line.startsWith("FAKE"));
+    }
+    // As escapes (wrapped at the space in it): the blocked window's reason, then the abort's.
+    assertThat(pending).contains("(x\\e[2J\\e]0;owned\\a\\rFAKE\\nFAKE\n"
+            + "          line\\x00\\b\\x7f\\u009b31m\\u202etxt.exe\\u2066\\u2028end)\n")
+        .contains("abort\n          \"x\\e[2J");
+    assertThat(aborted).contains("aborted by flagramp.io/abort=\"x\\e[2J");
+    // The screen's own colours are all the escape sequences a terminal gets.
+    assertThat(colour.replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(pending);
   }
 
   /** The error rate climbs to 3.1% once the flag reaches 10%. */

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.Approval;
 import io.flagramp.api.v1alpha1.Baseline;
+import io.flagramp.api.v1alpha1.BlockedWindow;
 import io.flagramp.api.v1alpha1.DeployWindows;
 import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.HistoryEntry;
@@ -17,6 +18,9 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.metrics.MetricsSource;
+import io.flagramp.core.Printable;
+import io.flagramp.testbed.CapturedLog;
+import io.flagramp.testbed.ControlText;
 import io.flagramp.testbed.KubeApiServerExtension;
 import io.flagramp.testbed.KubeTestCluster;
 import io.flagramp.testbed.KubeTestCluster.KubectlResult;
@@ -75,7 +79,7 @@ class KubectlPluginIT {
     command.addAll(List.of(args));
     long started = System.nanoTime();
     KubectlResult result = cluster.kubectlWithEnvironment(env, command.toArray(String[]::new));
-    log.info("kubectl {} -> exit {} in {} ms:\n{}", String.join(" ", command), result.exitCode(),
+    log.info("kubectl {} -> exit {} in {} ms:\n{}", Printable.escape(String.join(" ", command)), result.exitCode(),
         (System.nanoTime() - started) / 1_000_000, result.output());
     return result;
   }
@@ -176,6 +180,50 @@ class KubectlPluginIT {
         return Integer.valueOf(2).equals(sc.getStatus().getAttempt()) && "10".equals(harness.configMapData(ns,
             "app-features").get(PCT));
       });
+    }
+  }
+
+  /**
+   * A blocked window's reason, a value someone else wrote into the flag and an abort's reason, all with
+   * control characters, reach status, abort and wait (and the table) escaped: none acts on the terminal.
+   */
+  @Test
+  void whatOthersWroteReachesTheTerminalWithItsControlCharactersEscaped(KubeTestCluster cluster) {
+    String ns = cluster.createNamespace("plugin-escapes");
+    // An argument cannot hold NUL.
+    String reason = ControlText.HOSTILE.replace("\u0000", "");
+    // The operator's decisions quote the control characters: kept off the console the tests write to.
+    try (OperatorHarness harness = OperatorHarness.start(cluster);
+        CapturedLog quiet = new CapturedLog("io.flagramp.operator")) {
+      harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
+      ScalingChange sc = change(ns, "use-redis", step(10, "1h"), step(100, "1s"));
+      sc.getSpec().setWindows(new DeployWindows("UTC", null,
+          List.of(new BlockedWindow("2030-01-01", "2030-01-02", ControlText.HOSTILE))));
+      harness.changes().resource(sc).create();
+      await().atMost(Duration.ofSeconds(30)).until(() -> "10".equals(harness.configMapData(ns, "app-features")
+          .get(PCT)));
+      cluster.client().configMaps().inNamespace(ns).withName("app-features").edit(cm -> {
+        cm.getData().put(PCT, ControlText.HOSTILE);
+        return cm;
+      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.Held);
+
+      List<KubectlResult> shown = List.of(flagramp(cluster, "status", "-n", ns, "use-redis"),
+          flagramp(cluster, "abort", "-n", ns, "use-redis", reason),
+          flagramp(cluster, "wait", "-n", ns, "use-redis", "--timeout=60s"),
+          flagramp(cluster, "status", "-n", ns, "use-redis"),
+          flagramp(cluster, "get", "-n", ns));
+
+      for (KubectlResult r : shown) {
+        log.info("kubectl flagramp printed {}", ControlText.describe(r.output()));
+        assertThat(ControlText.count(r.output())).as(r.output()).isZero();
+        assertThat(r.output().lines()).noneMatch(line -> line.startsWith("FAKE"));
+      }
+      assertThat(shown.get(0).output()).contains("(x\\e[2J\\e]0;owned\\a\\rFAKE\\nFAKE")
+          .contains("\"x\\e[2J\\e]0;owned\\a\\rFAKE\\nFAKE");
+      assertThat(shown.get(1).output()).startsWith("use-redis: flagramp.io/abort=\"x\\e[2J\\e]0;owned\\a\\rFAKE\\nFAKE line");
+      assertThat(shown.get(2).exitCode()).isEqualTo(3);
+      assertThat(shown.get(2).output()).startsWith("use-redis RolledBack (Aborted): aborted by flagramp.io/abort=\"x\\e[2J");
     }
   }
 

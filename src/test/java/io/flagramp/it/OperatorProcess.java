@@ -124,6 +124,11 @@ final class OperatorProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The log file of the current run, as written. */
+  Path logFile() {
+    return logFiles.get(logFiles.size() - 1);
+  }
+
   /** Everything every run logged, one line each. */
   List<String> logLines() {
     List<String> lines = new ArrayList<>();

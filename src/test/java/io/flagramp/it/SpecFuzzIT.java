@@ -11,14 +11,17 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ScalingChange;
+import io.flagramp.core.Annotations;
 import io.flagramp.core.OptIn;
 import io.flagramp.operator.Clients;
 import io.flagramp.testbed.KubeApiServerExtension;
+import io.flagramp.testbed.ControlText;
 import io.flagramp.testbed.KubeTestCluster;
 import io.flagramp.testbed.PrometheusExtension;
 import io.flagramp.testbed.TestPrometheus;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * while the packaged operator runs as its own process. Each is either rejected by the schema, or
  * accepted and given a defined phase at its first reconcile; the operator never stops and never logs
  * a stack trace for a spec problem. One object the schema of the day cannot stop (stored under an
- * older CRD without the bound on failureLimit) is isolated as Invalid, naming the field.
+ * older CRD without the bound on failureLimit) is isolated as Invalid, naming the field. Strings hold
+ * control characters at times (ESC, BEL, CR, LF, NUL, C1, bidi overrides: {@link ControlText#HOSTILE}), in
+ * the spec and in an abort's reason: the operator's text log shows them escaped, one line per event.
  */
 @ExtendWith({KubeApiServerExtension.class, PrometheusExtension.class})
 @SuppressWarnings("unchecked")
@@ -100,16 +105,23 @@ class SpecFuzzIT {
       accepted.forEach(a -> phases.merge(String.valueOf(reader.resources(ScalingChange.class)
           .inNamespace(a[0]).withName(a[1]).get().getStatus().getPhase()), 1, Integer::sum));
       List<String> lines = operator.logLines();
-      long stackTraces = lines.stream().filter(l -> l.startsWith("\tat ")).count();
+      String written = Files.readString(operator.logFile(), StandardCharsets.UTF_8);
+      // A stack trace is part of its event's line, its line breaks escaped.
+      long stackTraces = lines.stream().filter(l -> l.startsWith("\tat ") || l.contains("\\n\\tat ")).count();
+      long escaped = lines.stream().filter(l -> l.contains("\\e[2J")).count();
       long stops = lines.stream().filter(l -> l.contains("Stopping the operator") || l.contains("Fatal error")).count();
       int total = rejected.values().stream().mapToInt(Integer::intValue).sum();
       log.info("spec fuzzer (seed {}): {} specs, {} rejected by the schema {}, {} accepted and given a defined phase"
-          + " at their first reconcile {}, operator stops: {}, stack traces in its log: {}", SEED, SPECS, total,
-          rejected, accepted.size(), phases, stops, stackTraces);
+          + " at their first reconcile {}, operator stops: {}, stack traces in its log: {}; log lines quoting control"
+          + " characters: {}, control characters in the log: {}", SEED, SPECS, total, rejected, accepted.size(),
+          phases, stops, stackTraces, escaped, ControlText.describe(written));
 
       assertThat(operator.alive()).isTrue();
       assertThat(stops).isZero();
       assertThat(stackTraces).as("stack traces for spec problems").isZero();
+      assertThat(escaped).as("log lines that quote control characters, escaped").isPositive();
+      assertThat(ControlText.count(written)).as("control characters in the log").isZero();
+      assertThat(lines).as("lines begun by a newline in a quoted string").noneMatch(l -> l.startsWith("FAKE"));
       assertThat(total + accepted.size()).isEqualTo(SPECS);
       assertThat(total).as("the schema rejects many").isGreaterThan(SPECS / 4);
       assertThat(accepted.size()).as("many are accepted").isGreaterThan(SPECS / 10);
@@ -179,18 +191,22 @@ class SpecFuzzIT {
 
   private static final Object[] WEIGHTS = {-1, 0, 1, 5, 50, 100, 101, 2147483648L, "abc", 1.5};
   private static final Object[] DURATIONS = {"30s", "1h30m", "5ms", "0s", "1d", "", "99999999999999999999h", 42,
-      "1s", "24h", "25h", "1ms"};
-  private static final Object[] NAMES = {"app-features", "App_Features", "", "a".repeat(300), "a.b", "missing-cm"};
-  private static final Object[] KEYS = {".", "..", "a b", "k".repeat(254), "ü", "OK_KEY", "-._"};
+      "1s", "24h", "25h", "1ms", "30s\u001b[2J"};
+  private static final Object[] NAMES = {"app-features", "App_Features", "", "a".repeat(300), "a.b", "missing-cm",
+      "app\nFAKE"};
+  private static final Object[] KEYS = {".", "..", "a b", "k".repeat(254), "ü", "OK_KEY", "-._", "K\u0007\u202e"};
+  /** Deploy windows' time zones: IANA names, and what is not one. */
+  private static final Object[] ZONES = {"UTC", "Europe/Berlin", "Mars/Olympus", "UTC\r\nFAKE", ""};
   private static final Object[] COUNTS = {-5, 0, 1, 3, 1000, 1001, 2147483648L, 9223372036854775807L};
   private static final Object[] NUMBERS = {0, -1, 1e308, -1e308, 0.01, "x", 7};
   private static final Object[] QUERIES = {"", "vector(1)", "q".repeat(5000), "sum(", "up", "vector(0) / vector(0)",
-      "{__name__=~\".+\"}"};
+      "{__name__=~\".+\"}", "vector(0)\n# FAKE", "sum(" + ControlText.HOSTILE};
   private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
   private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
 
-  /** A valid spec with 1 to 3 fields changed to something odd (which may still be valid). */
+  /** A valid spec with 1 to 3 fields changed to something odd (which may still be valid), or aborted at once. */
   private static Map<String, Object> generate(Random rnd, String ns, String name, int i, String prometheusUrl) {
+    Map<String, Object> annotations = new LinkedHashMap<>();
     Map<String, Object> spec = new LinkedHashMap<>();
     Map<String, Object> flag = new LinkedHashMap<>(Map.of("configMapName", "app-features", "percentageKey", "P" + i));
     spec.put("flag", flag);
@@ -273,12 +289,19 @@ class SpecFuzzIT {
         r -> spec.put("onFailure", pick(r, ENUMS)),
         r -> spec.put("onDelete", pick(r, ENUMS)),
         r -> spec.put("suspend", r.nextBoolean() ? true : "yes"),
-        r -> spec.put("colour", "blue"));
+        r -> spec.put("colour", "blue"),
+        r -> spec.put("windows", Map.of("timeZone", pick(r, ZONES), "blocked", List.of(Map.of("from", "2030-01-01",
+            "to", "2030-01-02", "reason", ControlText.HOSTILE)))),
+        r -> annotations.put(Annotations.ABORT, ControlText.HOSTILE));
     int changes = 1 + rnd.nextInt(3);
     for (int k = 0; k < changes; k++) {
       mutations.get(rnd.nextInt(mutations.size())).accept(rnd);
     }
-    return object(ns, name, spec);
+    Map<String, Object> object = object(ns, name, spec);
+    if (!annotations.isEmpty()) {
+      ((Map<String, Object>) object.get("metadata")).put("annotations", annotations);
+    }
+    return object;
   }
 
   private static Object pick(Random rnd, Object[] values) {

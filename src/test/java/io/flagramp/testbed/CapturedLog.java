@@ -20,6 +20,7 @@ public final class CapturedLog implements AutoCloseable {
 
   private final String logger;
   private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final List<LogEvent> events = new CopyOnWriteArrayList<>();
   private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
   private final AbstractAppender appender;
 
@@ -35,6 +36,7 @@ public final class CapturedLog implements AutoCloseable {
           line.append(" | ").append(t);
         }
         lines.add(line.toString());
+        events.add(event.toImmutable());
       }
     };
     appender.start();
@@ -47,6 +49,11 @@ public final class CapturedLog implements AutoCloseable {
 
   public List<String> lines() {
     return List.copyOf(lines);
+  }
+
+  /** The events themselves, for a test to lay them out as a configured layout would. */
+  public List<LogEvent> events() {
+    return List.copyOf(events);
   }
 
   @Override
