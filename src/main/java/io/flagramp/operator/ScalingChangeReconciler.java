@@ -125,7 +125,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     long started = System.nanoTime();
     try {
       Optional<Plan> plan = withFreshReadOnConflict(change, context,
-          current -> Optional.of(reconciliation.reconcile(current, statusWriter.store(context))));
+          current -> Optional.of(reconciliation.reconcile(current, statusStore(context))));
       faults.remove(id);
       return plan.flatMap(Plan::requeueAfter).map(delay -> UpdateControl.<ScalingChange>noUpdate().rescheduleAfter(delay))
           .orElseGet(UpdateControl::noUpdate);
@@ -170,6 +170,15 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
   }
 
   private static final int CONFLICT_RETRIES = 4;
+
+  /**
+   * Status writes through JOSDK's cache; a 409 that changed nothing a decision reads (a label, say) is
+   * met by the same write on the version read fresh ({@link SameInputs}).
+   */
+  private Reconciliation.StatusStore statusStore(Context<ScalingChange> context) {
+    return new SameInputs(statusWriter.store(context), change -> Optional.ofNullable(
+        context.getClient().resource(change).get()).filter(shard::owns));
+  }
 
   /** A conflict that kept coming back: within a second, never growing. Anything else: the backoff. */
   private Duration retryAfter(ResourceID id, ReconcileFault fault) {
@@ -229,7 +238,7 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     boolean done;
     try {
       done = withFreshReadOnConflict(change, context,
-          current -> Optional.of(reconciliation.cleanup(current, statusWriter.store(context)))).orElse(true);
+          current -> Optional.of(reconciliation.cleanup(current, statusStore(context)))).orElse(true);
     } catch (ReconcileFault fault) {
       recordFault(change, context, fault);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retryAfter(id, fault).toMillis());

@@ -546,11 +546,11 @@ final class ClaimHistory {
       reconciling.addLast(copy);
       try {
         if (copy.getMetadata().getDeletionTimestamp() != null) {
-          if (p.reconciliation.cleanup(copy, api.statusStore())) {
+          if (p.reconciliation.cleanup(copy, statusStore())) {
             finalized(t);
           }
         } else {
-          p.reconciliation.reconcile(copy, api.statusStore());
+          p.reconciliation.reconcile(copy, statusStore());
         }
         break;
       } catch (ReconcileFault fault) {
@@ -616,6 +616,12 @@ final class ClaimHistory {
         trace("the clock jumps before the interrupted step is finished");
       }
     }
+  }
+
+  /** The status store as the operator wraps it: a 409 that changed no input of the decision is written again. */
+  private Reconciliation.StatusStore statusStore() {
+    return new io.flagramp.operator.SameInputs(api.statusStore(),
+        c -> Optional.ofNullable(api.read(c.getMetadata().getName())));
   }
 
   private void finalized(Tracked t) {
