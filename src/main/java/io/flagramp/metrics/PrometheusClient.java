@@ -23,7 +23,6 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +32,12 @@ import org.slf4j.LoggerFactory;
  * {@link PrometheusEndpoint.Auth} says. Every way it can go wrong ends in a typed {@link QueryFailure}
  * whose message fits a status line, carries no secret, and quotes nothing the server sent but
  * Prometheus' own verdict on bad PromQL (see {@link PrometheusAnswer}): the server is whatever the
- * ScalingChange's author names, and the message is shown to that author.
+ * ScalingChange's author names, and the message is shown to that author. The body is read as it
+ * arrives, never held whole, so an answer in flight costs a few buffers whatever its size.
  */
 public final class PrometheusClient implements MetricsSource {
 
   private static final Logger log = LoggerFactory.getLogger(PrometheusClient.class);
-
-  /** One value never needs this much; a bigger answer is a wrong query or not Prometheus. */
-  static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
 
   private final EndpointClients clients;
 
@@ -79,7 +76,7 @@ public final class PrometheusClient implements MetricsSource {
         // Closed unread: neither the body nor the Location header is anyone's concern here.
         throw answer.redirected();
       }
-      double value = answer.value(readBody(response, answer));
+      double value = answer.value(response.body().byteStream());
       log.debug("{} = {} at {} from {} in {} ms", query.promql(), value, query.at(), where,
           (System.nanoTime() - started) / 1_000_000);
       return value;
@@ -136,23 +133,6 @@ public final class PrometheusClient implements MetricsSource {
   /** Unix seconds with millisecond precision, the form Prometheus' {@code time} parameter takes. */
   static String evaluationTime(Query query) {
     return BigDecimal.valueOf(query.at().toEpochMilli(), 3).toPlainString();
-  }
-
-  private static byte[] readBody(Response response, PrometheusAnswer answer)
-      throws QueryFailure, InterruptedIOException {
-    BufferedSource source = response.body().source();
-    try {
-      if (source.request(MAX_ANSWER_BYTES + 1)) {
-        throw answer.notPrometheus("body over " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB", "body over the limit");
-      }
-      return source.readByteArray();
-    } catch (InterruptedIOException e) {
-      throw e;
-    } catch (IOException e) {
-      // The head arrived, the body broke off: an answer, but not a readable one. OkHttp's message on a
-      // broken chunked body may quote the bytes it choked on, so it is not kept.
-      throw answer.notPrometheus("body cut off", e.getClass().getSimpleName());
-    }
   }
 
   static QueryFailure.Unreachable unreachable(String where, Duration timeout, IOException e) {

@@ -54,7 +54,10 @@ public abstract sealed class QueryFailure extends Exception {
       this.series = series;
     }
 
-    /** How many series came back (0 when the result is not a vector at all). */
+    /**
+     * How many series came back (0 when the result is not a vector at all), counted to one past
+     * {@link PrometheusAnswer#MAX_SERIES}: an answer is not read further.
+     */
     public int series() {
       return series;
     }

@@ -53,8 +53,9 @@ public final class ConfigMapFlagStore implements FlagStore {
   @Override
   public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
     ConfigMapCache c = cache;
-    Optional<ConfigMap> cached = c == null ? Optional.empty() : c.get(namespace, configMap);
-    // Not in the cache: not labelled (the informer sees only opted-in ones), just created, or gone.
+    Optional<ConfigMap> cached = c == null ? Optional.empty() : c.get(namespace, configMap, keys);
+    // Not in the cache: not labelled (the informer sees only opted-in ones), just created, or gone; or
+    // its kept copy left out a value, claim or owner these keys need.
     ConfigMap cm = cached.orElseGet(() -> client.configMaps().inNamespace(namespace).withName(configMap).get());
     return Optional.ofNullable(cm).map(m -> snapshot(m, keys));
   }

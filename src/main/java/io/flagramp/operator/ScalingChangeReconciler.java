@@ -100,6 +100,9 @@ public final class ScalingChangeReconciler implements Reconciler<ScalingChange>,
     InformerEventSourceConfiguration.Builder<ConfigMap> configMaps = InformerEventSourceConfiguration
         .from(ConfigMap.class, ScalingChange.class)
         .withName("flag-configmaps")
+        // Kept as little as a read of a flag takes, and listed a page at a time (ConfigMapCache).
+        .withItemStore(new KeptConfigMap.Store())
+        .withInformerListLimit(ConfigMapCache.LIST_PAGE)
         .withSecondaryToPrimaryMapper(cm -> context.getPrimaryCache()
             .byIndex(BY_CONFIGMAP, cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName()).stream()
             .map(ResourceID::fromResource).collect(Collectors.toSet()));

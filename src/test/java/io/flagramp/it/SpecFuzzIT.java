@@ -14,6 +14,7 @@ import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Annotations;
 import io.flagramp.core.OptIn;
 import io.flagramp.operator.Clients;
+import io.flagramp.testbed.BackfilledHistory;
 import io.flagramp.testbed.KubeApiServerExtension;
 import io.flagramp.testbed.ControlText;
 import io.flagramp.testbed.KubeTestCluster;
@@ -38,12 +39,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A spec fuzzer: 1,000 ScalingChanges generated from a fixed seed, valid and invalid field by field
+ * A spec fuzzer: 1,050 ScalingChanges generated from a fixed seed, valid and invalid field by field
  * (odd numbers, strings, durations, PromQL, keys, addresses), sent as raw JSON to the real API server
  * while the packaged operator runs as its own process. Each is either rejected by the schema, or
  * accepted and given a defined phase at its first reconcile; the operator never stops and never logs
- * a stack trace for a spec problem. One object the schema of the day cannot stop (stored under an
- * older CRD without the bound on failureLimit) is isolated as Invalid, naming the field. Strings hold
+ * a stack trace for a spec problem. Some ask the real Prometheus for answers near the size limit
+ * (60,000 series, or 1,000 with long labels, just under 8 MiB; the last 50 all do), and those that
+ * ramp are measured and judged. One object the schema of the day cannot stop (stored under an older
+ * CRD without the bound on failureLimit) is isolated as Invalid, naming the field. Strings hold
  * control characters at times (ESC, BEL, CR, LF, NUL, C1, bidi overrides: {@link ControlText#HOSTILE}), in
  * the spec and in an abort's reason: the operator's text log shows them escaped, one line per event.
  */
@@ -54,6 +57,8 @@ class SpecFuzzIT {
   private static final Logger log = LoggerFactory.getLogger(SpecFuzzIT.class);
   private static final long SEED = 20261126L;
   private static final int SPECS = 1000;
+  /** More, after those: generated the same way, then given a Prometheus and a query whose answer is huge. */
+  private static final int HUGE_SPECS = 50;
   private static final int NAMESPACES = 10;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -77,13 +82,18 @@ class SpecFuzzIT {
     Random rnd = new Random(SEED);
     Map<String, Integer> rejected = new TreeMap<>();
     List<String[]> accepted = new ArrayList<>();
-    for (int i = 0; i < SPECS; i++) {
+    List<String[]> huge = new ArrayList<>();
+    for (int i = 0; i < SPECS + HUGE_SPECS; i++) {
       String ns = namespaces.get(i % NAMESPACES);
       Map<String, Object> object = i == 0 ? failureLimitBeyondAnInt(ns)
-          : generate(rnd, ns, "fuzz-" + i, i, prometheus.baseUrl());
+          : i < SPECS ? generate(rnd, ns, "fuzz-" + i, i, prometheus.baseUrl())
+          : askingForAHugeAnswer(rnd, generate(rnd, ns, "fuzz-" + i, i, prometheus.baseUrl()), prometheus.baseUrl());
       try {
         cluster.client().resource(JSON.writeValueAsString(object)).create();
         accepted.add(new String[] {ns, name(object)});
+        if (asksForAHugeAnswer(object)) {
+          huge.add(new String[] {ns, name(object)});
+        }
       } catch (KubernetesClientException e) {
         rejected.merge("HTTP " + e.getCode(), 1, Integer::sum);
       }
@@ -104,6 +114,17 @@ class SpecFuzzIT {
           .withName(stored).get();
       accepted.forEach(a -> phases.merge(String.valueOf(reader.resources(ScalingChange.class)
           .inNamespace(a[0]).withName(a[1]).get().getStatus().getPhase()), 1, Integer::sum));
+      // Those that ramp with a query whose answer is near the size limit are measured, and judged.
+      List<String[]> measuring = huge.stream().filter(h -> reader.resources(ScalingChange.class).inNamespace(h[0])
+          .withName(h[1]).get().getStatus().getPhase() == Phase.Progressing).toList();
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        assertThat(operator.alive()).as("the operator is running").isTrue();
+        return measuring.stream().allMatch(h -> !metricMessages(reader, h[0], h[1]).isEmpty());
+      });
+      List<String> judged = measuring.stream().flatMap(h -> metricMessages(reader, h[0], h[1]).stream()).toList();
+      log.info("spec fuzzer: {} accepted changes ask for an answer near the size limit, {} of them measured: {}",
+          huge.size(), measuring.size(), judged);
+      assertThat(judged).as("huge answers judged").anyMatch(m -> m.contains("series, expected one"));
       List<String> lines = operator.logLines();
       String written = Files.readString(operator.logFile(), StandardCharsets.UTF_8);
       // A stack trace is part of its event's line, its line breaks escaped.
@@ -113,8 +134,8 @@ class SpecFuzzIT {
       int total = rejected.values().stream().mapToInt(Integer::intValue).sum();
       log.info("spec fuzzer (seed {}): {} specs, {} rejected by the schema {}, {} accepted and given a defined phase"
           + " at their first reconcile {}, operator stops: {}, stack traces in its log: {}; log lines quoting control"
-          + " characters: {}, control characters in the log: {}", SEED, SPECS, total, rejected, accepted.size(),
-          phases, stops, stackTraces, escaped, ControlText.describe(written));
+          + " characters: {}, control characters in the log: {}", SEED, SPECS + HUGE_SPECS, total, rejected,
+          accepted.size(), phases, stops, stackTraces, escaped, ControlText.describe(written));
 
       assertThat(operator.alive()).isTrue();
       assertThat(stops).isZero();
@@ -122,7 +143,7 @@ class SpecFuzzIT {
       assertThat(escaped).as("log lines that quote control characters, escaped").isPositive();
       assertThat(ControlText.count(written)).as("control characters in the log").isZero();
       assertThat(lines).as("lines begun by a newline in a quoted string").noneMatch(l -> l.startsWith("FAKE"));
-      assertThat(total + accepted.size()).isEqualTo(SPECS);
+      assertThat(total + accepted.size()).isEqualTo(SPECS + HUGE_SPECS);
       assertThat(total).as("the schema rejects many").isGreaterThan(SPECS / 4);
       assertThat(accepted.size()).as("many are accepted").isGreaterThan(SPECS / 10);
       assertThat(isolated.getStatus().getPhase()).isEqualTo(Phase.Invalid);
@@ -135,6 +156,40 @@ class SpecFuzzIT {
       await().atMost(Duration.ofSeconds(120)).until(() -> namespaces.stream()
           .allMatch(ns -> reader.resources(ScalingChange.class).inNamespace(ns).list().getItems().isEmpty()));
     }
+  }
+
+  /**
+   * {@code object} with the Prometheus at {@code address} (unless one was generated) and its first
+   * metric asking for one of the answers near the size limit the test bed's Prometheus holds.
+   */
+  private static Map<String, Object> askingForAHugeAnswer(Random rnd, Map<String, Object> object, String address) {
+    Map<String, Object> spec = (Map<String, Object>) object.get("spec");
+    Map<String, Object> analysis = (Map<String, Object>) spec.computeIfAbsent("analysis", k -> new LinkedHashMap<>(
+        Map.of("interval", "10s", "metrics", new ArrayList<>(List.of(new LinkedHashMap<>(Map.of("name", "error-rate",
+            "max", 0.1)))))));
+    analysis.putIfAbsent("prometheus", new LinkedHashMap<>(Map.of("address", address, "timeout", "5s")));
+    if (analysis.get("metrics") instanceof List<?> metrics && !metrics.isEmpty()
+        && metrics.get(0) instanceof Map<?, ?> first) {
+      Map<String, Object> metric = new LinkedHashMap<>((Map<String, Object>) first);
+      metric.put("query", BackfilledHistory.everyOne(rnd.nextBoolean() ? BackfilledHistory.WIDE
+          : BackfilledHistory.HEAVY, 24));
+      ((List<Object>) metrics).set(0, metric);
+    }
+    return object;
+  }
+
+  /** Its metric asks for one of the answers near the size limit the test bed's Prometheus holds. */
+  private static boolean asksForAHugeAnswer(Map<String, Object> object) {
+    Object analysis = ((Map<String, Object>) object.get("spec")).get("analysis");
+    Object metrics = analysis instanceof Map<?, ?> a ? a.get("metrics") : null;
+    return metrics instanceof List<?> list && list.stream().anyMatch(m -> m instanceof Map<?, ?> metric
+        && metric.get("query") instanceof String q && q.contains("testbed_history_"));
+  }
+
+  private static List<String> metricMessages(KubernetesClient reader, String ns, String name) {
+    ScalingChange sc = reader.resources(ScalingChange.class).inNamespace(ns).withName(name).get();
+    return sc.getStatus() == null || sc.getStatus().getMetrics() == null ? List.of()
+        : sc.getStatus().getMetrics().stream().map(m -> m.getMessage()).filter(m -> m != null).toList();
   }
 
   /** Has a phase for the generation it was created with: decided at its first reconcile. */
@@ -199,8 +254,10 @@ class SpecFuzzIT {
   private static final Object[] ZONES = {"UTC", "Europe/Berlin", "Mars/Olympus", "UTC\r\nFAKE", ""};
   private static final Object[] COUNTS = {-5, 0, 1, 3, 1000, 1001, 2147483648L, 9223372036854775807L};
   private static final Object[] NUMBERS = {0, -1, 1e308, -1e308, 0.01, "x", 7};
+  /** With the answers near the size limit the real Prometheus holds (BackfilledHistory): 60,000 and 1,000 series. */
   private static final Object[] QUERIES = {"", "vector(1)", "q".repeat(5000), "sum(", "up", "vector(0) / vector(0)",
-      "{__name__=~\".+\"}", "vector(0)\n# FAKE", "sum(" + ControlText.HOSTILE};
+      "{__name__=~\".+\"}", "vector(0)\n# FAKE", "sum(" + ControlText.HOSTILE,
+      BackfilledHistory.everyOne(BackfilledHistory.WIDE, 24), BackfilledHistory.everyOne(BackfilledHistory.HEAVY, 24)};
   private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
   private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
 

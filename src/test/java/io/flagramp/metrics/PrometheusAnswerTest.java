@@ -3,9 +3,18 @@ package io.flagramp.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,14 +33,14 @@ class PrometheusAnswerTest {
       Optional.empty(), Optional.of("alice"), Optional.of("secret"), Optional.empty()));
 
   @Test
-  void aSingleElementVectorYieldsItsValue() throws QueryFailure {
+  void aSingleElementVectorYieldsItsValue() throws QueryFailure, InterruptedIOException {
     assertThat(read(200, """
         {"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000.123,"7.25"]}]}}
         """)).isEqualTo(7.25);
   }
 
   @Test
-  void aScalarYieldsItsValue() throws QueryFailure {
+  void aScalarYieldsItsValue() throws QueryFailure, InterruptedIOException {
     assertThat(read(200, """
         {"status":"success","data":{"resultType":"scalar","result":[1700000000.123,"-42e-3"]}}""")).isEqualTo(-0.042);
   }
@@ -61,6 +70,96 @@ class PrometheusAnswerTest {
           {"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]},{"metric":{"a":"3"},"value":[1,"3"]}]}}"""))
         .isInstanceOfSatisfying(QueryFailure.NotASingleValue.class, f -> assertThat(f.series()).isEqualTo(3))
         .hasMessage("query returned 3 series, expected one");
+  }
+
+  @Test
+  void aVectorPastTheSeriesLimitIsNotASingleValueNamingTheLimitAndTheRestIsNotRead() {
+    String body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        + series(PrometheusAnswer.MAX_SERIES + 1) + "," + MARKER + " and no more JSON";
+    ReadCount count = new ReadCount(body + " ".repeat(64 * 1024));
+
+    assertThatThrownBy(() -> new PrometheusAnswer(WHERE, Set.of(), 200, "application/json").value(count))
+        .isInstanceOfSatisfying(QueryFailure.NotASingleValue.class,
+            f -> assertThat(f.series()).isEqualTo(PrometheusAnswer.MAX_SERIES + 1))
+        .hasMessage("query returned over 1000 series, expected one (an answer is not read past 1000)");
+    assertThat(count.unread()).as("bytes never read").isPositive();
+  }
+
+  @Test
+  void aMatrixIsJudgedByItsTypeWithoutReadingItsResult() {
+    String body = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[" + MARKER;
+    ReadCount count = new ReadCount(body + " ".repeat(64 * 1024));
+
+    assertThatThrownBy(() -> new PrometheusAnswer(WHERE, Set.of(), 200, "application/json").value(count))
+        .isInstanceOf(QueryFailure.NotASingleValue.class)
+        .hasMessage("query returned a matrix (a range vector), expected one value");
+    assertThat(count.unread()).as("bytes never read").isPositive();
+  }
+
+  /** JSON does not order an object's fields: an answer reads the same whatever order they come in. */
+  @Test
+  void theResultMayComeBeforeItsTypeAndTheStatusLast() throws Exception {
+    assertThat(read(200, """
+        {"data":{"result":[{"value":[1,"7.25"],"metric":{"a":"b"}}],"resultType":"vector"},"status":"success"}"""))
+        .isEqualTo(7.25);
+    assertThat(read(200, """
+        {"data":{"result":[1,"-3"],"resultType":"scalar"},"status":"success"}""")).isEqualTo(-3);
+    assertThatThrownBy(() -> read(200, "{\"data\":{\"result\":[" + series(1500) + "],\"resultType\":\"vector\"},"
+        + "\"status\":\"success\"}"))
+        .isInstanceOfSatisfying(QueryFailure.NotASingleValue.class,
+            f -> assertThat(f.series()).isEqualTo(PrometheusAnswer.MAX_SERIES + 1));
+    assertThatThrownBy(() -> read(200, "{\"data\":{\"result\":[" + series(1500) + "],\"resultType\":\"vector\"},"
+        + "\"status\":\"success\"} " + MARKER))
+        .as("read to the end, when its status came last")
+        .isInstanceOf(QueryFailure.UnreadableAnswer.class);
+  }
+
+  @Test
+  void oneSeriesWithMegabytesOfLabelsYieldsItsValue() throws Exception {
+    String labels = "\"big\":\"" + "x".repeat(6 * 1024 * 1024) + "\"," + IntStream.range(0, 20_000)
+        .mapToObj(i -> "\"label_" + i + "\":\"" + MARKER + "\"").collect(Collectors.joining(","));
+
+    assertThat(read(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{"
+        + labels + "},\"value\":[1,\"42\"]}]}}")).isEqualTo(42);
+  }
+
+  @Test
+  void aTextLongerThanAnyPrometheusSendsMakesTheAnswerUnreadable() {
+    String error = "parse error: " + "x".repeat(PrometheusAnswer.MAX_TEXT_CHARS);
+
+    assertThatThrownBy(() -> read(400, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"" + error + "\"}"))
+        .isInstanceOf(QueryFailure.HttpError.class)
+        .hasMessage("HTTP 400 from " + WHERE + " (application/json): not a Prometheus API answer");
+  }
+
+  /**
+   * Huge answers, generated from a fixed seed: tens of thousands of series, label sets of megabytes,
+   * error texts, numbers and nestings far past any Prometheus', bodies cut off or past the byte limit,
+   * with the marker wherever a server could put text. Each is judged as its kind says, no message
+   * quotes it, and none is read past the byte limit (plus one buffer).
+   */
+  @Test
+  void hugeGeneratedAnswersAreEachJudgedWithoutQuotingThemOrReadingPastTheLimit() {
+    Random random = new Random(SEED);
+    Map<String, Integer> kinds = new TreeMap<>();
+    for (int i = 0; i < HUGE_ANSWERS; i++) {
+      Huge huge = Huge.generate(random);
+      ReadCount body = new ReadCount(huge.body());
+      Object outcome;
+      try {
+        outcome = new PrometheusAnswer(WHERE, Set.of(), huge.status(), "application/json").value(body);
+      } catch (QueryFailure | InterruptedIOException f) {
+        outcome = f;
+      }
+      assertThat(outcome).as("%s (answer %d, %d bytes)", huge.kind(), i, huge.body().length).satisfies(huge.judged());
+      if (outcome instanceof QueryFailure f) {
+        assertThat(f.getMessage()).as(huge.kind()).doesNotContain(MARKER);
+      }
+      assertThat(body.bytesRead()).as(huge.kind() + ": bytes read")
+          .isLessThanOrEqualTo(PrometheusAnswer.MAX_ANSWER_BYTES + 64 * 1024);
+      kinds.merge(huge.kind(), 1, Integer::sum);
+    }
+    assertThat(kinds).as("every kind was generated").hasSize(Huge.KINDS);
   }
 
   @ParameterizedTest
@@ -103,7 +202,7 @@ class PrometheusAnswerTest {
         {"status":"error","errorType":"bad_data","error":"1:1: parse error: unexpected \\"Basic YWxpY2U6c2VjcmV0\\""}""";
 
     assertThatThrownBy(() -> new PrometheusAnswer(WHERE, ALICE, 400, "application/json")
-            .value(body.getBytes(StandardCharsets.UTF_8)))
+            .value(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(QueryFailure.BadQuery.class)
         .hasMessage("bad PromQL (Prometheus' reason is not shown: it holds a value of the auth Secret)");
   }
@@ -195,11 +294,162 @@ class PrometheusAnswerTest {
         .isEqualTo("an unreadable Content-Type");
   }
 
-  private static double read(int status, String body) throws QueryFailure {
+  private static double read(int status, String body) throws QueryFailure, InterruptedIOException {
     return read(status, "application/json", body);
   }
 
-  private static double read(int status, String contentType, String body) throws QueryFailure {
-    return new PrometheusAnswer(WHERE, Set.of(), status, contentType).value(body.getBytes(StandardCharsets.UTF_8));
+  private static double read(int status, String contentType, String body) throws QueryFailure, InterruptedIOException {
+    return new PrometheusAnswer(WHERE, Set.of(), status, contentType)
+        .value(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static final long SEED = 20261206L;
+  private static final int HUGE_ANSWERS = 40;
+
+  /** {@code n} series, comma-separated, each with a label holding the marker. */
+  private static String series(int n) {
+    return IntStream.range(0, n).mapToObj(i -> "{\"metric\":{\"pod\":\"" + MARKER + "-" + i + "\"},\"value\":[1,\""
+        + i + "\"]}").collect(Collectors.joining(","));
+  }
+
+  /** A body that counts how much of it was read. */
+  private static final class ReadCount extends ByteArrayInputStream {
+    private final int size;
+
+    ReadCount(String body) {
+      this(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    ReadCount(byte[] body) {
+      super(body);
+      this.size = body.length;
+    }
+
+    long bytesRead() {
+      return pos;
+    }
+
+    long unread() {
+      return size - pos;
+    }
+  }
+
+  /** One generated answer: its kind, HTTP status, body, and what it must be judged. */
+  private record Huge(String kind, int status, byte[] body, Consumer<Object> judged) {
+
+    static final int KINDS = 9;
+    private static final String VECTOR = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[";
+    private static final String END = "]}}";
+
+    static Huge generate(Random random) {
+      return switch (random.nextInt(KINDS)) {
+        case 0 -> {
+          // Many series, as {__name__=~".+"} gets: counted to the limit, the rest unread.
+          int n = new int[] {2, 999, 1000, 1001, 60_000}[random.nextInt(5)];
+          StringBuilder body = new StringBuilder(VECTOR);
+          for (int i = 0; i < n; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"metric\":{\"__name__\":\"m_").append(MARKER)
+                .append("\",\"pod\":\"").append(text(random, 1 + random.nextInt(80))).append("\"},\"value\":[1700000000.5,\"")
+                .append(i).append("\"]}");
+          }
+          int counted = Math.min(n, PrometheusAnswer.MAX_SERIES + 1);
+          yield new Huge("many series", 200, bytes(body.append(END)), notASingleValue(counted));
+        }
+        case 1 -> {
+          // One series whose labels are megabytes: a value, its labels never read.
+          int size = (1 + random.nextInt(7)) * 1024 * 1024;
+          yield new Huge("one series, huge labels", 200, bytes(VECTOR + "{\"metric\":{\"a\":\"" + text(random, size)
+              + "\"},\"value\":[1,\"3.5\"]}" + END), value(3.5));
+        }
+        case 2 -> {
+          // Prometheus' bad_data text: shown (cut) up to the text limit, unreadable past it.
+          int length = new int[] {200, PrometheusAnswer.MAX_TEXT_CHARS - 100, PrometheusAnswer.MAX_TEXT_CHARS + 1,
+              4 * 1024 * 1024}[random.nextInt(4)];
+          String error = "x".repeat(200) + MARKER + text(random, length - 200 - MARKER.length());
+          yield new Huge("long bad_data text", 400, bytes("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\""
+              + error + "\"}"), length <= PrometheusAnswer.MAX_TEXT_CHARS ? failure(QueryFailure.BadQuery.class)
+              : failure(QueryFailure.HttpError.class));
+        }
+        case 3 -> {
+          // A body that goes on past the byte limit: refused at the limit.
+          yield new Huge("past the byte limit", 200, bytes(VECTOR + "{\"metric\":{\"a\":\""
+              + text(random, (int) PrometheusAnswer.MAX_ANSWER_BYTES + 1 + random.nextInt(1024 * 1024))
+              + "\"},\"value\":[1,\"1\"]}" + END), failure(QueryFailure.UnreadableAnswer.class, "body over 8 MiB"));
+        }
+        case 4 -> {
+          // A big answer cut off anywhere.
+          byte[] whole = bytes(VECTOR + "{\"metric\":{\"a\":\"" + text(random, 2 * 1024 * 1024)
+              + "\"},\"value\":[1,\"1\"]}" + END);
+          yield new Huge("cut off", 200, Arrays.copyOf(whole, random.nextInt(whole.length)),
+              failure(QueryFailure.UnreadableAnswer.class));
+        }
+        case 5 -> {
+          // Nesting in a field nobody reads: skipped while the parser allows its depth, unreadable past it.
+          int depth = new int[] {100, 400, 100_000}[random.nextInt(3)];
+          String nested = "[".repeat(depth) + "\"" + MARKER + "\"" + "]".repeat(depth);
+          yield new Huge("deep nesting", 200, bytes("{\"status\":\"success\",\"warnings\":" + nested
+              + ",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"2\"]}}"),
+              depth <= 400 ? value(2) : failure(QueryFailure.UnreadableAnswer.class));
+        }
+        case 6 -> {
+          // A number longer than any text read: unreadable, wherever it stands.
+          String digits = "7".repeat(PrometheusAnswer.MAX_TEXT_CHARS + random.nextInt(1024 * 1024));
+          yield new Huge("long number", 200, bytes(VECTOR + "{\"metric\":{},\"value\":[" + digits + ",\"1\"]}" + END),
+              failure(QueryFailure.UnreadableAnswer.class));
+        }
+        case 7 -> {
+          // A matrix of megabytes: judged by its type.
+          StringBuilder body = new StringBuilder("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[");
+          for (int i = 0; i < 2000; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"metric\":{\"i\":\"").append(MARKER).append(i)
+                .append("\"},\"values\":[").append("[1,\"1\"],".repeat(200)).append("[2,\"2\"]]}");
+          }
+          yield new Huge("matrix", 200, bytes(body.append(END)), notASingleValue(0));
+        }
+        default -> {
+          // Tens of thousands of label names in one series: read, not kept.
+          StringBuilder labels = new StringBuilder();
+          int n = 10_000 + random.nextInt(100_000);
+          for (int i = 0; i < n; i++) {
+            labels.append(i == 0 ? "" : ",").append('"').append(MARKER).append(i).append("\":\"v\"");
+          }
+          yield new Huge("many label names", 200, bytes(VECTOR + "{\"metric\":{" + labels + "},\"value\":[1,\"-1\"]}"
+              + END), value(-1));
+        }
+      };
+    }
+
+    /** Printable text with the marker, a quote-free mix of ASCII and other scripts. */
+    private static String text(Random random, int length) {
+      StringBuilder text = new StringBuilder(length + MARKER.length());
+      text.append(MARKER);
+      String alphabet = "abcxyz019 -_.:/äλ中";
+      while (text.length() < length) {
+        text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      return text.substring(0, Math.max(0, length));
+    }
+
+    private static byte[] bytes(CharSequence text) {
+      return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Consumer<Object> value(double expected) {
+      return outcome -> assertThat(outcome).isEqualTo(expected);
+    }
+
+    private static Consumer<Object> notASingleValue(int series) {
+      return outcome -> assertThat(outcome).isInstanceOfSatisfying(QueryFailure.NotASingleValue.class,
+          f -> assertThat(f.series()).isEqualTo(series));
+    }
+
+    private static Consumer<Object> failure(Class<? extends QueryFailure> type) {
+      return outcome -> assertThat(outcome).isInstanceOf(type);
+    }
+
+    private static Consumer<Object> failure(Class<? extends QueryFailure> type, String endOfMessage) {
+      return outcome -> assertThat(outcome).isInstanceOf(type)
+          .satisfies(f -> assertThat(((Throwable) f).getMessage()).endsWith(endOfMessage));
+    }
   }
 }

@@ -78,6 +78,24 @@ class PrometheusClientIT {
         .hasMessage("query returned 3 series, expected one");
   }
 
+  /** An allowed query over 60,000 series, just under 8 MiB: judged at the 1,001st series, not read further. */
+  @Test
+  void aQueryOverTensOfThousandsOfSeriesIsNotASingleValueNamingTheLimit(TestPrometheus prometheus) {
+    assertThatThrownBy(() -> client.query(now(prometheus, BackfilledHistory.everyOne(BackfilledHistory.WIDE, 24))))
+        .isInstanceOfSatisfying(QueryFailure.NotASingleValue.class,
+            f -> assertThat(f.series()).isEqualTo(PrometheusAnswer.MAX_SERIES + 1))
+        .hasMessage("query returned over 1000 series, expected one (an answer is not read past 1000)");
+  }
+
+  /** As many series as are counted, and just under 8 MiB: read to its end and counted exactly. */
+  @Test
+  void aQueryOverAsManySeriesAsAreCountedIsReadToItsEndAndCounted(TestPrometheus prometheus) {
+    assertThatThrownBy(() -> client.query(now(prometheus, BackfilledHistory.everyOne(BackfilledHistory.HEAVY, 24))))
+        .isInstanceOfSatisfying(QueryFailure.NotASingleValue.class,
+            f -> assertThat(f.series()).isEqualTo(BackfilledHistory.HEAVY_SERIES))
+        .hasMessage("query returned 1000 series, expected one");
+  }
+
   @Test
   void aRangeSelectorIsNotASingleValueNamingTheMatrix(TestPrometheus prometheus) {
     assertThatThrownBy(() -> client.query(at(prometheus, "testbed_history_value[1m]", prometheus.history().at(100))))

@@ -24,6 +24,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -166,12 +167,20 @@ class PrometheusClientStubIT {
 
   @Test
   void aBodyOverTheLimitIsAnUnreadableAnswerSayingOnlyThat() {
+    // A label value that does not end: only the byte count can stop reading it.
     handler = exchange -> {
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, 0);
       try (OutputStream out = exchange.getResponseBody()) {
-        out.write(MARKER.getBytes(StandardCharsets.UTF_8));
-        out.write(new byte[(int) PrometheusClient.MAX_ANSWER_BYTES]);
+        out.write(("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"a\":\""
+            + MARKER).getBytes(StandardCharsets.UTF_8));
+        byte[] more = new byte[64 * 1024];
+        Arrays.fill(more, (byte) 'x');
+        for (long sent = 0; sent <= PrometheusAnswer.MAX_ANSWER_BYTES; sent += more.length) {
+          out.write(more);
+        }
+      } catch (IOException e) {
+        // The client stops reading at the limit and drops the connection.
       }
     };
 
