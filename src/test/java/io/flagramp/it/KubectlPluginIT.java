@@ -18,6 +18,7 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.metrics.MetricsSource;
+import io.flagramp.core.Annotations;
 import io.flagramp.core.Printable;
 import io.flagramp.testbed.CapturedLog;
 import io.flagramp.testbed.ControlText;
@@ -118,6 +119,12 @@ class KubectlPluginIT {
       KubectlResult approve = flagramp(cluster, "approve", "-n", ns, "use-redis");
       assertThat(approve.exitCode()).isZero();
       assertThat(approve.output()).contains("the operator enters step 2/3 (weight 50)");
+      // The name the API server gives this kubeconfig's credentials, as kubectl auth whoami asks it.
+      String me = cluster.kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").output().strip();
+      assertThat(harness.get(ns, "use-redis").getMetadata().getAnnotations())
+          .containsEntry(Annotations.APPROVED_BY, me);
+      assertThat(approve.output()).contains("flagramp.io/approved-by=\"" + me + "\", the user the API server knows"
+          + " you as");
 
       KubectlResult waited = flagramp(cluster, "wait", "-n", ns, "use-redis", "--timeout=60s");
       assertThat(waited.exitCode()).isZero();
