@@ -81,3 +81,18 @@ replaces or deletes a ConfigMap: it patches the declared keys. Restart targets i
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "patch"]
 {{- end }}
+
+{{/* The user name the API server gives the operator: its ServiceAccount's. */}}
+{{- define "flagramp.operatorUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "flagramp.serviceAccountName" .) }}
+{{- end }}
+
+{{/*
+ValidatingAdmissionPolicy is served as admissionregistration.k8s.io/v1 from Kubernetes 1.30 (on by
+default); the chart's kubeVersion allows 1.28, so a cluster without it is told which values to turn off.
+*/}}
+{{- define "flagramp.requireAdmissionPolicies" -}}
+{{- if not (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version) }}
+{{- fail (printf "operatorWritePolicy.enabled and approvals.verifiedApprover install ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1, Kubernetes 1.30 or later); this cluster is %s: set both to false" .Capabilities.KubeVersion.Version) }}
+{{- end }}
+{{- end }}

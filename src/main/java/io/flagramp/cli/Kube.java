@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
+import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewStatus;
+import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,7 +32,10 @@ import javax.net.ssl.SSLException;
  */
 final class Kube implements AutoCloseable {
 
-  /** The field manager of every write: the operator records it as who approved or promoted. */
+  /**
+   * The field manager of every write: the operator records it as who promoted, and as who approved unless
+   * approvals are verified (then the user in flagramp.io/approved-by).
+   */
   static final String FIELD_MANAGER = "kubectl-flagramp";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -114,6 +120,24 @@ final class Kube implements AutoCloseable {
         throw notFound(name);
       }
       throw explain(e, "scalingchange " + name);
+    }
+  }
+
+  /**
+   * The user name the API server authenticates this client as, from a SelfSubjectReview
+   * (authentication.k8s.io/v1, what {@code kubectl auth whoami} asks); empty where the server does not
+   * serve it or forbids it.
+   */
+  Optional<String> whoAmI() {
+    try {
+      SelfSubjectReview review = client.authentication().v1().selfSubjectReviews().create(new SelfSubjectReview());
+      return Optional.ofNullable(review.getStatus()).map(SelfSubjectReviewStatus::getUserInfo)
+          .map(UserInfo::getUsername).filter(u -> !u.isBlank());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403 || e.getCode() == 404) {
+        return Optional.empty();
+      }
+      throw explain(e, "selfsubjectreview");
     }
   }
 

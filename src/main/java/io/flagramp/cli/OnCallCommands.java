@@ -18,9 +18,11 @@ import picocli.CommandLine.ParentCommand;
 /**
  * approve, promote, abort, retry: each sets its on-call annotation to a new value with a JSON merge
  * patch under the field manager {@value Kube#FIELD_MANAGER}, which the operator records as who acted.
- * Annotations are not part of a spec in Git, so a GitOps tool leaves them alone. A command the
- * operator would only acknowledge and ignore in the change's phase sets nothing and says why,
- * unless --force.
+ * approve also sets flagramp.io/approved-by to the user the API server knows this client as: where the
+ * chart's approval policy is installed the API server admits a new approval only with that name, and
+ * the operator records it as the approver. Annotations are not part of a spec in Git, so a GitOps tool
+ * leaves them alone. A command the operator would only acknowledge and ignore in the change's phase
+ * sets nothing and says why, unless --force.
  */
 final class OnCallCommands {
 
@@ -50,6 +52,11 @@ final class OnCallCommands {
     /** What happens now, in one line. */
     abstract String done(ScalingChange sc, String value);
 
+    /** The annotations to set: the command's own, to {@code value}. */
+    Map<String, String> annotations(Kube kube, String value) {
+      return Map.of(annotation(), value);
+    }
+
     @Override
     public Integer call() {
       try (Kube kube = root.connect()) {
@@ -62,7 +69,7 @@ final class OnCallCommands {
           return ExitCodes.NOT_APPLICABLE;
         }
         String value = value(sc, root.clock.instant());
-        kube.mergePatch(name, Map.of("metadata", Map.of("annotations", Map.of(annotation(), value))));
+        kube.mergePatch(name, Map.of("metadata", Map.of("annotations", annotations(kube, value))));
         root.out().println(name + ": " + annotation() + "=\"" + value + "\" set: " + done(sc, value));
         root.out().flush();
         return ExitCodes.OK;
@@ -76,12 +83,25 @@ final class OnCallCommands {
     }
   }
 
-  @Command(name = "approve", description = "Approve the step that awaits approval (flagramp.io/approve).")
+  @Command(name = "approve", description = {"Approve the step that awaits approval (flagramp.io/approve).",
+      "Also sets flagramp.io/approved-by to the user the API server knows you as (kubectl auth whoami), which an"
+          + " approval policy may require and the operator then records as the approver."})
   static final class Approve extends AnnotationCommand {
+
+    /** Who the API server says this is; empty where it does not say. */
+    private Optional<String> user = Optional.empty();
 
     @Override
     String annotation() {
       return Annotations.APPROVE;
+    }
+
+    @Override
+    Map<String, String> annotations(Kube kube, String value) {
+      user = kube.whoAmI();
+      // Both in one request: the approval policy admits a new approve value only with its approver's name.
+      return user.map(u -> Map.of(Annotations.APPROVE, value, Annotations.APPROVED_BY, u))
+          .orElse(Map.of(Annotations.APPROVE, value));
     }
 
     @Override
@@ -93,8 +113,10 @@ final class OnCallCommands {
 
     @Override
     String done(ScalingChange sc, String value) {
-      return "the operator enters " + waiting(sc) + " once its other gates pass, recording "
-          + Kube.FIELD_MANAGER + " as the approver";
+      return "the operator enters " + waiting(sc) + " once its other gates pass; " + user
+          .map(u -> Annotations.APPROVED_BY + "=\"" + u + "\", the user the API server knows you as")
+          .orElse("the API server did not say who you are (no SelfSubjectReview), so " + Annotations.APPROVED_BY
+              + " is not set");
     }
 
     /** "step 5/6 (weight 50)": the step after the weight written. */

@@ -11,6 +11,16 @@ public final class Annotations {
   public static final String APPROVE = "flagramp.io/approve";
   /** End the current step's soak now (its analysis must still pass); any new value. */
   public static final String PROMOTE = "flagramp.io/promote";
+  /**
+   * Who set {@link #APPROVE}: the chart's approval policy (a ValidatingAdmissionPolicy) admits a new
+   * approve value only with this equal to the user the API server authenticated, so it cannot be forged.
+   */
+  public static final String APPROVED_BY = "flagramp.io/approved-by";
+  /**
+   * Who last changed the spec ({@code spec.suspend} aside): with the last-editor rule, the same policy
+   * admits a spec change only with this equal to the user who makes it.
+   */
+  public static final String LAST_EDITED_BY = "flagramp.io/last-edited-by";
 
   private Annotations() {}
 }

@@ -29,8 +29,7 @@ final class ApprovalGate implements Gate {
     if (approval != null && step.getWeight().equals(approval.getWeight())) {
       return new Verdict.Pass("approved by " + approval.getBy());
     }
-    String how = "kubectl annotate scalingchange " + d.change().getMetadata().getName() + " " + Annotations.APPROVE
-        + "=<a new value> --overwrite";
+    String how = how(d);
     if (lowers.isPresent()) {
       return new Verdict.Hold(Phase.AwaitingApproval, Reason.AwaitingApproval, lowers.get() + ": a person must"
           + " approve it (" + how + "), or start spec.steps at or above the flag's weight", Notice.Kind.Warning);
@@ -39,6 +38,25 @@ final class ApprovalGate implements Gate {
     String holding = d.weight() == null ? "" : "; holding at weight " + d.weight();
     return new Verdict.Hold(Phase.AwaitingApproval, Reason.AwaitingApproval, where + " (weight " + step.getWeight()
         + ") awaits approval" + holding + ": " + how, Notice.Kind.Normal);
+  }
+
+  /**
+   * What approves the step. With verified approvers a bare annotation is refused by the API server, so the
+   * command that sets flagramp.io/approved-by too; with the last-editor rule, who may not.
+   */
+  static String how(Draft d) {
+    String name = d.change().getMetadata().getName();
+    Approvers approvers = d.settings.approvers();
+    if (!approvers.verified()) {
+      return "kubectl annotate scalingchange " + name + " " + Annotations.APPROVE + "=<a new value> --overwrite";
+    }
+    String how = "kubectl flagramp approve " + name;
+    if (!approvers.lastEditorExcluded()) {
+      return how;
+    }
+    return how + OnCall.annotation(d, Annotations.LAST_EDITED_BY)
+        .map(editor -> ", by anyone but " + OnCall.quote(editor) + ", who last edited the spec")
+        .orElse(", once someone has changed the spec under the approval policy (its last editor is not recorded)");
   }
 
   /**

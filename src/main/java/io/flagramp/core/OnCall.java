@@ -78,23 +78,77 @@ final class OnCall {
 
   /**
    * flagramp.io/approve: while the change awaits approval, approves the step that waits (its weight),
-   * once; recorded in status.approval and, when the step is entered, in its history row. At any other
-   * time it is acknowledged and does nothing: an approval is never kept for a step that does not wait yet.
+   * once, if its approver may ({@link #approver}, {@link #refusal}); recorded in status.approval and, when
+   * the step is entered, in its history row. At any other time it is acknowledged and does nothing: an
+   * approval is never kept for a step that does not wait yet. A refused one is used up too: to approve,
+   * set a new value.
    */
   static Plan approve(Draft d, String value) {
     d.handled().setApprove(value);
-    String by = setBy(d, Annotations.APPROVE);
-    String what = Annotations.APPROVE + "=" + quote(Text.cap(value, Text.HANDLED)) + " (set by " + by + ")";
+    Optional<String> approver = approver(d);
+    String by = approver.map(a -> "set by " + (d.settings.approvers().verified() ? "user " + quote(a) : a))
+        .orElse("without " + Annotations.APPROVED_BY);
+    String what = Annotations.APPROVE + "=" + quote(Text.cap(value, Text.HANDLED)) + " (" + by + ")";
     Move move = Move.after(d);
     if (d.phase() != Phase.AwaitingApproval || !(move instanceof Move.EnterStep e)) {
       return d.acknowledge("ApproveIgnored", what + " ignored: no step awaits approval (the change is "
           + d.phase() + "); an approval counts only while one does", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
     }
+    Optional<String> refused = refusal(d, approver);
+    if (refused.isPresent()) {
+      return d.acknowledge("ApproveRefused", what + " refused: " + refused.get(), Notice.Kind.Warning)
+          .keep(Optional.of(Duration.ZERO));
+    }
     int weight = d.schedule.weight(e.index());
-    d.next.setApproval(new ActionRecord(weight, value, by, Timestamps.format(d.now)));
+    d.next.setApproval(new ActionRecord(weight, value, approver.get(), Timestamps.format(d.now)));
     return d.acknowledge("Approved", "step " + (e.index() + 1) + "/" + d.schedule.size() + " (weight " + weight
         + ") approved by " + what + "; it is entered once its other gates pass", Notice.Kind.Normal)
         .keep(Optional.of(Duration.ZERO));
+  }
+
+  /**
+   * Who approved. With verified approvers, the user in flagramp.io/approved-by, whom the approval policy
+   * made the API server check against the authenticated user when flagramp.io/approve took its value;
+   * empty when it is missing. Otherwise the field manager that set flagramp.io/approve ({@link #setBy}).
+   */
+  static Optional<String> approver(Draft d) {
+    if (!d.settings.approvers().verified()) {
+      return Optional.of(setBy(d, Annotations.APPROVE));
+    }
+    return annotation(d, Annotations.APPROVED_BY);
+  }
+
+  /**
+   * Why {@code approver} may not approve the change; empty when they may. Without a verified approver no
+   * one may; with the last-editor rule, not the user who last changed the spec, and no one while that is
+   * not recorded: an approval that cannot be told apart from a self-approval is refused.
+   */
+  static Optional<String> refusal(Draft d, Optional<String> approver) {
+    if (approver.isEmpty()) {
+      return Optional.of("no " + Annotations.APPROVED_BY + ", which the approval policy requires with every new"
+          + " approval: it was set before the policy was installed, or the policy is missing; approve again with"
+          + " kubectl flagramp approve " + d.change().getMetadata().getName());
+    }
+    if (!d.settings.approvers().lastEditorExcluded()) {
+      return Optional.empty();
+    }
+    Optional<String> editor = annotation(d, Annotations.LAST_EDITED_BY);
+    if (editor.isEmpty()) {
+      return Optional.of("who last edited the spec is not recorded (no " + Annotations.LAST_EDITED_BY + ": it was"
+          + " last edited before the approval policy was installed), so this cannot be told apart from a"
+          + " self-approval; once someone changes the spec under the policy, another person may approve");
+    }
+    if (editor.get().equals(approver.get())) {
+      return Optional.of(quote(approver.get()) + " last edited the spec (" + Annotations.LAST_EDITED_BY + ") and may"
+          + " not approve it: another person must");
+    }
+    return Optional.empty();
+  }
+
+  /** An annotation's value; empty when it is absent or blank. */
+  static Optional<String> annotation(Draft d, String key) {
+    Map<String, String> annotations = d.change().getMetadata().getAnnotations();
+    return Optional.ofNullable(annotations == null ? null : annotations.get(key)).filter(v -> !v.isBlank());
   }
 
   /**

@@ -14,9 +14,17 @@ import java.util.Optional;
  * @param defaultPrometheus the operator's Prometheus address for changes that name none
  * @param allowlist the Prometheus addresses a change may name
  * @param requireConfigMapOptIn a ConfigMap is written only if it carries the {@link OptIn#FLAGS} label
+ * @param approvers whom an approval is taken from
  */
 public record PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit,
-    Optional<String> defaultPrometheus, AddressAllowlist allowlist, boolean requireConfigMapOptIn) {
+    Optional<String> defaultPrometheus, AddressAllowlist allowlist, boolean requireConfigMapOptIn,
+    Approvers approvers) {
+
+  public PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit,
+      Optional<String> defaultPrometheus, AddressAllowlist allowlist, boolean requireConfigMapOptIn) {
+    this(resyncInterval, pendingRetryInterval, historyLimit, defaultPrometheus, allowlist, requireConfigMapOptIn,
+        Approvers.FIELD_MANAGER);
+  }
 
   public PlannerSettings(Duration resyncInterval, Duration pendingRetryInterval, int historyLimit) {
     this(resyncInterval, pendingRetryInterval, historyLimit, false);
@@ -27,5 +35,11 @@ public record PlannerSettings(Duration resyncInterval, Duration pendingRetryInte
       boolean defaultPrometheus) {
     this(resyncInterval, pendingRetryInterval, historyLimit,
         defaultPrometheus ? Optional.of("http://prometheus:9090") : Optional.empty(), AddressAllowlist.any(), true);
+  }
+
+  /** The same, taking approvals from {@code approvers}. */
+  public PlannerSettings with(Approvers approvers) {
+    return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, defaultPrometheus, allowlist,
+        requireConfigMapOptIn, approvers);
   }
 }

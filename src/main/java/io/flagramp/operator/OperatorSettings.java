@@ -1,6 +1,7 @@
 package io.flagramp.operator;
 
 import io.flagramp.core.AddressAllowlist;
+import io.flagramp.core.Approvers;
 import io.flagramp.core.Durations;
 import io.flagramp.core.PlannerSettings;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.util.stream.Collectors;
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
     AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
-    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard) {
+    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard,
+    Approvers approvers) {
 
   /** Every setting the operator knows. */
   public enum Setting {
@@ -47,6 +49,17 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     REQUIRE_CONFIGMAP_OPT_IN("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true",
         "true: a ConfigMap is written only if it carries the label flagramp.io/flags=true; false: any ConfigMap"
             + " in a watched namespace."),
+    VERIFIED_APPROVER("FLAGRAMP_VERIFIED_APPROVER", "false",
+        "true: the approver of a step is the user in flagramp.io/approved-by, which the chart's approval policy"
+            + " (a ValidatingAdmissionPolicy, approvals.verifiedApprover) makes the API server check against the"
+            + " authenticated user whenever flagramp.io/approve changes; an approval without it is refused. Set it"
+            + " only where that policy is installed: without it anyone can write any name there. false: the field"
+            + " manager that set flagramp.io/approve, a name the client chooses."),
+    LAST_EDITOR_CANNOT_APPROVE("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "false",
+        "true: an approval by the user in flagramp.io/last-edited-by, who last changed the spec (spec.suspend"
+            + " aside; the same policy, with approvals.lastEditorCannotApprove, checks it on every such change), is"
+            + " refused, and so is any approval of a change whose last editor is not recorded. Needs"
+            + " FLAGRAMP_VERIFIED_APPROVER=true."),
     HTTP_PORT("FLAGRAMP_HTTP_PORT", "8080",
         "Port of /metrics, /healthz and /readyz; 0 serves none."),
     LEADER_ELECTION("FLAGRAMP_LEADER_ELECTION", "false",
@@ -125,6 +138,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
       throw new IllegalArgumentException(Setting.LOG_FORMAT.key + ": \"" + logFormat + "\" is neither text nor json");
     }
     Shard shard = shard(raw);
+    Approvers approvers = approvers(raw);
     String leaseName = raw.get(Setting.LEASE_NAME).isEmpty() ? shard.leaseName(DEFAULT_LEASE_NAME)
         : raw.get(Setting.LEASE_NAME);
     String leaseNamespace = raw.get(Setting.LEASE_NAMESPACE).isEmpty()
@@ -134,7 +148,18 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
-        positive(Setting.MAX_CONCURRENT_STEPS, raw), shard);
+        positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
+  }
+
+  private static Approvers approvers(Map<Setting, String> raw) {
+    boolean verified = bool(Setting.VERIFIED_APPROVER, raw);
+    boolean lastEditorExcluded = bool(Setting.LAST_EDITOR_CANNOT_APPROVE, raw);
+    if (lastEditorExcluded && !verified) {
+      throw new IllegalArgumentException(Setting.LAST_EDITOR_CANNOT_APPROVE.key + " needs "
+          + Setting.VERIFIED_APPROVER.key + "=true: the last editor can be told from the approver only when the API"
+          + " server has checked both names");
+    }
+    return new Approvers(verified, lastEditorExcluded);
   }
 
   /**
@@ -201,7 +226,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
 
   public PlannerSettings planner() {
     return new PlannerSettings(resyncInterval, pendingRetryInterval, historyLimit, prometheusAddress,
-        prometheusAllowlist, requireConfigMapOptIn);
+        prometheusAllowlist, requireConfigMapOptIn, approvers);
   }
 
   private static AddressAllowlist allowlist(Setting s, Map<Setting, String> raw) {
@@ -269,6 +294,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " prometheusAddress=" + prometheusAddress.orElse("<none>")
         + " prometheusAllowlist=" + prometheusAllowlist + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
         + " requireConfigMapOptIn=" + requireConfigMapOptIn
+        + " verifiedApprover=" + approvers.verified() + " lastEditorCannotApprove=" + approvers.lastEditorExcluded()
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection
         + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
         + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat

@@ -56,12 +56,17 @@ public final class HelmChart {
 
   /** {@code helm template release helm/flagramp -n namespace -f values.yaml}, for several releases side by side. */
   public static Rendered render(String release, String namespace, String values) {
+    return render(release, namespace, values, kubeVersion());
+  }
+
+  /** The same, for a cluster of another Kubernetes version ({@code --kube-version}). */
+  public static Rendered render(String release, String namespace, String values, String kubeVersion) {
     try {
       Path file = Files.createTempFile("flagramp-values", ".yaml");
       try {
         Files.writeString(file, values);
         return new Rendered(new Helm(DIR).template().withName(release).withNamespace(namespace)
-            .withKubeVersion(kubeVersion()).withValuesFile(file).call());
+            .withKubeVersion(kubeVersion).withValuesFile(file).call());
       } finally {
         Files.deleteIfExists(file);
       }

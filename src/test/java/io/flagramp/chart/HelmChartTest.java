@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -23,6 +25,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.flagramp.chart.HelmChart.Rendered;
+import io.flagramp.core.Approvers;
 import io.flagramp.operator.JosdkMetrics;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.OperatorSettings;
@@ -156,6 +159,8 @@ class HelmChartTest {
         .containsEntry("FLAGRAMP_PROMETHEUS_ADDRESS", "http://prometheus-operated.monitoring.svc:9090")
         .containsEntry("FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prometheus-operated.monitoring.svc:9090")
         .containsEntry("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true")
+        .containsEntry("FLAGRAMP_VERIFIED_APPROVER", "false")
+        .containsEntry("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "false")
         .containsEntry("FLAGRAMP_LOG_FORMAT", "json")
         .containsEntry("FLAGRAMP_RESYNC_INTERVAL", "60s")
         .containsEntry("FLAGRAMP_PENDING_RETRY_INTERVAL", "15s")
@@ -333,6 +338,10 @@ class HelmChartTest {
       sharding: {shard: a, shards: [a, a]}        | at '/sharding/shards'
       sharding: {shards: [a, b]}                  | at '/sharding/shards'
       sharding: {defaultShard: a}                 | at '/sharding/defaultShard'
+      operatorWritePolicy: {enabled: "yes"}       | at '/operatorWritePolicy/enabled': got string, want boolean
+      operatorWritePolicy: {enable: true}         | at '/operatorWritePolicy': additional properties 'enable' not allowed
+      approvals: {verified: true}                 | at '/approvals': additional properties 'verified' not allowed
+      approvals: {lastEditorCannotApprove: true}  | at '/approvals/verifiedApprover'
       """)
   void theValuesSchemaRejectsABadValue(String values, String message) {
     assertThatThrownBy(() -> HelmChart.render(NS, values + "\n"))
@@ -436,6 +445,112 @@ class HelmChartTest {
         .anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("flagramp_reconcile_duration_seconds"))
         .anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("flagramp_query_duration_seconds"));
     assertThat(dashboard.path("panels").findValues("id")).extracting(JsonNode::asInt).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void theApiServerHoldsTheOperatorsOwnWritesToWhatItNeedsByDefault() {
+    Rendered chart = HelmChart.render(NS, "");
+
+    Map<String, ValidatingAdmissionPolicy> policies = policies(chart);
+    assertThat(policies).containsOnlyKeys("flagramp-operator-configmaps", "flagramp-operator-workloads",
+        "flagramp-operator-events");
+    assertThat(chart.all(ValidatingAdmissionPolicyBinding.class)).extracting(b -> b.getSpec().getPolicyName())
+        .containsExactlyInAnyOrderElementsOf(policies.keySet());
+    assertThat(chart.all(ValidatingAdmissionPolicyBinding.class)).allSatisfy(b -> {
+      assertThat(b.getMetadata().getName()).isEqualTo(b.getSpec().getPolicyName());
+      assertThat(b.getSpec().getValidationActions()).containsExactly("Deny");
+      assertThat(b.getSpec().getMatchResources()).as("the policy says what it matches").isNull();
+    });
+    assertThat(policies.values()).allSatisfy(p -> {
+      assertThat(p.getSpec().getFailurePolicy()).isEqualTo("Fail");
+      assertThat(p.getSpec().getMatchConditions()).singleElement().satisfies(c -> assertThat(c.getExpression())
+          .as("only the operator's own requests").isEqualTo(
+              "request.userInfo.username == \"system:serviceaccount:" + NS + ":flagramp\""));
+    });
+    assertThat(policies.get("flagramp-operator-configmaps").getSpec().getMatchConstraints().getResourceRules())
+        .flatExtracting(r -> r.getResources()).containsExactly("configmaps");
+    assertThat(policies.get("flagramp-operator-workloads").getSpec().getMatchConstraints().getResourceRules())
+        .flatExtracting(r -> r.getResources()).containsExactly("deployments", "deployments/*", "statefulsets",
+            "statefulsets/*", "daemonsets", "daemonsets/*");
+    assertThat(messages(policies.get("flagramp-operator-configmaps"))).containsExactly(
+        "the flagramp operator never creates or deletes a ConfigMap",
+        "the flagramp operator patches only ConfigMaps labelled flagramp.io/flags: \"true\"",
+        "the flagramp operator never changes a ConfigMap's labels, owners or finalizers",
+        "the flagramp operator changes no annotation of a ConfigMap but its claims (claim.flagramp.io/<uid>)",
+        "the flagramp operator changes nothing of a ConfigMap but its data and its claims");
+    assertThat(messages(policies.get("flagramp-operator-workloads")))
+        .contains("the flagramp operator restarts only workloads labelled flagramp.io/restart: \"true\"");
+
+    // The name the API server gives the pod: whatever service account the release runs as.
+    Rendered ownAccount = HelmChart.render(NS, """
+        serviceAccount: {create: false, name: platform-managed}
+        requireConfigMapOptIn: false
+        """);
+    assertThat(policies(ownAccount).values()).allSatisfy(p -> assertThat(p.getSpec().getMatchConditions().get(0)
+        .getExpression()).endsWith("\"system:serviceaccount:" + NS + ":platform-managed\""));
+    assertThat(policies(ownAccount).values()).as("without the opt-in the labels are not asked for")
+        .flatExtracting(HelmChartTest::messages).noneMatch(m -> m.contains("labelled"));
+
+    Rendered off = HelmChart.render(NS, "operatorWritePolicy: {enabled: false}\n");
+    assertThat(off.all(ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(off.all(ValidatingAdmissionPolicyBinding.class)).isEmpty();
+  }
+
+  @Test
+  void approvalsByTheAuthenticatedUserAreAPolicyAndASettingThatComeTogether() {
+    Rendered defaults = HelmChart.render(NS, "");
+    assertThat(policies(defaults)).doesNotContainKey("flagramp-approvals");
+    assertThat(OperatorSettings.from(defaults.env(POD)).planner().approvers()).isEqualTo(Approvers.FIELD_MANAGER);
+
+    Rendered verified = HelmChart.render(NS, """
+        watchNamespaces: [a, b]
+        approvals: {verifiedApprover: true}
+        """);
+    ValidatingAdmissionPolicy approvals = policies(verified).get("flagramp-approvals");
+    assertThat(approvals.getSpec().getMatchConditions()).as("everyone who writes ScalingChanges").isNullOrEmpty();
+    assertThat(approvals.getSpec().getMatchConstraints().getResourceRules()).singleElement().satisfies(r -> {
+      assertThat(r.getApiGroups()).containsExactly("flagramp.io");
+      assertThat(r.getResources()).as("not status: the operator's writes").containsExactly("scalingchanges");
+      assertThat(r.getOperations()).containsExactly("CREATE", "UPDATE");
+    });
+    assertThat(approvals.getSpec().getMatchConstraints().getNamespaceSelector().getMatchExpressions())
+        .singleElement().satisfies(e -> {
+          assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+          assertThat(e.getValues()).containsExactly("a", "b");
+        });
+    assertThat(approvals.getSpec().getValidations()).hasSize(2);
+    assertThat(OperatorSettings.from(verified.env(POD)).planner().approvers()).isEqualTo(new Approvers(true, false));
+
+    Rendered fourEyes = HelmChart.render(NS, "approvals: {verifiedApprover: true, lastEditorCannotApprove: true}\n");
+    ValidatingAdmissionPolicy both = policies(fourEyes).get("flagramp-approvals");
+    assertThat(both.getSpec().getMatchConstraints().getNamespaceSelector()).as("all namespaces").isNull();
+    assertThat(messages(both)).contains("flagramp.io/last-edited-by changes only together with the spec");
+    assertThat(both.getSpec().getValidations()).hasSize(4);
+    assertThat(fourEyes.env(POD)).containsEntry("FLAGRAMP_VERIFIED_APPROVER", "true")
+        .containsEntry("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "true");
+    assertThat(OperatorSettings.from(fourEyes.env(POD)).planner().approvers()).isEqualTo(new Approvers(true, true));
+  }
+
+  @Test
+  void beforeKubernetes130ThePoliciesAreRefusedNamingTheValuesToTurnOff() {
+    assertThatThrownBy(() -> HelmChart.render(HelmChart.RELEASE, NS, "", "1.29.9"))
+        .hasMessageContaining("operatorWritePolicy.enabled and approvals.verifiedApprover install"
+            + " ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1, Kubernetes 1.30 or later); this cluster"
+            + " is v1.29.9: set both to false");
+
+    Rendered old = HelmChart.render(HelmChart.RELEASE, NS, "operatorWritePolicy: {enabled: false}\n", "1.29.9");
+    assertThat(old.all(ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(old.deployment()).isNotNull();
+  }
+
+  private static Map<String, ValidatingAdmissionPolicy> policies(Rendered chart) {
+    return chart.all(ValidatingAdmissionPolicy.class).stream()
+        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+  }
+
+  private static List<String> messages(ValidatingAdmissionPolicy policy) {
+    return policy.getSpec().getValidations().stream()
+        .map(v -> v.getMessage() != null ? v.getMessage() : v.getMessageExpression()).toList();
   }
 
   /** The operator's rules: exactly these verbs on exactly these resources, no wildcard. */

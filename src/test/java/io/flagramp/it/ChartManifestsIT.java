@@ -30,6 +30,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * unknown fields refused ({@code kubectl apply --dry-run=server --validate=strict}), in a namespace
  * that enforces the restricted Pod Security Standard.
  *
+ * <p>The API server compiles a ValidatingAdmissionPolicy's CEL when it validates the object, so a
+ * policy that is accepted here has expressions it can run (what they decide is ChartRbacIT's and
+ * ApprovalPolicyIT's to show).
+ *
  * <p>The ServiceMonitor is checked against a stand-in CRD that accepts any spec (the Prometheus
  * Operator's CRD is not part of the test bed): that proves its apiVersion, kind and metadata, not its
  * spec's fields.
@@ -61,8 +65,22 @@ class ChartManifestsIT {
         rbac: {aggregateToDefaultRoles: true}
         """.formatted(a, b));
     Rendered clusterWide = HelmChart.render(release, "");
+    // Every policy the chart can render: the approval policy in both its forms, the write policy without
+    // the opt-in labels, and none at all.
+    Rendered verifiedApprovers = HelmChart.render(release, """
+        watchNamespaces: [%s]
+        approvals: {verifiedApprover: true}
+        """.formatted(a));
+    Rendered lastEditor = HelmChart.render(release, """
+        approvals: {verifiedApprover: true, lastEditorCannotApprove: true}
+        requireConfigMapOptIn: false
+        """);
+    Rendered noPolicies = HelmChart.render(release, "operatorWritePolicy: {enabled: false}\n");
+    assertThat(lastEditor.ofKind("ValidatingAdmissionPolicy")).hasSize(4);
+    assertThat(lastEditor.ofKind("ValidatingAdmissionPolicyBinding")).hasSize(4);
+    assertThat(noPolicies.objects()).extracting(HasMetadata::getKind).doesNotContain("ValidatingAdmissionPolicy");
 
-    for (Rendered chart : List.of(namespaced, clusterWide)) {
+    for (Rendered chart : List.of(namespaced, clusterWide, verifiedApprovers, lastEditor, noPolicies)) {
       KubectlResult dryRun = dryRun(cluster, chart.yaml());
       assertThat(dryRun.exitCode()).as(dryRun.output()).isZero();
       assertThat(dryRun.output()).as("no warning, PodSecurity's included").doesNotContainIgnoringCase("warning");

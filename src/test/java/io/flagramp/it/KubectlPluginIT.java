@@ -18,6 +18,7 @@ import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.metrics.MetricsSource;
+import io.flagramp.core.Annotations;
 import io.flagramp.core.Printable;
 import io.flagramp.testbed.CapturedLog;
 import io.flagramp.testbed.ControlText;
@@ -53,35 +54,23 @@ import org.slf4j.LoggerFactory;
 class KubectlPluginIT {
 
   private static final Logger log = LoggerFactory.getLogger(KubectlPluginIT.class);
-  private static final Path LAUNCHER = Path.of("target", "kubectl-flagramp").toAbsolutePath();
   private static final String PCT = "USE_REDIS_PERCENTAGE";
 
   @TempDir
   static Path bin;
 
+  private static KubectlPlugin plugin;
   /** The environment kubectl runs in: the plugin on its PATH, and the Java this build runs on. */
   private static Map<String, String> env;
 
   @BeforeAll
   static void installThePlugin() throws IOException {
-    if (!Files.isExecutable(LAUNCHER) || !Files.isRegularFile(Path.of("target", "flagramp-operator.jar"))) {
-      TestBed.missing("the packaged plugin (" + LAUNCHER + " and target/flagramp-operator.jar)",
-          "./mvnw package builds them");
-    }
-    // As the README says to install it: a symlink on the PATH, which the launcher follows back to the jar.
-    Files.createSymbolicLink(bin.resolve("kubectl-flagramp"), LAUNCHER);
-    env = Map.of("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"),
-        "JAVA_HOME", System.getProperty("java.home"));
+    plugin = KubectlPlugin.installIn(bin);
+    env = plugin.env;
   }
 
   private static KubectlResult flagramp(KubeTestCluster cluster, String... args) {
-    List<String> command = new ArrayList<>(List.of("flagramp"));
-    command.addAll(List.of(args));
-    long started = System.nanoTime();
-    KubectlResult result = cluster.kubectlWithEnvironment(env, command.toArray(String[]::new));
-    log.info("kubectl {} -> exit {} in {} ms:\n{}", Printable.escape(String.join(" ", command)), result.exitCode(),
-        (System.nanoTime() - started) / 1_000_000, result.output());
-    return result;
+    return plugin.run(cluster, args);
   }
 
   @Test
@@ -118,6 +107,12 @@ class KubectlPluginIT {
       KubectlResult approve = flagramp(cluster, "approve", "-n", ns, "use-redis");
       assertThat(approve.exitCode()).isZero();
       assertThat(approve.output()).contains("the operator enters step 2/3 (weight 50)");
+      // The name the API server gives this kubeconfig's credentials, as kubectl auth whoami asks it.
+      String me = cluster.kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").output().strip();
+      assertThat(harness.get(ns, "use-redis").getMetadata().getAnnotations())
+          .containsEntry(Annotations.APPROVED_BY, me);
+      assertThat(approve.output()).contains("flagramp.io/approved-by=\"" + me + "\", the user the API server knows"
+          + " you as");
 
       KubectlResult waited = flagramp(cluster, "wait", "-n", ns, "use-redis", "--timeout=60s");
       assertThat(waited.exitCode()).isZero();

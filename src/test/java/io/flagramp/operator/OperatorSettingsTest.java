@@ -3,6 +3,7 @@ package io.flagramp.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flagramp.core.Approvers;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +22,7 @@ class OperatorSettingsTest {
     assertThat(s.toString()).isEqualTo(
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
             + " prometheusAddress=<none> prometheusAllowlist=<any> webhookAllowlist=<any> requireConfigMapOptIn=true"
-            + " httpPort=8080"
+            + " verifiedApprover=false lastEditorCannotApprove=false httpPort=8080"
             + " leaderElection=false maxConcurrentSteps=8 logFormat=text");
     assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
     assertThat(s.webhookAllowlist().allowsAny()).isTrue();
@@ -62,6 +63,23 @@ class OperatorSettingsTest {
         .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_ALLOWLIST: \"ftp://x\" is neither a base URL");
     assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "yes")))
         .hasMessage("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN: \"yes\" is neither true nor false");
+  }
+
+  @Test
+  void approversAreTheFieldManagerUnlessTheChartSaysItsApprovalPolicyVouchesForThem() {
+    assertThat(OperatorSettings.defaults().planner().approvers()).isEqualTo(Approvers.FIELD_MANAGER);
+
+    OperatorSettings verified = OperatorSettings.from(Map.of("FLAGRAMP_VERIFIED_APPROVER", "true"));
+    assertThat(verified.planner().approvers()).isEqualTo(new Approvers(true, false));
+    OperatorSettings fourEyes = OperatorSettings.from(Map.of("FLAGRAMP_VERIFIED_APPROVER", "true",
+        "FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "true"));
+    assertThat(fourEyes.planner().approvers()).isEqualTo(new Approvers(true, true));
+    assertThat(fourEyes.toString()).contains(" verifiedApprover=true lastEditorCannotApprove=true ");
+
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "true")))
+        .hasMessageStartingWith("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE needs FLAGRAMP_VERIFIED_APPROVER=true");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_VERIFIED_APPROVER", "yes")))
+        .hasMessage("FLAGRAMP_VERIFIED_APPROVER: \"yes\" is neither true nor false");
   }
 
   @Test

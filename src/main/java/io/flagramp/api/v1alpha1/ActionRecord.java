@@ -18,8 +18,11 @@ public class ActionRecord {
   @Size(max = Text.HANDLED)
   private String value;
 
-  @JsonPropertyDescription("The field manager that set the annotation, from metadata.managedFields (kubectl"
-      + " annotate is kubectl-annotate; a GitOps tool its own name); unknown when none is recorded.")
+  @JsonPropertyDescription("Who set the annotation. With FLAGRAMP_VERIFIED_APPROVER, an approval's is the user"
+      + " in flagramp.io/approved-by, which the chart's approval policy makes the API server check against the"
+      + " authenticated user. Otherwise the field manager that set it, from metadata.managedFields (kubectl"
+      + " annotate is kubectl-annotate; a GitOps tool its own name), a name the client chooses; unknown when none"
+      + " is recorded.")
   @Size(max = Text.NAME)
   private String by;
 
