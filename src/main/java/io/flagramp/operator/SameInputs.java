@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A status store that meets a 409 by reading the object again and, when nothing a decision reads has
@@ -22,6 +24,8 @@ import java.util.function.Function;
  * left to the caller: the 409 goes up and the reconcile is decided again.
  */
 public final class SameInputs implements Reconciliation.StatusStore {
+
+  private static final Logger log = LoggerFactory.getLogger(SameInputs.class);
 
   /** Writes made again on a fresh version, one after another, before the 409 is handed up. */
   static final int RETRIES = 10;
@@ -73,6 +77,9 @@ public final class SameInputs implements Reconciliation.StatusStore {
     if (!same(planned, now)) {
       throw failed;
     }
+    log.info("{}/{}: HTTP 409 on its status; only what no decision reads changed (resourceVersion {} -> {}),"
+        + " the same write made again", now.getMetadata().getNamespace(), now.getMetadata().getName(),
+        planned.getMetadata().getResourceVersion(), now.getMetadata().getResourceVersion());
     return now;
   }
 
