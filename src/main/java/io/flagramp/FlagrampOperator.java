@@ -57,13 +57,13 @@ public final class FlagrampOperator {
       return;
     }
     log.info("flagramp starting: {}", settings);
-    if (settings.prometheusAllowlist().allowsAny()) {
-      log.warn("FLAGRAMP_PROMETHEUS_ALLOWLIST is not set: a ScalingChange may point the operator at any address"
-          + " (set it to the Prometheus base URLs or hosts it may query)");
+    if (settings.prometheusAllowlist().isEmpty()) {
+      log.info("FLAGRAMP_PROMETHEUS_ALLOWLIST is empty and there is no FLAGRAMP_PROMETHEUS_ADDRESS: a ScalingChange"
+          + " that names a Prometheus is Invalid (set the list to the Prometheus base URLs or hosts it may query)");
     }
-    if (settings.webhookAllowlist().allowsAny()) {
-      log.warn("FLAGRAMP_WEBHOOK_ALLOWLIST is not set: the Secret a ScalingChange's spec.notify names may point the"
-          + " operator at any address (set it to the webhook base URLs or hosts it may send to)");
+    if (settings.webhookAllowlist().isEmpty()) {
+      log.info("FLAGRAMP_WEBHOOK_ALLOWLIST is empty: no notification is sent, each is refused in status (set it to"
+          + " the webhook base URLs or hosts the operator may send to)");
     }
     KubernetesClient client = Clients.client();
     OperatorMetrics metrics = OperatorMetrics.withJvm(PrometheusRegistry.defaultRegistry);

@@ -7,6 +7,7 @@ import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Durations;
+import io.flagramp.core.HttpAddress;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
 import io.flagramp.core.Measurements;
@@ -54,8 +55,9 @@ public final class Measurer implements Reconciliation.Measure {
 
   private record Round(MeasurementRequest request, CompletableFuture<Measurements> answers) {}
 
+  /** With an empty allowlist: a change that names an address is refused; one that names none uses the default. */
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress) {
-    this(client, metrics, defaultAddress, AddressAllowlist.any(), new Bulkheads());
+    this(client, metrics, defaultAddress, AddressAllowlist.parse(""), new Bulkheads());
   }
 
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress,
@@ -188,8 +190,15 @@ public final class Measurer implements Reconciliation.Measure {
   PrometheusEndpoint endpoint(ScalingChange change) {
     PrometheusSource source = change.getSpec().getAnalysis().getPrometheus();
     Optional<String> named = Optional.ofNullable(source).map(PrometheusSource::getAddress);
-    String address = named.or(() -> defaultAddress)
+    String written = named.or(() -> defaultAddress)
         .orElseThrow(() -> new EndpointUnavailable("no Prometheus address in the spec or the operator's settings"));
+    HttpAddress address;
+    try {
+      // The one form checked, keyed and sent: two spellings of an address are one endpoint.
+      address = HttpAddress.base(written);
+    } catch (IllegalArgumentException e) {
+      throw new EndpointRefused("Prometheus address not one the operator can query: " + e.getMessage());
+    }
     if (named.isPresent() && !allowlist.allows(address)) {
       // The planner says so first (Invalid); this is the last line, so that nothing is ever sent.
       throw new EndpointRefused("Prometheus address not in FLAGRAMP_PROMETHEUS_ALLOWLIST");
@@ -202,7 +211,7 @@ public final class Measurer implements Reconciliation.Measure {
     if (source != null && source.getAuthSecretRef() != null) {
       auth = auth(change.getMetadata().getNamespace(), source.getAuthSecretRef().getName());
     }
-    return new PrometheusEndpoint(address, timeout, auth);
+    return new PrometheusEndpoint(address.toString(), timeout, auth);
   }
 
   /**

@@ -275,7 +275,8 @@ class NotificationIT {
         + " does not carry the label flagramp.io/notifications=true: nothing was sent (if its owner agrees: kubectl"
         + " label secret unlabelled-hook flagramp.io/notifications=true)");
     assertThat(receiverStatus(ns, "elsewhere").orElseThrow().getLastFailure()).isEqualTo("Secret elsewhere-hook"
-        + " points at host localhost, which FLAGRAMP_WEBHOOK_ALLOWLIST does not allow: nothing was sent");
+        + " points at host localhost, which FLAGRAMP_WEBHOOK_ALLOWLIST does not allow: nothing was sent (the operator's"
+        + " administrators can add it to FLAGRAMP_WEBHOOK_ALLOWLIST, Helm value webhookAllowlist)");
     assertThat(harness.events(ns, "use-redis")).filteredOn(e -> e.getReason().equals("NotificationRefused"))
         .as("once per receiver, not once per message").extracting(Event::getMessage)
         .containsExactlyInAnyOrder("receiver unlabelled: " + receiverStatus(ns, "unlabelled").get().getLastFailure(),

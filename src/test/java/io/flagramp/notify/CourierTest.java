@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.flagramp.api.v1alpha1.WebhookSecretReference;
 import io.flagramp.core.AddressAllowlist;
+import io.flagramp.operator.OperatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -106,7 +107,30 @@ class CourierTest {
     assertThat(outcome.result()).isEqualTo(Outcome.Result.Refused);
     assertThat(outcome.cause()).isEqualTo("not_allowed");
     assertThat(outcome.message()).isEqualTo("Secret hook points at host 10.0.0.1, which FLAGRAMP_WEBHOOK_ALLOWLIST"
-        + " does not allow: nothing was sent");
+        + " does not allow: nothing was sent (the operator's administrators can add it to FLAGRAMP_WEBHOOK_ALLOWLIST,"
+        + " Helm value webhookAllowlist)");
+  }
+
+  @Test
+  void byDefaultTheMetadataServiceIsRefusedAndNeverThroughAPattern() {
+    rig.secret("hook", "http://169.254.169.254/latest/meta-data/iam/", true);
+    rig.secret("loop", "http://0x7f.1:8080/admin", true);
+
+    Outcome byDefault = deliver("hook", OperatorSettings.defaults().webhookAllowlist());
+    Outcome pattern = deliver("loop", AddressAllowlist.parse("*.example.com, *.0.1.example"));
+    Outcome named = deliver("loop", AddressAllowlist.parse("http://127.0.0.1:8080"));
+
+    assertThat(rig.transport.posts).singleElement().extracting(p -> p.url().toString())
+        .as("sent only where named, and to the address as checked").isEqualTo("http://127.0.0.1:8080/admin");
+    assertThat(List.of(byDefault, pattern)).extracting(Outcome::result)
+        .containsExactly(Outcome.Result.Refused, Outcome.Result.Refused);
+    assertThat(byDefault.message()).isEqualTo("Secret hook points at host 169.254.169.254, which"
+        + " FLAGRAMP_WEBHOOK_ALLOWLIST does not allow (a loopback or link-local address, which only an entry naming"
+        + " that host itself allows): nothing was sent (the operator's administrators can add it to"
+        + " FLAGRAMP_WEBHOOK_ALLOWLIST, Helm value webhookAllowlist)");
+    assertThat(pattern.message()).startsWith("Secret loop points at host 127.0.0.1, which FLAGRAMP_WEBHOOK_ALLOWLIST"
+        + " does not allow (a loopback or link-local address");
+    assertThat(named.result()).isEqualTo(Outcome.Result.Sent);
   }
 
   @Test
@@ -131,7 +155,8 @@ class CourierTest {
     assertThat(rig.transport.posts).isEmpty();
     assertThat(List.of(notAUrl, noSecret, noKey)).extracting(Outcome::cause)
         .containsExactly("bad_url", "secret_not_found", "secret_key_missing");
-    assertThat(notAUrl.message()).isEqualTo("the value of key url in Secret hook is not an http(s) URL");
+    assertThat(notAUrl.message()).isEqualTo("the value of key url in Secret hook is not an http(s) URL the operator"
+        + " can send to: it does not begin with http:// or https://");
     assertThat(noKey.message()).isEqualTo("Secret hook has no key webhook");
     assertThat(List.of(notAUrl, noSecret, noKey)).allSatisfy(o -> assertThat(o.message()).doesNotContain("s3cr3t"));
   }
