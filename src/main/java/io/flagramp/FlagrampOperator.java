@@ -3,6 +3,7 @@ package io.flagramp;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Planner;
+import io.flagramp.metrics.GuardedDns;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
@@ -68,7 +69,9 @@ public final class FlagrampOperator {
     KubernetesClient client = Clients.client();
     OperatorMetrics metrics = OperatorMetrics.withJvm(PrometheusRegistry.defaultRegistry);
     // One HTTP client for every Prometheus; identical queries of different changes share one call per interval.
-    MetricsSource prometheus = new SharedQueries(new MeteredSource(new PrometheusClient(), metrics));
+    // Names are looked up through the allowlist too: a *. pattern must not lead to a loopback or link-local address.
+    MetricsSource prometheus = new SharedQueries(new MeteredSource(
+        new PrometheusClient(GuardedDns.client(settings.prometheusAllowlist())), metrics));
     Operator operator = create(client, settings, Clock.systemUTC(), new ConfigMapFlagStore(client), prometheus,
         metrics);
     operator.installShutdownHook(Duration.ofSeconds(30));

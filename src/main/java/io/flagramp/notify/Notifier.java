@@ -9,6 +9,7 @@ import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Notice;
 import io.flagramp.core.Plan;
 import io.flagramp.core.SpecValidator;
+import io.flagramp.metrics.GuardedDns;
 import io.flagramp.operator.Bulkheads;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Reconciliation;
@@ -104,7 +105,8 @@ public final class Notifier implements Reconciliation.Observer {
 
   /**
    * The operator's notifier: Secrets read through {@code client}, addresses checked against
-   * {@code allowlist}, 3 attempts of at most 5s each, 1s then 2s apart.
+   * {@code allowlist} (also what a name resolves to, {@link GuardedDns}), 3 attempts of at most 5s each,
+   * 1s then 2s apart.
    *
    * @param ready reconciles a change again, to write its settled outcomes
    */
@@ -113,8 +115,8 @@ public final class Notifier implements Reconciliation.Observer {
     Courier.Policy policy = Courier.Policy.DEFAULT;
     ReceiverAddress addresses = new ReceiverAddress(
         (namespace, name) -> client.secrets().inNamespace(namespace).withName(name).get(), allowlist);
-    return new Notifier(new Courier(addresses, new HttpTransport(policy.timeout()), policy, Courier.Pause.SLEEP,
-        clock), lanes(), events, ready, metrics, clock);
+    return new Notifier(new Courier(addresses, new HttpTransport(GuardedDns.client(allowlist), policy.timeout()),
+        policy, Courier.Pause.SLEEP, clock), lanes(), events, ready, metrics, clock);
   }
 
   @Override
