@@ -8,7 +8,7 @@ import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
 import io.flagramp.notify.Notifier;
-import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.FairShares;
 import io.flagramp.operator.HttpEndpoints;
 import io.flagramp.operator.JosdkMetrics;
 import io.flagramp.operator.KubernetesWorkloads;
@@ -125,7 +125,7 @@ public final class FlagrampOperator {
     Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));
     Notifier notifier = Notifier.create(client, settings.webhookAllowlist(), events, again, operatorMetrics, clock);
     Measurer measurer = new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(),
-        new Bulkheads());
+        new FairShares());
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags, measurer, events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),

@@ -3,7 +3,6 @@ package io.flagramp.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -18,27 +17,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AddressAllowlistTest {
 
-  private static final String PROMETHEUS = "http://prometheus.monitoring.svc:9090";
-
-  /** 64 ways to write {@link #PROMETHEUS}: case, a trailing dot, an empty, dot or encoded-dot path, a fragment. */
-  static List<String> spellings() {
-    List<String> spellings = new ArrayList<>();
-    for (String scheme : List.of("http", "HTTP")) {
-      for (String host : List.of("prometheus.monitoring.svc", "PROMETHEUS.MONITORING.SVC", "Prometheus.Monitoring.Svc",
-          "prometheus.monitoring.svc.")) {
-        for (String tail : List.of("", "/", "/.", "//", "/x/..", "/%2e/", "/x/%2E%2E/", "/#fragment")) {
-          spellings.add(scheme + "://" + host + ":" + (tail.isEmpty() ? "09090" : "9090") + tail);
-        }
-      }
-    }
-    return spellings;
-  }
+  private static final String PROMETHEUS = Spellings.PROMETHEUS;
 
   @Test
   void sixtyFourSpellingsOfTheAllowedAddressAreOneAddressInTheFormSent() {
     AddressAllowlist allowlist = AddressAllowlist.parse(PROMETHEUS);
 
-    List<String> spellings = spellings();
+    List<String> spellings = Spellings.of64();
     Set<String> canonical = spellings.stream().map(s -> HttpAddress.base(s).toString()).collect(Collectors.toSet());
 
     assertThat(spellings).hasSize(64).doesNotHaveDuplicates().allMatch(allowlist::allows);

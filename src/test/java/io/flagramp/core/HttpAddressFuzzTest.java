@@ -101,7 +101,7 @@ class HttpAddressFuzzTest {
 
   @Test
   void theSpellingsOfTheAllowlistTestAreAmongThoseOkHttpReadsAlike() {
-    List<String> spellings = AddressAllowlistTest.spellings();
+    List<String> spellings = Spellings.of64();
     assertThat(spellings).allSatisfy(s -> assertThat(HttpUrl.parse(HttpAddress.base(s).toString()))
         .isEqualTo(HttpUrl.parse("http://prometheus.monitoring.svc:9090")));
   }

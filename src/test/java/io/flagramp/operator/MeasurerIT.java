@@ -91,7 +91,7 @@ class MeasurerIT {
     ns = cluster.createNamespace("measurer");
     // The test's Prometheus listens on loopback, which is allowed only where it is named.
     measurer = new Measurer(client, new PrometheusClient(), Optional.empty(), AddressAllowlist.parse("127.0.0.1"),
-        new Bulkheads());
+        new FairShares());
   }
 
   /** A Secret whose owner opted in to its credentials being sent to Prometheus. */
