@@ -145,8 +145,9 @@ public final class FairShares {
     Task<T> task = new Task<>(namespace, key, work, started);
     boolean now;
     synchronized (this) {
-      ArrayDeque<Task<?>> queue = queues.get(namespace);
-      now = (queue == null || queue.isEmpty()) && mayStart(namespace, key);
+      // Whenever a thread frees up, all that may start does (next): so nothing waiting could start now,
+      // and this one starting ahead of the queue takes no one's turn, nor passes work of its own key.
+      now = mayStart(namespace, key);
       if (now) {
         start(task);
       } else {

@@ -128,6 +128,16 @@ class FairSharesTest {
   }
 
   @Test
+  void workForAFreeKeyStartsThoughItsNamespaceHasWorkWaitingForABusyOne() {
+    FairShares lanes = new FairShares(new FairShares.Limits(8, 8, 1, 100, 10, "shares-test-", "full", "full"));
+    lanes.submit("a", "hanging-hook", held("h0"));
+    CompletableFuture<String> behind = lanes.submit("a", "hanging-hook", held("h1"));
+
+    assertThat(lanes.submit("a", "other-hook", () -> "sent").join()).isEqualTo("sent");
+    assertThat(behind).isNotDone();
+  }
+
+  @Test
   void aFailureIsTheFuturesAndFreesItsRoom() {
     FairShares small = new FairShares(new FairShares.Limits(1, 1, 1, 0, 0, "shares-test-", "full", "full"));
 
