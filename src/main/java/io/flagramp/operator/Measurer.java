@@ -163,7 +163,7 @@ public final class Measurer implements Reconciliation.Measure {
         } catch (QueryFailure f) {
           throw new CompletionException(f);
         }
-      }));
+      }, call::queued, call::started));
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }

@@ -139,6 +139,31 @@ class MeasurerTest {
   }
 
   @Test
+  void aQueryAnotherNamespaceHasWaitingInItsFullShareIsNotJoinedButAskedAtOnce() {
+    Measurer operator = new Measurer(null, new SharedQueries(prometheus), Optional.empty(), AddressAllowlist.any(),
+        new FairShares());
+    prometheus.holdOnly(q -> q.promql().startsWith("slow"));
+    String shared = "sum(rate(errors[1m]))";
+    Map<String, String> slow = new java.util.LinkedHashMap<>();
+    for (int q = 0; q < FairShares.Limits.CALLS_PER_NAMESPACE; q++) {
+      slow.put("m" + q, "slow_" + q);
+    }
+    operator.answers(change("tenant-a", "a-0", AnalysedChanges.PROMETHEUS), request(slow), T, () -> { });
+    await().atMost(Duration.ofSeconds(10)).until(() -> prometheus.waiting() == FairShares.Limits.CALLS_PER_NAMESPACE);
+    // tenant-a's share is full: its copy of the query everyone asks waits in tenant-a's queue.
+    operator.answers(change("tenant-a", "a-1", AnalysedChanges.PROMETHEUS), request(Map.of("e", shared)), T,
+        () -> { });
+
+    ScalingChange b = change("tenant-b", "b", AnalysedChanges.PROMETHEUS);
+    AtomicInteger bReady = new AtomicInteger();
+    operator.answers(b, request(Map.of("error-rate", shared)), T, bReady::incrementAndGet);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> bReady.get() == 1);
+    assertThat(operator.answers(b, request(Map.of("error-rate", shared)), T, () -> { }).orElseThrow().byMetric()
+        .get("error-rate")).isEqualTo(new Measurement.Value(1.0));
+  }
+
+  @Test
   void sixtyFourSpellingsOfOneAddressAreOneEndpointAskedAtMostItsLimitAtOnce() {
     Measurer operator = new Measurer(null, new SharedQueries(prometheus), Optional.empty(),
         AddressAllowlist.parse(Spellings.PROMETHEUS), new FairShares());
