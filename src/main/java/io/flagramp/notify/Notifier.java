@@ -248,9 +248,9 @@ public final class Notifier implements Reconciliation.Observer {
           MDC.MDCCloseable name = MDC.putCloseable("name", change.getMetadata().getName());
           MDC.MDCCloseable receiver = MDC.putCloseable("receiver", o.receiver())) {
         if (o.delivered()) {
-          log.info("{}: {}", about, o.message());
+          log.info("{}: {}", about, o.detail());
         } else {
-          log.warn("{}: {}", about, o.message());
+          log.warn("{}: {}", about, o.detail());
         }
       }
       if (tell) {

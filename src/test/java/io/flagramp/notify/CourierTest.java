@@ -10,6 +10,7 @@ import io.flagramp.operator.OperatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** One message to one receiver: where it may go, how often it is tried, and what is said of it. */
@@ -39,7 +40,8 @@ class CourierTest {
     assertThat(rig.pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2));
     assertThat(outcome.result()).isEqualTo(Outcome.Result.Failed);
     assertThat(outcome.cause()).isEqualTo("http_error");
-    assertThat(outcome.message()).isEqualTo("chat.example answered HTTP 500 (gave up after 3 attempts)");
+    assertThat(outcome.message()).isEqualTo("not delivered to chat.example (the operator's log says why)");
+    assertThat(outcome.detail()).isEqualTo("chat.example answered HTTP 500 (gave up after 3 attempts)");
     assertThat(outcome.sequence()).isEqualTo(7);
   }
 
@@ -53,7 +55,35 @@ class CourierTest {
 
     assertThat(rig.transport.posts).hasSize(1);
     assertThat(rig.pauses).isEmpty();
-    assertThat(outcome.message()).isEqualTo("chat.example answered HTTP 404 (attempt 1, not retried)");
+    assertThat(outcome.detail()).isEqualTo("chat.example answered HTTP 404 (attempt 1, not retried)");
+  }
+
+  @Test
+  void theAuthorIsToldTheSameHoweverTheAddressAnsweredSoNoFailureMapsWhichPortsAreOpen() {
+    Map<String, Transport.Attempt> answers = Map.of(
+        "closed.example", Transport.Attempt.failed("unreachable", "closed.example unreachable (ConnectException)",
+            true),
+        "filtered.example", Transport.Attempt.failed("timeout", "filtered.example did not answer within 5s", true),
+        "web.example", Transport.Attempt.failed("http_error", "web.example answered HTTP 404", false),
+        "busy.example", Transport.Attempt.failed("http_error", "busy.example answered HTTP 503", true),
+        "ssh.example", Transport.Attempt.failed("unreachable", "ssh.example unreachable (IOException)", true),
+        "tls.example", Transport.Attempt.failed("tls", "tls.example unreachable: TLS failure", false),
+        "moved.example", Transport.Attempt.failed("redirect", "moved.example answered HTTP 302, a redirect, which is"
+            + " not followed", false));
+    answers.forEach((host, answer) -> {
+      rig.secret(host, Rig.url(host), true);
+      rig.transport.answers.put(host, url -> answer);
+    });
+
+    Map<String, Outcome> outcomes = new java.util.TreeMap<>();
+    answers.keySet().forEach(host -> outcomes.put(host, deliver(host)));
+
+    assertThat(outcomes).allSatisfy((host, o) -> {
+      assertThat(o.message()).as("status and Event").isEqualTo("not delivered to " + host
+          + " (the operator's log says why)");
+      assertThat(o.detail()).as("the log").startsWith(answers.get(host).message());
+    });
+    assertThat(outcomes.values().stream().map(Outcome::cause).distinct()).as("/metrics tells them apart").hasSize(5);
   }
 
   @Test
@@ -174,7 +204,7 @@ class CourierTest {
 
     assertThat(outcomes).extracting(Outcome::result).containsExactly(Outcome.Result.Sent, Outcome.Result.Failed,
         Outcome.Result.Refused, Outcome.Result.Refused);
-    assertThat(outcomes).allSatisfy(o -> assertThat(o.message()).doesNotContain(Rig.SECRET_PATH)
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.message() + " " + o.detail()).doesNotContain(Rig.SECRET_PATH)
         .doesNotContain("/services/").doesNotContain("http://"));
   }
 }
