@@ -39,10 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A spec fuzzer: 1,000 ScalingChanges generated from a fixed seed, valid and invalid field by field
- * (odd numbers, strings, durations, PromQL, keys, addresses), sent as raw JSON to the real API server
- * while the packaged operator runs as its own process. Each is either rejected by the schema, or
- * accepted and given a defined phase at its first reconcile; the operator never stops and never logs
- * a stack trace for a spec problem. One object the schema of the day cannot stop (stored under an
+ * (odd numbers, strings, durations, PromQL, keys, addresses in odd spellings), sent as raw JSON to the
+ * real API server while the packaged operator runs as its own process. Each is either rejected by the
+ * schema, or accepted and given a defined phase at its first reconcile; the operator never stops and
+ * never logs a stack trace for a spec problem. One object the schema of the day cannot stop (stored under an
  * older CRD without the bound on failureLimit) is isolated as Invalid, naming the field. Strings hold
  * control characters at times (ESC, BEL, CR, LF, NUL, C1, bidi overrides: {@link ControlText#HOSTILE}), in
  * the spec and in an abort's reason: the operator's text log shows them escaped, one line per event.
@@ -204,6 +204,25 @@ class SpecFuzzIT {
   private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
   private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
 
+  /**
+   * Odd addresses: spellings of the allowed Prometheus (which are it), tricks that are not it (another
+   * port, a path that climbs out, the metadata service and loopback in their many spellings, user info,
+   * encoded separators), and what is no address at all.
+   */
+  private static List<String> oddAddresses(String prometheusUrl) {
+    String port = prometheusUrl.substring(prometheusUrl.lastIndexOf(':') + 1);
+    return List.of("ftp://x", "http://user:pw@127.0.0.1:1", "http://127.0.0.1:1", "http://" + "h".repeat(3000),
+        "http://169.254.169.254/", "https://[::1]:9", "not a url",
+        "HTTP://127.0.0.1:" + port + "/", "http://127.0.0.1:0" + port, "http://2130706433:" + port,
+        "http://0x7f.1:" + port, "http://127.1:" + port + "/x/../", "http://[::ffff:127.0.0.1]:" + port,
+        "http://127.0.0.1:" + port + "/%2e/", "http://127.0.0.1:" + port + "#fragment",
+        "http://127.0.0.1:" + port + "/?query=up", "http://127.0.0.1:" + port + "/..;/x",
+        "http://127.0.0.1:" + port + "/a%2fb", "http://127.0.0.1:" + port + "\\@evil.example",
+        "http://localhost:" + port, "http://169.254.169.254.:80/latest", "http://0251.0376.0251.0376/",
+        "http://[fe80::1%25eth0]/", "http://[::]:" + port, "http://0:" + port, "http://127.0.0.1:" + port + "/\u00e9",
+        "http://xn--:" + port, "http://a..b:" + port, "http://127.0.0.1:65536", "http://127.0.0.1:" + port + "/%00");
+  }
+
   /** A valid spec with 1 to 3 fields changed to something odd (which may still be valid), or aborted at once. */
   private static Map<String, Object> generate(Random rnd, String ns, String name, int i, String prometheusUrl) {
     Map<String, Object> annotations = new LinkedHashMap<>();
@@ -245,9 +264,7 @@ class SpecFuzzIT {
         r -> {
           spec.put("analysis", analysis);
           analysis.put("prometheus", prometheus);
-          prometheus.put("address", pick(r, new Object[] {"ftp://x", "http://user:pw@127.0.0.1:1", "http://127.0.0.1:1",
-              "http://"
-              + "h".repeat(3000), "http://169.254.169.254/", "https://[::1]:9", "not a url"}));
+          prometheus.put("address", pick(r, oddAddresses(prometheusUrl).toArray()));
         },
         r -> {
           spec.put("analysis", analysis);
