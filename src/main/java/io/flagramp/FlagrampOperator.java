@@ -3,11 +3,12 @@ package io.flagramp;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.Planner;
+import io.flagramp.metrics.GuardedDns;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.SharedQueries;
 import io.flagramp.notify.Notifier;
-import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.FairShares;
 import io.flagramp.operator.HttpEndpoints;
 import io.flagramp.operator.JosdkMetrics;
 import io.flagramp.operator.KubernetesWorkloads;
@@ -57,18 +58,20 @@ public final class FlagrampOperator {
       return;
     }
     log.info("flagramp starting: {}", settings);
-    if (settings.prometheusAllowlist().allowsAny()) {
-      log.warn("FLAGRAMP_PROMETHEUS_ALLOWLIST is not set: a ScalingChange may point the operator at any address"
-          + " (set it to the Prometheus base URLs or hosts it may query)");
+    if (settings.prometheusAllowlist().isEmpty()) {
+      log.info("FLAGRAMP_PROMETHEUS_ALLOWLIST is empty and there is no FLAGRAMP_PROMETHEUS_ADDRESS: a ScalingChange"
+          + " that names a Prometheus is Invalid (set the list to the Prometheus base URLs or hosts it may query)");
     }
-    if (settings.webhookAllowlist().allowsAny()) {
-      log.warn("FLAGRAMP_WEBHOOK_ALLOWLIST is not set: the Secret a ScalingChange's spec.notify names may point the"
-          + " operator at any address (set it to the webhook base URLs or hosts it may send to)");
+    if (settings.webhookAllowlist().isEmpty()) {
+      log.info("FLAGRAMP_WEBHOOK_ALLOWLIST is empty: no notification is sent, each is refused in status (set it to"
+          + " the webhook base URLs or hosts the operator may send to)");
     }
     KubernetesClient client = Clients.client();
     OperatorMetrics metrics = OperatorMetrics.withJvm(PrometheusRegistry.defaultRegistry);
     // One HTTP client for every Prometheus; identical queries of different changes share one call per interval.
-    MetricsSource prometheus = new SharedQueries(new MeteredSource(new PrometheusClient(), metrics));
+    // Names are looked up through the allowlist too: a *. pattern must not lead to a loopback or link-local address.
+    MetricsSource prometheus = new SharedQueries(new MeteredSource(
+        new PrometheusClient(GuardedDns.client(settings.prometheusAllowlist())), metrics));
     Operator operator = create(client, settings, Clock.systemUTC(), new ConfigMapFlagStore(client), prometheus,
         metrics);
     operator.installShutdownHook(Duration.ofSeconds(30));
@@ -122,7 +125,7 @@ public final class FlagrampOperator {
     Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));
     Notifier notifier = Notifier.create(client, settings.webhookAllowlist(), events, again, operatorMetrics, clock);
     Measurer measurer = new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(),
-        new Bulkheads());
+        new FairShares());
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags, measurer, events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),

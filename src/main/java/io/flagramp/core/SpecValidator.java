@@ -170,10 +170,11 @@ public final class SpecValidator {
       return problem("spec.analysis.prometheus.address", "is not set, and the operator has no default"
           + " (FLAGRAMP_PROMETHEUS_ADDRESS)");
     }
-    if (source != null && source.getAddress() != null && !allowlist.allows(source.getAddress())) {
-      return problem("spec.analysis.prometheus.address", quote(Text.cap(source.getAddress(), 200))
-          + " is not among the addresses the operator may query (FLAGRAMP_PROMETHEUS_ALLOWLIST: " + allowlist
-          + "); leave it out to use the operator's default");
+    if (source != null && source.getAddress() != null) {
+      Optional<SpecProblem> address = address(source.getAddress(), allowlist);
+      if (address.isPresent()) {
+        return address;
+      }
     }
     Optional<SpecProblem> interval = within("spec.analysis.interval", analysis.getInterval(),
         Durations.parse(Analysis.MIN_INTERVAL), Durations.parse(Analysis.MAX_INTERVAL));
@@ -229,6 +230,29 @@ public final class SpecValidator {
       }
     }
     return Optional.empty();
+  }
+
+  /** An address the operator can read, in the form it would send, and one the allowlist allows. */
+  private static Optional<SpecProblem> address(String address, AddressAllowlist allowlist) {
+    String field = "spec.analysis.prometheus.address";
+    String quoted = quote(Text.cap(address, 200));
+    HttpAddress canonical;
+    try {
+      canonical = HttpAddress.base(address);
+    } catch (IllegalArgumentException e) {
+      return problem(field, quoted + " is not an address the operator can query: " + e.getMessage());
+    }
+    Optional<AddressAllowlist.Refusal> refusal = allowlist.refusal(canonical);
+    if (refusal.isEmpty()) {
+      return Optional.empty();
+    }
+    String how = " (FLAGRAMP_PROMETHEUS_ALLOWLIST: " + allowlist + "); leave it out to use the operator's default,"
+        + " or ask the operator's administrators to add it to FLAGRAMP_PROMETHEUS_ALLOWLIST (Helm value"
+        + " prometheus.allowlist)";
+    return problem(field, quoted + " is not among the addresses the operator may query" + switch (refusal.get()) {
+      case NOT_LISTED -> "";
+      case LOCAL -> ", and is a loopback or link-local address, which only an entry naming that host itself allows";
+    } + how);
   }
 
   private static Optional<SpecProblem> restartTargets(ScalingChangeSpec spec) {

@@ -1,6 +1,8 @@
 package io.flagramp.demo;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.flagramp.api.v1alpha1.Analysis;
+import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.Annotations;
@@ -19,6 +21,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -38,7 +41,6 @@ public final class Demo {
       DateTimeFormatter.ofPattern("EEE HH:mm").withZone(ZoneOffset.UTC);
 
   private final PrintStream out;
-  private final PlannerSettings settings = OperatorSettings.defaults().planner();
 
   Demo(PrintStream out) {
     this.out = out;
@@ -102,13 +104,29 @@ public final class Demo {
     return new Measurement.Value(name.contains("latency") ? 0.2 : 0.002);
   }
 
+  /**
+   * The operator's default settings, with the Prometheus the change names as the operator's own (which
+   * a change may always name): the simulated app answers for it, and nothing is ever contacted.
+   */
+  private static PlannerSettings settings(ScalingChange change) {
+    Optional<String> address = Optional.ofNullable(change.getSpec().getAnalysis()).map(Analysis::getPrometheus)
+        .map(PrometheusSource::getAddress);
+    try {
+      return OperatorSettings.from(address.map(a -> Map.of(OperatorSettings.Setting.PROMETHEUS_ADDRESS.key, a))
+          .orElse(Map.of())).planner();
+    } catch (IllegalArgumentException unusable) {
+      // The planner says what is wrong with it, as the operator would.
+      return OperatorSettings.defaults().planner();
+    }
+  }
+
   private static int weight(Simulation sim) {
     Integer weight = sim.change.getStatus() == null ? null : sim.change.getStatus().getCurrentWeight();
     return weight == null ? 0 : weight;
   }
 
   private Simulation simulation(ScalingChange change, Instant start) {
-    Simulation sim = new Simulation(settings, change, start);
+    Simulation sim = new Simulation(settings(change), change, start);
     sim.metrics = Demo::app;
     sim.deleteConfigMap();
     sim.createConfigMap(Map.of("USE_REDIS", "false", "SOCKET_TIMEOUT_MS", "30000"));  // examples/app-features.yaml

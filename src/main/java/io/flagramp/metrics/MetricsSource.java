@@ -36,9 +36,18 @@ public interface MetricsSource {
   @FunctionalInterface
   interface Call {
     double run() throws QueryFailure;
+
+    /** The sender has no room for the call yet: it waits in a queue for its turn. Quick, from any thread. */
+    default void queued() {}
+
+    /** The call has its turn and runs next (after {@link #queued()}, or at once). Quick, from any thread. */
+    default void started() {}
   }
 
-  /** Runs a {@link Call} somewhere it may wait, or refuses it at once with a failed future. */
+  /**
+   * Runs a {@link Call} somewhere it may wait, or refuses it at once with a failed future; tells the
+   * call when it has to wait for its turn ({@link Call#queued()}) and when it gets it.
+   */
   @FunctionalInterface
   interface Sender {
     CompletableFuture<Double> send(Call call);

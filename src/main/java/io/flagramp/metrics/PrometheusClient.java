@@ -152,6 +152,9 @@ public final class PrometheusClient implements MetricsSource {
       // OkHttp's call timeout, and the socket's connect and read timeouts, all end here.
       return Thread.currentThread().isInterrupted() ? "interrupted" : "timed out after " + Durations.format(timeout);
     }
+    if (e instanceof GuardedDns.Refused) {
+      return e.getMessage();
+    }
     if (e instanceof UnknownHostException) {
       return "unknown host";
     }

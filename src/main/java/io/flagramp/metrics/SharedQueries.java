@@ -31,9 +31,11 @@ import org.slf4j.LoggerFactory;
  * (address, timeout and credentials) when that evaluation's time lies not after the query's
  * {@link Query#at()} and less before it than the shortest of the query's {@link Query#shareWithin()},
  * the evaluation's own, and {@link #MAX_SHARE}. This covers both a finished evaluation and one still in
- * flight, so concurrent identical queries cost one backend call. A {@code shareWithin} of zero never
- * shares. A failure is shared like a value; a RuntimeException, or a call its sender refused, is not
- * kept. Asked through {@link #ask}, a query that joins an evaluation waits on it without a thread and
+ * flight, so concurrent identical queries cost one backend call; but not one its sender has queued and
+ * not yet started ({@link Call#queued()}): that waits its turn in the queue of the namespace that sent
+ * it, and whoever joined it would wait in a queue not theirs, behind a tenant that may have filled it
+ * on purpose. The next asker sends its own instead. A {@code shareWithin} of zero never shares. A
+ * failure is shared like a value; a RuntimeException, or a call its sender refused, is not kept. Asked through {@link #ask}, a query that joins an evaluation waits on it without a thread and
  * without any of the sender's room: only a query that reaches the backend is sent.
  *
  * <p>No clock of its own: time is the queries' evaluation times, the latest of them standing for now.
@@ -85,12 +87,19 @@ public final class SharedQueries implements MetricsSource {
 
   /**
    * One backend call: its evaluation time, how long it may be shared (its query's shareWithin, at most
-   * {@link #MAX_SHARE}), its place among those of the same time, and its outcome once known.
+   * {@link #MAX_SHARE}), its place among those of the same time, its outcome once known, and whether its
+   * sender holds it in a queue, not started.
    */
-  private record Evaluation(Instant at, Duration window, long sequence, CompletableFuture<Double> outcome) {
+  private record Evaluation(Instant at, Duration window, long sequence, CompletableFuture<Double> outcome,
+      AtomicBoolean queued) {
 
     boolean isExpiredAt(Instant now) {
       return outcome.isDone() && !at.plus(window).isAfter(now);
+    }
+
+    /** Sent, or answered: joining it waits in no one's queue. */
+    boolean isJoinable() {
+      return outcome.isDone() || !queued.get();
     }
   }
 
@@ -158,7 +167,8 @@ public final class SharedQueries implements MetricsSource {
       if (size.getAndUpdate(n -> n < maxEntries ? n + 1 : n) >= maxEntries) {
         return live;
       }
-      Evaluation mine = new Evaluation(query.at(), window, sequence.incrementAndGet(), new CompletableFuture<>());
+      Evaluation mine = new Evaluation(query.at(), window, sequence.incrementAndGet(), new CompletableFuture<>(),
+          new AtomicBoolean());
       own.set(mine);
       List<Evaluation> more = new ArrayList<>(live == null ? List.of() : live);
       more.add(mine);
@@ -209,13 +219,15 @@ public final class SharedQueries implements MetricsSource {
         query.promql());
   }
 
-  /** The freshest evaluation not after {@code at} and within both its window and the asker's. */
+  /**
+   * The freshest joinable evaluation not after {@code at} and within both its window and the asker's.
+   */
   private static Evaluation reusable(List<Evaluation> kept, Instant at, Duration window) {
     Evaluation best = null;
     for (Evaluation candidate : kept == null ? List.<Evaluation>of() : kept) {
       Duration age = Duration.between(candidate.at(), at);
       boolean inWindow = !age.isNegative() && age.compareTo(window) < 0 && age.compareTo(candidate.window()) < 0;
-      if (inWindow && (best == null || candidate.at().isAfter(best.at()))) {
+      if (inWindow && candidate.isJoinable() && (best == null || candidate.at().isAfter(best.at()))) {
         best = candidate;
       }
     }
@@ -233,9 +245,28 @@ public final class SharedQueries implements MetricsSource {
   }
 
   private CompletableFuture<Double> evaluate(Key key, Evaluation own, Query query, Sender sender) {
+    // Told by the sender whether the call waits in a queue, so that nobody joins it there.
+    Sender watched = call -> sender.send(new Call() {
+      @Override
+      public double run() throws QueryFailure {
+        return call.run();
+      }
+
+      @Override
+      public void queued() {
+        own.queued().set(true);
+        call.queued();
+      }
+
+      @Override
+      public void started() {
+        own.queued().set(false);
+        call.started();
+      }
+    });
     CompletableFuture<Double> sent;
     try {
-      sent = backend.ask(query, sender);
+      sent = backend.ask(query, watched);
     } catch (RuntimeException | Error bug) {
       sent = CompletableFuture.failedFuture(bug);
     }

@@ -9,9 +9,14 @@ import okhttp3.HttpUrl;
  * Carries one message to one receiver, on that receiver's lane: finds its URL (refusing what was not
  * agreed to), then up to {@link Policy#attempts()} POSTs, waiting {@link Policy#firstBackoff()} after
  * the first failure and twice as long after each next one. An answer a retry cannot change (a 4xx, a
- * redirect, TLS) ends it at once.
+ * redirect, TLS) ends it at once. A failure is told to the author in the same words whatever the
+ * address answered ({@link Outcome}).
  */
 final class Courier {
+
+  /** A failed delivery as its author reads it, around the host. */
+  static final String NOT_DELIVERED = "not delivered to ";
+  static final String NOT_DELIVERED_WHY = " (the operator's log says why)";
 
   /** Waits between attempts; a test's never waits. */
   interface Pause {
@@ -76,8 +81,9 @@ final class Courier {
       if (!tried.retryable() || attempt >= policy.attempts()) {
         String tries = tried.retryable() ? " (gave up after " + attempt + " attempts)"
             : " (attempt " + attempt + ", not retried)";
-        return new Outcome(m.receiver(), m.sequence(), Outcome.Result.Failed, tried.cause(), tried.message() + tries,
-            clock.instant());
+        // The same words however the address answered: what answered at which port is not the author's to learn.
+        return new Outcome(m.receiver(), m.sequence(), Outcome.Result.Failed, tried.cause(),
+            NOT_DELIVERED + url.host() + NOT_DELIVERED_WHY, tried.message() + tries, clock.instant());
       }
       try {
         pause.pause(policy.backoffAfter(attempt));

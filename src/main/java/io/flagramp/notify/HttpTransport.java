@@ -1,6 +1,7 @@
 package io.flagramp.notify;
 
 import io.flagramp.core.Durations;
+import io.flagramp.metrics.GuardedDns;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -63,6 +64,8 @@ public final class HttpTransport implements Transport {
       }
       boolean retryable = code == 408 || code == 429 || code >= 500;
       return Attempt.failed("http_error", host + " answered HTTP " + code, retryable);
+    } catch (GuardedDns.Refused e) {
+      return Attempt.failed("not_allowed", e.getMessage(), false);
     } catch (InterruptedIOException e) {
       return Attempt.failed("timeout", host + " did not answer within " + Durations.format(timeout), true);
     } catch (SSLException e) {

@@ -9,7 +9,8 @@ import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Notice;
 import io.flagramp.core.Plan;
 import io.flagramp.core.SpecValidator;
-import io.flagramp.operator.Bulkheads;
+import io.flagramp.metrics.GuardedDns;
+import io.flagramp.operator.FairShares;
 import io.flagramp.operator.OperatorMetrics;
 import io.flagramp.operator.Reconciliation;
 import java.time.Clock;
@@ -38,9 +39,13 @@ import org.slf4j.MDC;
  *       {@link Ledger}. Nothing is sent for a status write that was refused.
  *   <li>Once the reconcile's writes were accepted ({@link #planned}), each owed message is handed to its
  *       receiver's lane, once per transition: a lane per Secret key, one message at a time in order, at
- *       most {@value #QUEUE_PER_RECEIVER} waiting, at most {@value #MAX_LANES} lanes ({@link Bulkheads}).
- *       A message that finds its lane full is dropped, and counted. A receiver that hangs holds only its
- *       own lane, for at most its attempts' timeouts and backoffs ({@link Courier}).
+ *       most {@value #QUEUE_PER_RECEIVER} waiting. The lanes are shared fairly between namespaces
+ *       ({@link FairShares}): at most {@value #MAX_LANES} messages are being sent at once, at most
+ *       {@value #LANES_PER_NAMESPACE} of one namespace, which has at most {@value #QUEUE_PER_NAMESPACE}
+ *       waiting; namespaces take turns for a free lane. A message that finds its lane's or its
+ *       namespace's queue full is dropped, and counted. A receiver that hangs holds only its own lane,
+ *       for at most its attempts' timeouts and backoffs ({@link Courier}), and a namespace whose
+ *       receivers all hang holds only its own share: every other namespace's messages go out at once.
  *   <li>Outcomes are counted on {@code /metrics} at once, and go into status with the next status write
  *       the reconciler makes anyway; or, when nothing handed over is still being sent or a message was
  *       given up on, the change is reconciled once to write them ({@code ready}). A receiver that starts
@@ -59,17 +64,22 @@ public final class Notifier implements Reconciliation.Observer {
 
   /** Messages waiting per receiver lane before more are dropped. */
   public static final int QUEUE_PER_RECEIVER = 32;
-  /** Receiver lanes at once, operator-wide; idle ones end their thread. */
+  /** Messages being sent at once, operator-wide (one per lane at a time); idle threads end. */
   public static final int MAX_LANES = 64;
+  /** Messages of one namespace being sent at once: a namespace at its share leaves the lanes to the others. */
+  public static final int LANES_PER_NAMESPACE = 8;
+  /** Messages of one namespace waiting before more are dropped. */
+  public static final int QUEUE_PER_NAMESPACE = 256;
 
-  static Bulkheads lanes() {
-    return new Bulkheads(new Bulkheads.Limits(1, QUEUE_PER_RECEIVER, MAX_LANES, "flagramp-webhook-",
-        "not sent: the operator already sends to " + MAX_LANES + " webhooks",
+  static FairShares lanes() {
+    return new FairShares(new FairShares.Limits(MAX_LANES, LANES_PER_NAMESPACE, 1, QUEUE_PER_NAMESPACE,
+        QUEUE_PER_RECEIVER, "flagramp-webhook-",
+        "not sent: " + QUEUE_PER_NAMESPACE + " messages of this namespace were already waiting",
         "not sent: " + QUEUE_PER_RECEIVER + " messages were already waiting for this receiver"));
   }
 
   private final Courier courier;
-  private final Bulkheads lanes;
+  private final FairShares lanes;
   private final Reconciliation.Events events;
   private final Consumer<ScalingChange> ready;
   private final OperatorMetrics metrics;
@@ -92,7 +102,7 @@ public final class Notifier implements Reconciliation.Observer {
     final Map<String, String> told = new HashMap<>();
   }
 
-  Notifier(Courier courier, Bulkheads lanes, Reconciliation.Events events, Consumer<ScalingChange> ready,
+  Notifier(Courier courier, FairShares lanes, Reconciliation.Events events, Consumer<ScalingChange> ready,
       OperatorMetrics metrics, Clock clock) {
     this.courier = courier;
     this.lanes = lanes;
@@ -104,7 +114,8 @@ public final class Notifier implements Reconciliation.Observer {
 
   /**
    * The operator's notifier: Secrets read through {@code client}, addresses checked against
-   * {@code allowlist}, 3 attempts of at most 5s each, 1s then 2s apart.
+   * {@code allowlist} (also what a name resolves to, {@link GuardedDns}), 3 attempts of at most 5s each,
+   * 1s then 2s apart.
    *
    * @param ready reconciles a change again, to write its settled outcomes
    */
@@ -113,8 +124,8 @@ public final class Notifier implements Reconciliation.Observer {
     Courier.Policy policy = Courier.Policy.DEFAULT;
     ReceiverAddress addresses = new ReceiverAddress(
         (namespace, name) -> client.secrets().inNamespace(namespace).withName(name).get(), allowlist);
-    return new Notifier(new Courier(addresses, new HttpTransport(policy.timeout()), policy, Courier.Pause.SLEEP,
-        clock), lanes(), events, ready, metrics, clock);
+    return new Notifier(new Courier(addresses, new HttpTransport(GuardedDns.client(allowlist), policy.timeout()),
+        policy, Courier.Pause.SLEEP, clock), lanes(), events, ready, metrics, clock);
   }
 
   @Override
@@ -206,8 +217,8 @@ public final class Notifier implements Reconciliation.Observer {
     Courier.Message message = new Courier.Message(namespace, receiver.getName(), receiver.getSecretRef(), sequence,
         Payloads.body(receiver.formatOrDefault(), change, status));
     String lane = namespace + "/" + receiver.getSecretRef().getName() + "/" + receiver.getSecretRef().keyOrDefault();
-    lanes.submit(lane, () -> courier.deliver(message), (full, why) -> new Outcome(receiver.getName(), sequence,
-            Outcome.Result.Dropped, full == Bulkheads.Full.QUEUE ? "queue_full" : "too_many_receivers", why,
+    lanes.submit(namespace, lane, () -> courier.deliver(message), (full, why) -> new Outcome(receiver.getName(),
+            sequence, Outcome.Result.Dropped, full == FairShares.Full.KEY ? "queue_full" : "namespace_queue_full", why,
             clock.instant()))
         .whenComplete((outcome, failure) -> settled(change, book, outcome != null ? outcome
             : new Outcome(receiver.getName(), sequence, Outcome.Result.Failed, "internal_error",
@@ -237,9 +248,9 @@ public final class Notifier implements Reconciliation.Observer {
           MDC.MDCCloseable name = MDC.putCloseable("name", change.getMetadata().getName());
           MDC.MDCCloseable receiver = MDC.putCloseable("receiver", o.receiver())) {
         if (o.delivered()) {
-          log.info("{}: {}", about, o.message());
+          log.info("{}: {}", about, o.detail());
         } else {
-          log.warn("{}: {}", about, o.message());
+          log.warn("{}: {}", about, o.detail());
         }
       }
       if (tell) {

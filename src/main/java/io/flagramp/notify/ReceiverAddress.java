@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flagramp.api.v1alpha1.WebhookSecretReference;
 import io.flagramp.core.AddressAllowlist;
+import io.flagramp.core.HttpAddress;
 import io.flagramp.core.OptIn;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -77,17 +78,26 @@ final class ReceiverAddress {
     if (value.isEmpty()) {
       return Resolution.not(Outcome.Result.Failed, "secret_key_missing", "Secret " + name + " has no key " + key);
     }
-    HttpUrl url = HttpUrl.parse(value.get());
-    if (url == null) {
-      // Not quoted: whatever it holds is the author's secret.
+    HttpAddress address;
+    try {
+      address = HttpAddress.url(value.get());
+    } catch (IllegalArgumentException e) {
+      // Not quoted: whatever it holds is the author's secret; the reason quotes none of it.
       return Resolution.not(Outcome.Result.Failed, "bad_url", "the value of key " + key + " in Secret " + name
-          + " is not an http(s) URL");
+          + " is not an http(s) URL the operator can send to: " + e.getMessage());
     }
-    if (!allowlist.allows(url.toString())) {
-      return Resolution.not(Outcome.Result.Refused, "not_allowed", "Secret " + name + " points at host " + url.host()
-          + ", which FLAGRAMP_WEBHOOK_ALLOWLIST does not allow: nothing was sent");
+    Optional<AddressAllowlist.Refusal> refusal = allowlist.refusal(address);
+    if (refusal.isPresent()) {
+      String how = ": nothing was sent (the operator's administrators can add it to FLAGRAMP_WEBHOOK_ALLOWLIST,"
+          + " Helm value webhookAllowlist)";
+      return Resolution.not(Outcome.Result.Refused, "not_allowed", "Secret " + name + " points at host "
+          + address.host() + ", which FLAGRAMP_WEBHOOK_ALLOWLIST does not allow" + switch (refusal.get()) {
+            case NOT_LISTED -> "";
+            case LOCAL -> " (a loopback or link-local address, which only an entry naming that host itself allows)";
+          } + how);
     }
-    return Resolution.at(url);
+    // The canonical form is what was checked, so it is what is sent.
+    return Resolution.at(HttpUrl.get(address.toString()));
   }
 
   private static Optional<String> value(Secret secret, String key) {

@@ -7,6 +7,7 @@ import io.flagramp.api.v1alpha1.PrometheusSource;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Durations;
+import io.flagramp.core.HttpAddress;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
 import io.flagramp.core.Measurements;
@@ -28,11 +29,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Answers the planner's {@link MeasurementRequest}s off the reconcile threads: a reconcile that needs
- * numbers starts a round and returns; the queries of the round that must be sent run on the
- * {@link Bulkheads} of its Prometheus endpoint (one another change already sent is joined, taking no
- * room), and when it is complete the change is reconciled again and finds the answers here. So no
- * reconcile ever waits for a Prometheus, and an abort, a delete or a revert never waits behind someone
- * else's query.
+ * numbers starts a round and returns; the queries of the round that must be sent run in the change's
+ * namespace's {@link FairShares share}, keyed by the Prometheus endpoint in its canonical form (one
+ * another change already sent is joined, taking no room), and when it is complete the change is
+ * reconciled again and finds the answers here. So no reconcile ever waits for a Prometheus, an abort,
+ * a delete or a revert never waits behind someone else's query, and a namespace whose queries hang or
+ * flood holds only its own share: every other namespace's queries start at once.
  *
  * <p>It resolves where and how to ask: the spec's address or the operator's default, the timeout, and
  * credentials from a Secret in the change's own namespace, used only if the Secret carries the
@@ -48,23 +50,24 @@ public final class Measurer implements Reconciliation.Measure {
   private final MetricsSource metrics;
   private final Optional<String> defaultAddress;
   private final AddressAllowlist allowlist;
-  private final Bulkheads bulkheads;
+  private final FairShares shares;
   /** The round each change has in flight or ready, by the change's uid. */
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
   private record Round(MeasurementRequest request, CompletableFuture<Measurements> answers) {}
 
+  /** With an empty allowlist: a change that names an address is refused; one that names none uses the default. */
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress) {
-    this(client, metrics, defaultAddress, AddressAllowlist.any(), new Bulkheads());
+    this(client, metrics, defaultAddress, AddressAllowlist.parse(""), new FairShares());
   }
 
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress,
-      AddressAllowlist allowlist, Bulkheads bulkheads) {
+      AddressAllowlist allowlist, FairShares shares) {
     this.client = client;
     this.metrics = metrics;
     this.defaultAddress = defaultAddress;
     this.allowlist = allowlist;
-    this.bulkheads = bulkheads;
+    this.shares = shares;
   }
 
   @Override
@@ -117,9 +120,11 @@ public final class Measurer implements Reconciliation.Measure {
     }
     Optional<CompletableFuture<Measurements>> alongside = request.alongside().map(r -> start(change, r, now));
     Map<String, CompletableFuture<Measurement>> pending = new LinkedHashMap<>();
-    request.queries().forEach((name, promql) -> pending.put(name, ask(endpoint, promql, at, request.shareWithin())));
+    String namespace = change.getMetadata().getNamespace();
+    request.queries().forEach((name, promql) -> pending.put(name, ask(namespace, endpoint, promql, at,
+        request.shareWithin())));
     Optional<CompletableFuture<Measurement>> samples = request.samplesQuery()
-        .map(q -> ask(endpoint, q, at, request.shareWithin()));
+        .map(q -> ask(namespace, endpoint, q, at, request.shareWithin()));
     CompletableFuture<?>[] all = new CompletableFuture<?>[pending.size() + 2];
     int i = 0;
     for (CompletableFuture<Measurement> f : pending.values()) {
@@ -143,21 +148,22 @@ public final class Measurer implements Reconciliation.Measure {
   }
 
   /**
-   * One query of a round. A call that must reach Prometheus runs on the endpoint's bulkhead; a query
-   * the source answers without a call (one another change already sent) takes no room there.
+   * One query of a round. A call that must reach Prometheus runs in the namespace's share, keyed by
+   * the endpoint's address; a query the source answers without a call (one another change already
+   * sent) takes no room there.
    */
-  private CompletableFuture<Measurement> ask(PrometheusEndpoint endpoint, String promql, Instant at,
-      Duration shareWithin) {
+  private CompletableFuture<Measurement> ask(String namespace, PrometheusEndpoint endpoint, String promql,
+      Instant at, Duration shareWithin) {
     Query query = new Query(endpoint, promql, at, shareWithin);
     CompletableFuture<Double> answer;
     try {
-      answer = metrics.ask(query, call -> bulkheads.submit(endpoint.address(), () -> {
+      answer = metrics.ask(query, call -> shares.submit(namespace, endpoint.address(), () -> {
         try {
           return call.run();
         } catch (QueryFailure f) {
           throw new CompletionException(f);
         }
-      }));
+      }, call::queued, call::started));
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -179,7 +185,7 @@ public final class Measurer implements Reconciliation.Measure {
       return f.isNoData() ? new Measurement.NoData(f.getMessage()) : new Measurement.Failed(f.getMessage(),
           f instanceof QueryFailure.BadQuery || f instanceof QueryFailure.NotASingleValue);
     }
-    if (failure instanceof Bulkheads.Refused refused) {
+    if (failure instanceof FairShares.Refused refused) {
       return new Measurement.Failed(refused.getMessage());
     }
     return new Measurement.Failed("query failed: " + failure.getClass().getSimpleName());
@@ -188,8 +194,15 @@ public final class Measurer implements Reconciliation.Measure {
   PrometheusEndpoint endpoint(ScalingChange change) {
     PrometheusSource source = change.getSpec().getAnalysis().getPrometheus();
     Optional<String> named = Optional.ofNullable(source).map(PrometheusSource::getAddress);
-    String address = named.or(() -> defaultAddress)
+    String written = named.or(() -> defaultAddress)
         .orElseThrow(() -> new EndpointUnavailable("no Prometheus address in the spec or the operator's settings"));
+    HttpAddress address;
+    try {
+      // The one form checked, keyed and sent: two spellings of an address are one endpoint.
+      address = HttpAddress.base(written);
+    } catch (IllegalArgumentException e) {
+      throw new EndpointRefused("Prometheus address not one the operator can query: " + e.getMessage());
+    }
     if (named.isPresent() && !allowlist.allows(address)) {
       // The planner says so first (Invalid); this is the last line, so that nothing is ever sent.
       throw new EndpointRefused("Prometheus address not in FLAGRAMP_PROMETHEUS_ALLOWLIST");
@@ -202,7 +215,7 @@ public final class Measurer implements Reconciliation.Measure {
     if (source != null && source.getAuthSecretRef() != null) {
       auth = auth(change.getMetadata().getNamespace(), source.getAuthSecretRef().getName());
     }
-    return new PrometheusEndpoint(address, timeout, auth);
+    return new PrometheusEndpoint(address.toString(), timeout, auth);
   }
 
   /**

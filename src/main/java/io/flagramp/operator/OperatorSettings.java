@@ -3,6 +3,7 @@ package io.flagramp.operator;
 import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Approvers;
 import io.flagramp.core.Durations;
+import io.flagramp.core.HttpAddress;
 import io.flagramp.core.PlannerSettings;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,14 +39,16 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     INSTANCE("FLAGRAMP_INSTANCE", "",
         "Name of this operator instance in Events (reportingInstance); defaults to the host name."),
     PROMETHEUS_ADDRESS("FLAGRAMP_PROMETHEUS_ADDRESS", "",
-        "Prometheus base URL for ScalingChanges that do not name one in spec.analysis.prometheus.address."),
+        "Prometheus base URL for ScalingChanges that do not name one in spec.analysis.prometheus.address; a change"
+            + " may also name it."),
     PROMETHEUS_ALLOWLIST("FLAGRAMP_PROMETHEUS_ALLOWLIST", "",
         "Comma-separated Prometheus base URLs (http://prometheus.monitoring.svc:9090) or hosts (*.monitoring.svc)"
-            + " a ScalingChange may name; any other address makes it Invalid. Empty allows any address."),
+            + " a ScalingChange may name besides FLAGRAMP_PROMETHEUS_ADDRESS; any other address makes it Invalid."
+            + " Empty allows none. Loopback and link-local addresses only where an entry names that host itself."),
     WEBHOOK_ALLOWLIST("FLAGRAMP_WEBHOOK_ALLOWLIST", "",
         "Comma-separated webhook base URLs (https://hooks.slack.com/services/) or hosts (*.chat.example.com) the"
             + " URLs in spec.notify Secrets may point at; a message to any other address is refused and never sent."
-            + " Empty allows any address."),
+            + " Empty allows none. Loopback and link-local addresses only where an entry names that host itself."),
     REQUIRE_CONFIGMAP_OPT_IN("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true",
         "true: a ConfigMap is written only if it carries the label flagramp.io/flags=true; false: any ConfigMap"
             + " in a watched namespace."),
@@ -126,12 +129,10 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         .map(String::trim).filter(n -> !n.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
     String instance = raw.get(Setting.INSTANCE).isEmpty()
         ? environment.getOrDefault("HOSTNAME", "flagramp") : raw.get(Setting.INSTANCE);
-    String prometheus = raw.get(Setting.PROMETHEUS_ADDRESS);
-    if (!prometheus.isEmpty() && !prometheus.matches("^https?://\\S+$")) {
-      throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + prometheus
-          + "\" is not an http(s) URL");
-    }
-    AddressAllowlist allowlist = allowlist(Setting.PROMETHEUS_ALLOWLIST, raw);
+    Optional<HttpAddress> prometheus = prometheusAddress(raw.get(Setting.PROMETHEUS_ADDRESS));
+    AddressAllowlist listed = allowlist(Setting.PROMETHEUS_ALLOWLIST, raw);
+    // The operator's own default is the administrators' choice: a change may name it too.
+    AddressAllowlist allowlist = prometheus.map(listed::including).orElse(listed);
     AddressAllowlist webhooks = allowlist(Setting.WEBHOOK_ALLOWLIST, raw);
     String logFormat = raw.get(Setting.LOG_FORMAT);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -145,7 +146,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
-        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
+        prometheus.map(HttpAddress::toString), allowlist, webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
         positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
@@ -221,6 +222,22 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     if (name.length() > 63 || !name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
       throw new IllegalArgumentException(s.key + ": \"" + name + "\" is not a shard name (1 to 63 lower-case"
           + " letters, digits and '-', beginning and ending with a letter or digit)");
+    }
+  }
+
+  private static Optional<HttpAddress> prometheusAddress(String written) {
+    if (written.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!written.matches("(?i)^https?://\\S+$")) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + written
+          + "\" is not an http(s) URL");
+    }
+    try {
+      return Optional.of(HttpAddress.base(written));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_ADDRESS.key + ": \"" + written + "\" is not an address"
+          + " the operator can query: " + e.getMessage(), e);
     }
   }
 

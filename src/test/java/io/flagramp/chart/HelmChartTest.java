@@ -181,6 +181,9 @@ class HelmChartTest {
     assertThat(settings.namespaces()).isEmpty();
     assertThat(settings.prometheusAllowlist().allows("http://prometheus-operated.monitoring.svc:9090")).isTrue();
     assertThat(settings.prometheusAllowlist().allows("http://attacker.example:9090")).isFalse();
+    assertThat(settings.prometheusAllowlist().allows("http://169.254.169.254/latest")).isFalse();
+    assertThat(env).as("no allow-all default for webhooks").containsEntry("FLAGRAMP_WEBHOOK_ALLOWLIST", "");
+    assertThat(settings.webhookAllowlist().isEmpty()).isTrue();
     assertThat(settings.logFormat()).isEqualTo("json");
     assertThat(settings.shard().sharded()).as("one release owns every ScalingChange").isFalse();
 
@@ -190,6 +193,7 @@ class HelmChartTest {
           address: https://prometheus.example.svc:9091/prom
           allowlist: [https://prometheus.example.svc:9091, "*.monitoring.svc"]
         requireConfigMapOptIn: false
+        webhookAllowlist: [https://hooks.slack.com/services/, "*.chat.example.com"]
         logFormat: text
         resyncInterval: 2m
         pendingRetryInterval: 30s
@@ -199,6 +203,8 @@ class HelmChartTest {
     assertThat(customSettings.namespaces()).containsExactly("team-a", "team-b");
     assertThat(customSettings.prometheusAddress()).contains("https://prometheus.example.svc:9091/prom");
     assertThat(customSettings.prometheusAllowlist().allows("http://thanos.monitoring.svc:9090")).isTrue();
+    assertThat(customSettings.webhookAllowlist().allows("https://alerts.chat.example.com/hook")).isTrue();
+    assertThat(customSettings.webhookAllowlist().allows("https://hooks.slack.com/other/x")).isFalse();
     assertThat(customSettings.requireConfigMapOptIn()).isFalse();
     assertThat(customSettings.logFormat()).isEqualTo("text");
     assertThat(customSettings.resyncInterval()).hasMinutes(2);

@@ -147,7 +147,10 @@ class TenancyTest {
 
     assertThat(plan.status().getPhase()).isEqualTo(Phase.Invalid);
     assertThat(plan.status().getLastDecision()).startsWith("invalid spec: spec.analysis.prometheus.address:"
-        + " \"http://169.254.169.254/latest/meta-data\" is not among the addresses the operator may query");
+        + " \"http://169.254.169.254/latest/meta-data\" is not among the addresses the operator may query, and is a"
+        + " loopback or link-local address, which only an entry naming that host itself allows");
+    assertThat(plan.status().getLastDecision()).as("says how to allow it")
+        .contains("add it to FLAGRAMP_PROMETHEUS_ALLOWLIST (Helm value prometheus.allowlist)");
     assertThat(sim.queries).isZero();
   }
 

@@ -266,7 +266,7 @@ class ChaosIT {
           "FLAGRAMP_NAMESPACES", String.join(",", rollouts.stream().map(Rollout::ns).toList()),
           "FLAGRAMP_RESYNC_INTERVAL", "2s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s",
           "FLAGRAMP_LEADER_ELECTION", "true", "FLAGRAMP_LEASE_NAME", LEASE, "FLAGRAMP_LEASE_NAMESPACE", leaseNs,
-          "FLAGRAMP_HTTP_PORT", "0");
+          "FLAGRAMP_HTTP_PORT", "0", "FLAGRAMP_PROMETHEUS_ALLOWLIST", OperatorHarness.TEST_PROMETHEUS);
       Pod first = pod(cluster, settings, logs, pods);
       List<Pod> alive = new ArrayList<>(List.of(first));  // oldest first; at most two overlap
       first.process().start();

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * One change can stall nobody: ten changes point at a Prometheus that accepts connections and never
  * answers, with the longest timeout allowed (30s), ten metrics each. Meanwhile a healthy change is
  * aborted and another breaches its threshold; both reach their ConfigMap as fast as without the
- * stalled ten, because measuring runs off the reconcile threads, on a pool per endpoint.
+ * stalled ten, because measuring runs off the reconcile threads, in each namespace's own share.
  */
 @ExtendWith({KubeApiServerExtension.class, PrometheusExtension.class})
 class IsolationIT {

@@ -15,7 +15,7 @@ import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.core.Durations;
 import io.flagramp.core.OptIn;
-import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.FairShares.Limits;
 import io.flagramp.testbed.BackfilledHistory;
 import io.flagramp.testbed.KubeApiServerExtension;
 import io.flagramp.testbed.KubeTestCluster;
@@ -58,16 +58,18 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #CONFIGMAPS} labelled ConfigMaps of 1 MiB each, all in the informer's view, some of
  *       them written by the changes;
- *   <li>as many Prometheus endpoints as the operator queries at once ({@link Bulkheads#MAX_ENDPOINTS}),
- *       each with as many answers in flight as its pool runs ({@link Bulkheads#THREADS_PER_ENDPOINT}),
- *       every one of them the biggest an allowed query gets: 1,000 series just under 8 MiB, read to
- *       their end, and on some endpoints 60,000 series just under 8 MiB.
+ *   <li>as many answers in flight as the operator reads at once ({@link Limits#CALLS}): a change in
+ *       each of 16 namespaces, each with as many queries in flight as its namespace's share
+ *       ({@link Limits#CALLS_PER_NAMESPACE}), two changes on each of 8 Prometheus endpoints, each asked as
+ *       much as one endpoint is at once ({@link Limits#CALLS_PER_ENDPOINT}); every answer the biggest an
+ *       allowed query gets: 1,000 series just under 8 MiB, read to their end, and for some changes
+ *       60,000 series just under 8 MiB.
  * </ul>
  *
  * <p>The answers are the real Prometheus' own ({@link BackfilledHistory} holds the series), each asked
- * of it once and played back by a {@link PrometheusRelay} per endpoint: 256 answers of 8 MiB at once
+ * of it once and played back by a {@link PrometheusRelay} per endpoint: 64 answers of 8 MiB at once
  * are more than the real Prometheus can give within a query's timeout on a test machine. The relays
- * hold every answer after its first MiB until all 256 are held, so that they are in flight at one
+ * hold every answer after its first MiB until all 64 are held, so that they are in flight at one
  * moment; then the test forces a full collection and reads, in the operator's GC log, what is live.
  * It lets the answers go on to their end and measures again once every query has been judged, and
  * once every change was deleted. Throughout, the GC log shows the most the heap held.
@@ -76,8 +78,8 @@ import org.slf4j.LoggerFactory;
  * query was judged, and once every change was deleted (its ConfigMap restored) is under half the
  * limit. Before answers were read as a stream and the ConfigMap cache kept only what a read takes,
  * the operator ran out of heap 6 s after it started, listing the ConfigMaps; without them, in the
- * first round of answers. {@code -Dflagramp.heap.endpoints}, {@code .configMaps} and {@code .xmx} vary
- * the load and the heap, to measure (the figures are logged, and written to {@code target/heap/}).
+ * first round of answers. {@code -Dflagramp.heap.changes}, {@code .endpoints}, {@code .configMaps} and
+ * {@code .xmx} vary the load and the heap, to measure (the figures are logged, and written to {@code target/heap/}).
  */
 @ExtendWith({KubeApiServerExtension.class, PrometheusExtension.class})
 class MemoryBoundsIT {
@@ -85,11 +87,17 @@ class MemoryBoundsIT {
   private static final Logger log = LoggerFactory.getLogger(MemoryBoundsIT.class);
 
   static final int CONFIGMAPS = Integer.getInteger("flagramp.heap.configMaps", 500);
-  static final int ENDPOINTS = Integer.getInteger("flagramp.heap.endpoints", Bulkheads.MAX_ENDPOINTS);
+  /** A change per namespace: each namespace fills its share, and together they fill all of it. */
+  static final int CHANGES = Integer.getInteger("flagramp.heap.changes", Limits.CALLS / Limits.CALLS_PER_NAMESPACE);
+  static final int ENDPOINTS = Integer.getInteger("flagramp.heap.endpoints",
+      Limits.CALLS / Limits.CALLS_PER_ENDPOINT);
+  /** Answers in flight at once: as many as the shares let run. */
+  static final int IN_FLIGHT = Math.min(Limits.CALLS, Math.min(CHANGES * Limits.CALLS_PER_NAMESPACE,
+      ENDPOINTS * Limits.CALLS_PER_ENDPOINT));
   static final String HEAP = System.getProperty("flagramp.heap.xmx", "384m");
   /** A ConfigMap's data is at most 1 MiB (1,048,576 bytes); this, with the flag's keys, is just under. */
   static final int CONFIGMAP_CHARS = 1_048_000;
-  /** Every 8th endpoint also gets the 60,000-series answer: Prometheus takes half a second of CPU for each. */
+  /** Every 8th change also gets the 60,000-series answer: Prometheus takes half a second of CPU for each. */
   static final int WIDE_EVERY = 8;
   static final Duration INTERVAL = Duration.ofSeconds(30);
   /** How long an answer is held for the others, from its request: within the query's timeout, {@link #INTERVAL}. */
@@ -105,25 +113,27 @@ class MemoryBoundsIT {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     assertTheAnswersAreTheWorstAllowed(http, prometheus);
 
-    String ns = cluster.createNamespace("heap");
-    createConfigMaps(client, ns);
+    List<String> namespaces = new ArrayList<>();
+    for (int i = 0; i < CHANGES; i++) {
+      namespaces.add(cluster.createNamespace("heap"));
+    }
+    createConfigMaps(client, namespaces);
     Path logs = Files.createDirectories(Path.of("target", "heap", "run-" + System.currentTimeMillis()));
     Path gcLog = logs.resolve("gc.log");
     ExecutorService handlers = Executors.newCachedThreadPool();
     PrometheusRelay.Recordings answers = new PrometheusRelay.Recordings(prometheus.baseUrl());
-    PrometheusRelay.Moment moment = new PrometheusRelay.Moment(ENDPOINTS * Bulkheads.THREADS_PER_ENDPOINT,
-        PATIENCE);
+    PrometheusRelay.Moment moment = new PrometheusRelay.Moment(IN_FLIGHT, PATIENCE);
     List<PrometheusRelay> relays = new ArrayList<>();
     for (int i = 0; i < ENDPOINTS; i++) {
       relays.add(new PrometheusRelay(answers, moment, handlers));
     }
     // Created before the operator starts, so that it decides all their first steps at once, and their
     // rounds of measurement, on the grid of the step's start, come due together.
-    List<String> changes = createChanges(client, ns, relays);
+    List<String[]> changes = createChanges(client, namespaces, relays);
     int port = OperatorMetricsIT.freePort();
-    Map<String, String> settings = Map.of("FLAGRAMP_NAMESPACES", ns, "FLAGRAMP_HTTP_PORT", Integer.toString(port),
+    Map<String, String> settings = Map.of("FLAGRAMP_NAMESPACES", String.join(",", namespaces), "FLAGRAMP_HTTP_PORT", Integer.toString(port),
         "FLAGRAMP_INSTANCE", "heap", "FLAGRAMP_PROMETHEUS_ALLOWLIST", "127.0.0.1",
-        "FLAGRAMP_MAX_CONCURRENT_STEPS", Integer.toString(ENDPOINTS));
+        "FLAGRAMP_MAX_CONCURRENT_STEPS", Integer.toString(CHANGES));
     List<String> jvm = List.of("-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog);
     try (OperatorProcess operator = new OperatorProcess(cluster.kubeconfig(), settings, logs, jvm)) {
       operator.start();
@@ -131,36 +141,39 @@ class MemoryBoundsIT {
           .failFast("the operator exited", () -> stillRunning(operator))
           .alias("the operator has listed the ConfigMaps and is ready")
           .until(() -> status(http, port, "/readyz") == 200);
-      log.info("operator ready with {} ConfigMaps of 1 MiB; {} endpoints", CONFIGMAPS, ENDPOINTS);
+      log.info("operator ready with {} ConfigMaps of 1 MiB; {} changes in as many namespaces, {} endpoints",
+          CONFIGMAPS, CHANGES, ENDPOINTS);
 
       await().atMost(INTERVAL.multipliedBy(8)).pollInterval(Duration.ofMillis(100))
           .failFast("the operator exited", () -> stillRunning(operator))
-          .alias("all " + ENDPOINTS * Bulkheads.THREADS_PER_ENDPOINT + " answers in flight at once")
+          .alias("all " + IN_FLIGHT + " answers in flight at once")
           .until(moment::reached);
       long liveAtTheMoment = live(operator, gcLog);
       assertThat(moment.release()).as("every answer was still in flight while the heap was measured").isTrue();
-      assertThat(relays).allSatisfy(r -> assertThat(r.mostInFlight()).isEqualTo(Bulkheads.THREADS_PER_ENDPOINT));
+      assertThat(relays).allSatisfy(r -> assertThat(r.mostInFlight()).isLessThanOrEqualTo(Limits.CALLS_PER_ENDPOINT));
+      assertThat(relays.stream().mapToInt(PrometheusRelay::mostInFlight).sum()).isEqualTo(IN_FLIGHT);
 
       await().atMost(INTERVAL.multipliedBy(3)).pollInterval(Duration.ofSeconds(1))
           .failFast("the operator exited", () -> stillRunning(operator))
           .alias("every query judged invalid, naming the series it returned")
-          .untilAsserted(() -> assertThat(changes).allSatisfy(name -> assertThat(metricMessages(client, ns, name))
+          .untilAsserted(() -> assertThat(changes).allSatisfy(c -> assertThat(metricMessages(client, c[0], c[1]))
               .isNotEmpty()
               .allSatisfy(m -> assertThat(m).containsAnyOf("query returned 1000 series, expected one",
                   "query returned over 1000 series, expected one (an answer is not read past 1000)"))));
       long liveJudged = live(operator, gcLog);
       // Deleted, each change puts the original values back: one more write of its 1 MiB ConfigMap.
-      client.resources(ScalingChange.class).inNamespace(ns).delete();
+      namespaces.forEach(ns -> client.resources(ScalingChange.class).inNamespace(ns).delete());
       await().atMost(Duration.ofMinutes(2)).failFast("the operator exited", () -> stillRunning(operator))
-          .until(() -> client.resources(ScalingChange.class).inNamespace(ns).list().getItems().isEmpty());
+          .until(() -> namespaces.stream().allMatch(ns -> client.resources(ScalingChange.class).inNamespace(ns)
+              .list().getItems().isEmpty()));
       long liveRestored = live(operator, gcLog);
 
       GcLog gc = GcLog.read(gcLog);
-      String figures = String.format("-Xmx%s, %d ConfigMaps of 1 MiB, %d endpoints with %d answers of 8 MiB in flight"
-              + " at once (%d answers relayed, %d asked of Prometheus): live %d MiB at that moment, %d MiB once every"
+      String figures = String.format("-Xmx%s, %d ConfigMaps of 1 MiB, %d changes in as many namespaces on %d"
+              + " endpoints with %d answers of 8 MiB in flight at once (%d answers relayed, %d asked of Prometheus): live %d MiB at that moment, %d MiB once every"
               + " query was judged, %d MiB once every change was deleted and restored; over the run, at most %d MiB"
-              + " in use before a collection and %d MiB after one (%d collections)", HEAP, CONFIGMAPS, ENDPOINTS,
-          Bulkheads.THREADS_PER_ENDPOINT, relays.stream().mapToInt(PrometheusRelay::relayed).sum(), answers.asked(),
+              + " in use before a collection and %d MiB after one (%d collections)", HEAP, CONFIGMAPS, CHANGES,
+          ENDPOINTS, IN_FLIGHT, relays.stream().mapToInt(PrometheusRelay::relayed).sum(), answers.asked(),
           liveAtTheMoment >> 20, liveJudged >> 20, liveRestored >> 20, gc.mostBefore() >> 20, gc.mostAfter() >> 20,
           gc.collections());
       log.info("memory bounds: {}", figures);
@@ -175,7 +188,7 @@ class MemoryBoundsIT {
       moment.release();
       relays.forEach(PrometheusRelay::close);
       handlers.shutdownNow();
-      client.configMaps().inNamespace(ns).delete();
+      namespaces.forEach(ns -> client.configMaps().inNamespace(ns).delete());
     }
   }
 
@@ -193,15 +206,17 @@ class MemoryBoundsIT {
   }
 
   /**
-   * {@value #CONFIGMAPS} labelled ConfigMaps of 1 MiB, the first of them the changes' flags; with
-   * fewer than one per endpoint (to measure with fewer), the rest of the changes' are small.
+   * {@value #CONFIGMAPS} labelled ConfigMaps of 1 MiB, the first of them the changes' flags, one in
+   * each change's namespace, the rest in the first; with fewer than one per change (to measure with
+   * fewer), the rest of the changes' are small.
    */
-  private static void createConfigMaps(KubernetesClient client, String ns) {
+  private static void createConfigMaps(KubernetesClient client, List<String> namespaces) {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<?>> created = new ArrayList<>();
-      for (int i = 0; i < Math.max(CONFIGMAPS, ENDPOINTS); i++) {
+      for (int i = 0; i < Math.max(CONFIGMAPS, namespaces.size()); i++) {
         String name = configMap(i);
+        String ns = namespaces.get(i < namespaces.size() ? i : 0);
         Map<String, String> data = new HashMap<>(Map.of(ON, "false"));
         if (i < CONFIGMAPS) {
           data.put("settings.json", Character.toString('a' + i % 26).repeat(CONFIGMAP_CHARS));
@@ -228,16 +243,20 @@ class MemoryBoundsIT {
   }
 
   /**
-   * On each endpoint a change whose first four metrics each get the 1,000-series answer, which fill
-   * the endpoint's pool at once; on every {@value #WIDE_EVERY}th, two more get the 60,000-series
-   * answer after them. Each change ramps a flag in a 1 MiB ConfigMap of its own. All PromQL differs,
-   * so no answer is shared.
+   * In each namespace a change whose first metrics, as many as its namespace's share, each get the
+   * 1,000-series answer, which fill that share at once; the changes take the endpoints in turn, so
+   * that together they fill each endpoint's share too. Every {@value #WIDE_EVERY}th has two more that
+   * get the 60,000-series answer after them. Each change ramps a flag in a 1 MiB ConfigMap of its own.
+   * All PromQL differs, so no answer is shared.
+   *
+   * @return the namespace and name of each change
    */
-  private static List<String> createChanges(KubernetesClient client, String ns, List<PrometheusRelay> relays) {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < relays.size(); i++) {
+  private static List<String[]> createChanges(KubernetesClient client, List<String> namespaces,
+      List<PrometheusRelay> relays) {
+    List<String[]> names = new ArrayList<>();
+    for (int i = 0; i < namespaces.size(); i++) {
       List<MetricCheck> checks = new ArrayList<>();
-      for (int m = 0; m < Bulkheads.THREADS_PER_ENDPOINT; m++) {
+      for (int m = 0; m < Limits.CALLS_PER_NAMESPACE; m++) {
         checks.add(new MetricCheck("heavy-" + m, BackfilledHistory.everyOne(BackfilledHistory.HEAVY, 24 + m)));
       }
       for (int m = 0; i % WIDE_EVERY == 0 && m < 2; m++) {
@@ -246,7 +265,7 @@ class MemoryBoundsIT {
       checks.forEach(c -> c.setMax(1.0));
       Analysis analysis = new Analysis();
       PrometheusSource source = new PrometheusSource();
-      source.setAddress(relays.get(i).address());
+      source.setAddress(relays.get(i % relays.size()).address());
       source.setTimeout(Durations.format(INTERVAL));
       analysis.setPrometheus(source);
       analysis.setInterval(Durations.format(INTERVAL));
@@ -257,10 +276,10 @@ class MemoryBoundsIT {
       spec.setAnalysis(analysis);
       ScalingChange sc = new ScalingChange();
       sc.getMetadata().setName("change-" + i);
-      sc.getMetadata().setNamespace(ns);
+      sc.getMetadata().setNamespace(namespaces.get(i));
       sc.setSpec(spec);
       client.resources(ScalingChange.class).resource(sc).create();
-      names.add(sc.getMetadata().getName());
+      names.add(new String[] {namespaces.get(i), sc.getMetadata().getName()});
     }
     return names;
   }

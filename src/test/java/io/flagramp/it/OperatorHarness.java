@@ -50,8 +50,15 @@ import java.util.function.UnaryOperator;
 final class OperatorHarness implements AutoCloseable {
 
   static final Path CRD = Path.of("crds", "scalingchanges.flagramp.io-v1.yml");
+  /**
+   * Nothing is allowed by default: the tests' Prometheus servers and stubs listen on 127.0.0.1, which
+   * is named here (a loopback address is allowed only where it is named), and prometheus.invalid stands
+   * for a Prometheus whose answers the test's own MetricsSource gives.
+   */
+  static final String TEST_PROMETHEUS = "127.0.0.1,prometheus.invalid";
   static final OperatorSettings FAST = OperatorSettings.from(Map.of(
-      "FLAGRAMP_RESYNC_INTERVAL", "2s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it"));
+      "FLAGRAMP_RESYNC_INTERVAL", "2s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it",
+      "FLAGRAMP_PROMETHEUS_ALLOWLIST", TEST_PROMETHEUS));
 
   /** For tests without spec.analysis: any query is a failure that says so. */
   static final MetricsSource NO_METRICS = q -> {

@@ -81,7 +81,8 @@ class RolloutControlsIT {
     AtomicBoolean failing = new AtomicBoolean(true);
     MetricsSource metrics = q -> failing.get() ? 0.5 : 0.001;
     OperatorSettings settings = OperatorSettings.from(Map.of("FLAGRAMP_RESYNC_INTERVAL", "2s",
-        "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it"));
+        "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", OperatorHarness.TEST_PROMETHEUS));
     try (OperatorHarness harness = OperatorHarness.start(cluster, settings, metrics, UnaryOperator.identity())) {
       harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
       ScalingChange sc = change(ns, "use-redis", step(10, "1h"), step(100, "1s"));

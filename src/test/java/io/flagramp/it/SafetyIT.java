@@ -65,7 +65,8 @@ class SafetyIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   /** A production-like resync: a soak is looked at when it is due, not every few seconds. */
   private static final OperatorSettings SETTINGS = OperatorSettings.from(Map.of(
-      "FLAGRAMP_RESYNC_INTERVAL", "60s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it"));
+      "FLAGRAMP_RESYNC_INTERVAL", "60s", "FLAGRAMP_PENDING_RETRY_INTERVAL", "1s", "FLAGRAMP_INSTANCE", "it",
+      "FLAGRAMP_PROMETHEUS_ALLOWLIST", OperatorHarness.TEST_PROMETHEUS));
   private static OperatorHarness harness;
   private static TestPrometheus prometheus;
   /** Per namespace: what to do right after the operator's ConfigMap write there succeeded. */

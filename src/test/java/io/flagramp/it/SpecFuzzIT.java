@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A spec fuzzer: 1,050 ScalingChanges generated from a fixed seed, valid and invalid field by field
- * (odd numbers, strings, durations, PromQL, keys, addresses), sent as raw JSON to the real API server
- * while the packaged operator runs as its own process. Each is either rejected by the schema, or
+ * (odd numbers, strings, durations, PromQL, keys, addresses in odd spellings), sent as raw JSON to the
+ * real API server while the packaged operator runs as its own process. Each is either rejected by the schema, or
  * accepted and given a defined phase at its first reconcile; the operator never stops and never logs
  * a stack trace for a spec problem. Some ask the real Prometheus for answers near the size limit
  * (60,000 series, or 1,000 with long labels, just under 8 MiB; the last 50 all do), and those that
@@ -168,6 +168,8 @@ class SpecFuzzIT {
         Map.of("interval", "10s", "metrics", new ArrayList<>(List.of(new LinkedHashMap<>(Map.of("name", "error-rate",
             "max", 0.1)))))));
     analysis.putIfAbsent("prometheus", new LinkedHashMap<>(Map.of("address", address, "timeout", "5s")));
+    // Measured within the test's wait, whatever interval the generator drew (an hour is among them).
+    analysis.put("interval", "10s");
     if (analysis.get("metrics") instanceof List<?> metrics && !metrics.isEmpty()
         && metrics.get(0) instanceof Map<?, ?> first) {
       Map<String, Object> metric = new LinkedHashMap<>((Map<String, Object>) first);
@@ -261,6 +263,25 @@ class SpecFuzzIT {
   private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
   private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
 
+  /**
+   * Odd addresses: spellings of the allowed Prometheus (which are it), tricks that are not it (another
+   * port, a path that climbs out, the metadata service and loopback in their many spellings, user info,
+   * encoded separators), and what is no address at all.
+   */
+  private static List<String> oddAddresses(String prometheusUrl) {
+    String port = prometheusUrl.substring(prometheusUrl.lastIndexOf(':') + 1);
+    return List.of("ftp://x", "http://user:pw@127.0.0.1:1", "http://127.0.0.1:1", "http://" + "h".repeat(3000),
+        "http://169.254.169.254/", "https://[::1]:9", "not a url",
+        "HTTP://127.0.0.1:" + port + "/", "http://127.0.0.1:0" + port, "http://2130706433:" + port,
+        "http://0x7f.1:" + port, "http://127.1:" + port + "/x/../", "http://[::ffff:127.0.0.1]:" + port,
+        "http://127.0.0.1:" + port + "/%2e/", "http://127.0.0.1:" + port + "#fragment",
+        "http://127.0.0.1:" + port + "/?query=up", "http://127.0.0.1:" + port + "/..;/x",
+        "http://127.0.0.1:" + port + "/a%2fb", "http://127.0.0.1:" + port + "\\@evil.example",
+        "http://localhost:" + port, "http://169.254.169.254.:80/latest", "http://0251.0376.0251.0376/",
+        "http://[fe80::1%25eth0]/", "http://[::]:" + port, "http://0:" + port, "http://127.0.0.1:" + port + "/\u00e9",
+        "http://xn--:" + port, "http://a..b:" + port, "http://127.0.0.1:65536", "http://127.0.0.1:" + port + "/%00");
+  }
+
   /** A valid spec with 1 to 3 fields changed to something odd (which may still be valid), or aborted at once. */
   private static Map<String, Object> generate(Random rnd, String ns, String name, int i, String prometheusUrl) {
     Map<String, Object> annotations = new LinkedHashMap<>();
@@ -302,9 +323,7 @@ class SpecFuzzIT {
         r -> {
           spec.put("analysis", analysis);
           analysis.put("prometheus", prometheus);
-          prometheus.put("address", pick(r, new Object[] {"ftp://x", "http://user:pw@127.0.0.1:1", "http://127.0.0.1:1",
-              "http://"
-              + "h".repeat(3000), "http://169.254.169.254/", "https://[::1]:9", "not a url"}));
+          prometheus.put("address", pick(r, oddAddresses(prometheusUrl).toArray()));
         },
         r -> {
           spec.put("analysis", analysis);

@@ -220,6 +220,33 @@ class SharedQueriesTest {
   }
 
   @Test
+  void aCallItsSenderHoldsInAQueueIsNotJoinedButOnceItStartsItIs() throws Exception {
+    List<MetricsSource.Call> waiting = new ArrayList<>();
+    List<CompletableFuture<Double>> answers = new ArrayList<>();
+    // Another namespace's sender, whose share is full: it queues what it is given.
+    MetricsSource.Sender full = call -> {
+      call.queued();
+      waiting.add(call);
+      CompletableFuture<Double> answer = new CompletableFuture<>();
+      answers.add(answer);
+      return answer;
+    };
+    CompletableFuture<Double> queued = shared.ask(query(ERROR_RATE, T), full);
+
+    CompletableFuture<Double> mine = shared.ask(query(ERROR_RATE, T.plusSeconds(1)), MetricsSource.Sender.INLINE);
+
+    assertThat(mine.get(10, TimeUnit.SECONDS)).as("sent on its own, not waiting in the other's queue").isEqualTo(1.0);
+    assertThat(queued).isNotDone();
+    waiting.get(0).started();
+    CompletableFuture<Double> started = shared.ask(query(ERROR_RATE, T), full);
+    assertThat(waiting).as("once started it is joined: nothing more is sent").hasSize(1);
+    answers.get(0).complete(waiting.get(0).run());
+    assertThat(queued.get(10, TimeUnit.SECONDS)).isEqualTo(2.0);
+    assertThat(started.get(10, TimeUnit.SECONDS)).isEqualTo(2.0);
+    assertThat(backend.calls()).isEqualTo(2);
+  }
+
+  @Test
   void aCallTheSenderRefusedIsNotKeptAndTheNextQuerySendsIt() throws Exception {
     IllegalStateException full = new IllegalStateException("not asked: the queue is full");
 

@@ -29,7 +29,7 @@ import io.flagramp.demo.Simulation;
 import io.flagramp.metrics.MetricsSource;
 import io.flagramp.metrics.Query;
 import io.flagramp.metrics.QueryFailure;
-import io.flagramp.operator.Bulkheads;
+import io.flagramp.operator.FairShares;
 import io.flagramp.operator.Measurer;
 import io.flagramp.operator.ReconcileFault;
 import io.flagramp.operator.Reconciliation;
@@ -175,7 +175,7 @@ final class ClaimHistory {
     }
 
     void start() {
-      Measurer measurer = new Measurer(null, prometheus, Optional.empty(), AddressAllowlist.any(), new Bulkheads());
+      Measurer measurer = new Measurer(null, prometheus, Optional.empty(), AddressAllowlist.any(), new FairShares());
       reconciliation = new Reconciliation(new Planner(SETTINGS), api.flagStore("social"), measurer,
           (change, notice) -> {
             trace("    [" + id + "] " + change.getMetadata().getName() + " " + notice.reason() + ": "

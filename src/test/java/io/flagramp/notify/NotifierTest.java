@@ -15,6 +15,7 @@ import io.flagramp.api.v1alpha1.ReceiverStatus;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.api.v1alpha1.Step;
+import io.flagramp.api.v1alpha1.WebhookReceiver;
 import io.flagramp.core.Annotations;
 import io.flagramp.core.Plan;
 import io.flagramp.core.PlannerSettings;
@@ -289,6 +290,40 @@ class NotifierTest {
     assertThat(rig.transport.posts).extracting(p -> p.json().get("sequence").asInt())
         .as("in order, and the dropped one never").containsExactlyElementsOf(IntStream.rangeClosed(1, handedOver - 1)
             .boxed().toList());
+  }
+
+  @Test
+  void aNamespaceWhoseReceiversAllHangLeavesAnotherNamespacesMessagesToGoOutAtOnce() {
+    // The numbers: 7 changes with 10 receivers each once took all 64 lanes of the operator.
+    Notifier notifier = rig.notifier();
+    for (int c = 0; c < 7; c++) {
+      List<WebhookReceiver> receivers = new ArrayList<>();
+      for (int r = 0; r < 10; r++) {
+        String host = "hang-" + c + "-" + r + ".example";
+        rig.secret("tenant-a", "hook-" + c + "-" + r, Rig.url(host), true);
+        hangs(host);
+        receivers.add(Rig.receiver("r" + r, "hook-" + c + "-" + r, NotifyFormat.Generic));
+      }
+      ScalingChange a = Rig.change(THREE_STEPS, receivers.toArray(WebhookReceiver[]::new));
+      a.getMetadata().setNamespace("tenant-a");
+      a.getMetadata().setName("a-" + c);
+      a.getMetadata().setUid("uid-a-" + c);
+      notifier.planned(a, plan(a, 1));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> rig.transport.posts.size() == Notifier.LANES_PER_NAMESPACE);
+
+    rig.secret("tenant-b", "chat-hook", Rig.url("chat.example"), true);
+    ScalingChange b = Rig.change(THREE_STEPS, Rig.receiver("chat", "chat-hook", NotifyFormat.Generic));
+    b.getMetadata().setNamespace("tenant-b");
+    long handed = System.nanoTime();
+    notifier.planned(b, plan(b, 1));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> rig.transport.to("chat.example").size() == 1);
+    assertThat(Duration.ofNanos(System.nanoTime() - handed)).as("while all of tenant-a's receivers hang")
+        .isLessThan(Duration.ofSeconds(5));
+    assertThat(rig.transport.posts).as("tenant-a holds its share of the lanes, no more").hasSize(
+        Notifier.LANES_PER_NAMESPACE + 1);
+    assertThat(rig.counter("flagramp_notifications", "result", "dropped")).as("70 fit tenant-a's queue").isZero();
   }
 
   /** A plan whose status owes transition {@code sequence} to every receiver. */

@@ -107,12 +107,17 @@ final class Rig {
 
   /** A Secret holding {@code url} under "url", opted in (or not). */
   void secret(String name, String url, boolean optedIn) {
+    secret(NAMESPACE, name, url, optedIn);
+  }
+
+  /** As {@link #secret(String, String, boolean)}, in another namespace. */
+  void secret(String namespace, String name, String url, boolean optedIn) {
     Map<String, String> labels = new HashMap<>();
     if (optedIn) {
       labels.put(OptIn.NOTIFICATIONS, OptIn.VALUE);
     }
-    secrets.put(NAMESPACE + "/" + name, new SecretBuilder()
-        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).withLabels(labels).build())
+    secrets.put(namespace + "/" + name, new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels).build())
         .addToData("url", Base64.getEncoder().encodeToString(url.getBytes(StandardCharsets.UTF_8)))
         .build());
   }

@@ -44,7 +44,7 @@ class AnswersBelongToTheirStageTest {
   };
   private final Reconciliation reconciliation = new Reconciliation(
       new Planner(new PlannerSettings(Duration.ofSeconds(60), Duration.ofSeconds(15), 20)), api.flagStore("social"),
-      new Measurer(null, new SharedQueries(prometheus), Optional.empty(), AddressAllowlist.any(), new Bulkheads()),
+      new Measurer(null, new SharedQueries(prometheus), Optional.empty(), AddressAllowlist.any(), new FairShares()),
       (change, notice) -> { }, api.changes(), Simulation.clock(() -> now), change -> ready.incrementAndGet());
 
   @Test

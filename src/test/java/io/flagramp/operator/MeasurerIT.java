@@ -13,6 +13,7 @@ import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.SecretReference;
 import io.flagramp.core.Measurement;
 import io.flagramp.core.MeasurementRequest;
+import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.OptIn;
 import io.flagramp.core.Measurements;
 import io.flagramp.metrics.PrometheusClient;
@@ -88,7 +89,9 @@ class MeasurerIT {
   void namespace(KubeTestCluster cluster) {
     client = cluster.client();
     ns = cluster.createNamespace("measurer");
-    measurer = new Measurer(client, new PrometheusClient(), Optional.empty());
+    // The test's Prometheus listens on loopback, which is allowed only where it is named.
+    measurer = new Measurer(client, new PrometheusClient(), Optional.empty(), AddressAllowlist.parse("127.0.0.1"),
+        new FairShares());
   }
 
   /** A Secret whose owner opted in to its credentials being sent to Prometheus. */

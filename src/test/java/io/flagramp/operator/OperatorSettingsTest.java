@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flagramp.core.Approvers;
+import io.flagramp.core.HttpAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -21,12 +23,29 @@ class OperatorSettingsTest {
     assertThat(s.instance()).isEqualTo("pod-1");
     assertThat(s.toString()).isEqualTo(
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
-            + " prometheusAddress=<none> prometheusAllowlist=<any> webhookAllowlist=<any> requireConfigMapOptIn=true"
+            + " prometheusAddress=<none> prometheusAllowlist=<none> webhookAllowlist=<none> requireConfigMapOptIn=true"
             + " verifiedApprover=false lastEditorCannotApprove=false httpPort=8080"
             + " leaderElection=false maxConcurrentSteps=8 logFormat=text");
-    assertThat(s.prometheusAllowlist().allowsAny()).isTrue();
-    assertThat(s.webhookAllowlist().allowsAny()).isTrue();
+    assertThat(s.prometheusAllowlist().isEmpty()).as("no allow-all default").isTrue();
+    assertThat(s.webhookAllowlist().isEmpty()).as("no allow-all default").isTrue();
     assertThat(s.requireConfigMapOptIn()).isTrue();
+  }
+
+  @Test
+  void byDefaultNoAddressIsAllowedButTheOperatorsOwnPrometheus() {
+    OperatorSettings none = OperatorSettings.defaults();
+    OperatorSettings withDefault = OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_ADDRESS",
+        "HTTP://Prometheus.Monitoring.svc:9090/"));
+
+    assertThat(none.webhookAllowlist().allows(HttpAddress.url("http://169.254.169.254/latest/meta-data/"))).isFalse();
+    assertThat(none.prometheusAllowlist().allows("http://169.254.169.254/")).isFalse();
+    assertThat(none.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9090")).isFalse();
+    assertThat(withDefault.prometheusAddress()).contains("http://prometheus.monitoring.svc:9090");
+    assertThat(withDefault.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9090")).isTrue();
+    assertThat(withDefault.prometheusAllowlist().allows("http://prometheus.monitoring.svc:9091")).isFalse();
+    assertThat(withDefault.webhookAllowlist().isEmpty()).isTrue();
+    assertThat(Arrays.stream(OperatorSettings.Setting.values()).filter(v -> v.key.endsWith("_ALLOWLIST")))
+        .allSatisfy(v -> assertThat(v.description).contains("Empty allows none"));
   }
 
   @Test
@@ -38,7 +57,7 @@ class OperatorSettingsTest {
     assertThat(s.webhookAllowlist().allows("https://hooks.slack.com/services/T0001/B0009/other")).isFalse();
     assertThat(s.webhookAllowlist().allows("http://alerts.chat.example.com/hook")).isTrue();
     assertThat(s.webhookAllowlist().allows("http://169.254.169.254/latest")).isFalse();
-    assertThat(s.prometheusAllowlist().allowsAny()).as("a list of its own").isTrue();
+    assertThat(s.prometheusAllowlist().isEmpty()).as("a list of its own").isTrue();
     assertThat(s.toString()).contains(" webhookAllowlist=https://hooks.slack.com/…,*.chat.example.com ")
         .doesNotContain("s3cr3t").doesNotContain("/services");
     assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_WEBHOOK_ALLOWLIST", "ftp://x")))

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Measuring, it passed its room on; the next woken change did the same; with the shared query already
  * answered each round completed at once, and 1,000 changes handed rooms round for 1.3 million
  * reconciles in 80 seconds without writing a step. The real {@link Measurer}, {@link SharedQueries},
- * bulkhead and pacer; the API is the in-memory one and Prometheus a stand-in that answers at once.
+ * fair shares and pacer; the API is the in-memory one and Prometheus a stand-in that answers at once.
  */
 class PacedMeasurementTest {
 
@@ -49,7 +49,7 @@ class PacedMeasurementTest {
   };
   private final Reconciliation reconciliation = new Reconciliation(
       new Planner(new PlannerSettings(Duration.ofSeconds(60), Duration.ofSeconds(15), 20)), api.flagStore("social"),
-      new Measurer(null, new SharedQueries(prometheus), Optional.empty(), AddressAllowlist.any(), new Bulkheads()),
+      new Measurer(null, new SharedQueries(prometheus), Optional.empty(), AddressAllowlist.any(), new FairShares()),
       (change, notice) -> { }, api.changes(), Simulation.clock(() -> now), change -> ready.incrementAndGet())
       .pacedBy(pacer);
 

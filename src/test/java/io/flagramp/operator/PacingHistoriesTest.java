@@ -35,14 +35,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Generated histories of several analysed changes sharing one query and a small step pacer, with
  * other steps taking and freeing rooms at random and measurement rounds completing on the real
- * bulkhead's threads (or at once, when the shared query is already answered). The driver plays
+ * fair shares' threads (or at once, when the shared query is already answered). The driver plays
  * JOSDK: each change is reconciled on its events (round ready, woken by the pacer) or its requeue,
  * one at a time, in a seeded random order, on a simulated clock.
  *
  * <p>After every reconcile: the weight moves only along the schedule, one step at a time, and no step
  * is written twice. At the end: every change Succeeded within a bounded number of reconciles, so no
  * change can keep another from its step by handing rooms round (the livelock the scale benchmark
- * found). The real {@link Measurer}, {@link SharedQueries}, {@link Bulkheads} and {@link StepPacer};
+ * found). The real {@link Measurer}, {@link SharedQueries}, {@link FairShares} and {@link StepPacer};
  * the API is the in-memory one, and Prometheus a stand-in that answers at once.
  */
 class PacingHistoriesTest {
@@ -97,7 +97,7 @@ class PacingHistoriesTest {
           new Planner(new PlannerSettings(Duration.ofSeconds(60), Duration.ofSeconds(15), 20)),
           api.flagStore("social"),
           new Measurer(null, new SharedQueries(query -> 0.001), Optional.empty(), AddressAllowlist.any(),
-              new Bulkheads()),
+              new FairShares()),
           (change, notice) -> { }, api.changes(), Simulation.clock(() -> now),
           change -> dirty.add(change.getMetadata().getName())).pacedBy(pacer);
       api.observer = (configMap, before, write, patch) -> {

@@ -93,6 +93,11 @@ public final class WebhookStub implements AutoCloseable {
     return base() + path;
   }
 
+  /** Every request, in the order they arrived. */
+  public List<Received> all() {
+    return List.copyOf(received);
+  }
+
   /** Every request to {@code path}, in the order they arrived. */
   public List<Received> to(String path) {
     return received.stream().filter(r -> r.path().equals(path)).toList();
