@@ -4,7 +4,7 @@ package io.flagramp.analysis.cohort;
  * One look at one cohort metric: the verdict, whether each cohort has its minimum sample, and one line for
  * on-call. What a planner needs whatever the kind of metric; each kind adds its numbers.
  */
-public sealed interface CohortJudgement permits RatesJudgement {
+public sealed interface CohortJudgement permits RatesJudgement, ContinuousJudgement {
 
   String metric();
 
