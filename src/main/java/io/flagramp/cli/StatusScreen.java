@@ -332,6 +332,7 @@ final class StatusScreen {
       case Fail -> failureLimit > 0 ? "Fail " + m.getConsecutiveFailures() + "/" + failureLimit : "Fail";
       case Error -> "Error " + m.getConsecutiveErrors() + "/" + errorLimit;
       case NoData -> "NoData";
+      case Undecided -> "Undecided";
     };
     out.add(("  " + pad(cut(name, 15), 16) + pad(cut(value, 9), 10) + pad(cut(bound, 27), 28)
         + style.result(result, verdict)).stripTrailing());

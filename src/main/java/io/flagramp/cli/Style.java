@@ -53,7 +53,7 @@ record Style(boolean color) {
     return switch (result) {
       case Pass -> green(text);
       case Fail, Error -> red(text);
-      case NoData -> yellow(text);
+      case NoData, Undecided -> yellow(text);
     };
   }
 

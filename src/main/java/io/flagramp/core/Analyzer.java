@@ -1,5 +1,9 @@
 package io.flagramp.core;
 
+import io.flagramp.analysis.CohortJudge;
+import io.flagramp.analysis.MetricJudge;
+import io.flagramp.analysis.Round;
+import io.flagramp.analysis.ThresholdJudge;
 import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.MetricResult;
@@ -8,6 +12,7 @@ import io.flagramp.api.v1alpha1.OnNoData;
 import io.flagramp.api.v1alpha1.ProviderErrorAction;
 import io.flagramp.api.v1alpha1.Reason;
 import io.flagramp.api.v1alpha1.ScalingChangeStatus;
+import io.flagramp.api.v1alpha1.UndecidedAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,6 +40,8 @@ final class Analyzer {
   private final int errorLimit;
   private final ProviderErrorAction onProviderError;
   private final OnNoData onNoData;
+  /** One judge per metric, in the spec's order. */
+  private final List<MetricJudge> judges;
 
   private Analyzer(Analysis analysis) {
     this.analysis = analysis;
@@ -44,6 +51,26 @@ final class Analyzer {
     this.onProviderError = analysis.getOnProviderError() == null || analysis.getOnProviderError().getAction() == null
         ? ProviderErrorAction.Hold : analysis.getOnProviderError().getAction();
     this.onNoData = analysis.getOnNoData() == null ? OnNoData.Hold : analysis.getOnNoData();
+    this.judges = analysis.getMetrics().stream().map(m -> m.getCohort() != null
+        ? (MetricJudge) new CohortJudge(m, analysis.cohortsOrDefault()) : new ThresholdJudge(m)).toList();
+  }
+
+  /** The metrics judged against bounds (and a baseline), not by cohort. */
+  private List<MetricCheck> thresholds() {
+    return analysis.getMetrics().stream().filter(m -> m.getCohort() == null).toList();
+  }
+
+  /** Whether a metric is judged by its cohorts. */
+  boolean hasCohorts() {
+    return analysis.getMetrics().stream().anyMatch(m -> m.getCohort() != null);
+  }
+
+  /**
+   * The round of a step at {@code at}: the stage it judges, and the most it can last ({@code planned}:
+   * its pause and the longest extension an undecided cohort metric may have).
+   */
+  Round round(ScalingChangeStatus status, Instant at, int weight, Duration planned) {
+    return new Round(stageStart(status), at, interval, weight, Optional.empty(), onNoData, errorLimit, planned);
   }
 
   static Optional<Analyzer> of(Analysis analysis) {
@@ -52,6 +79,27 @@ final class Analyzer {
 
   Duration interval() {
     return interval;
+  }
+
+  /**
+   * How long past its pause (or bake) a stage may soak while a cohort metric is undecided: extendBy,
+   * or the stage's own length, with action Extend; none otherwise, or without cohort metrics.
+   */
+  Duration extension(Duration stage) {
+    if (!hasCohorts()) {
+      return Duration.ZERO;
+    }
+    var undecided = analysis.cohortsOrDefault().getUndecided();
+    if (undecided != null && undecided.actionOrDefault() != UndecidedAction.Extend) {
+      return Duration.ZERO;
+    }
+    return undecided == null || undecided.getExtendBy() == null ? stage : Durations.parse(undecided.getExtendBy());
+  }
+
+  /** What an undecided step does once its extension (if any) is over. */
+  UndecidedAction onUndecided() {
+    var undecided = analysis.cohortsOrDefault().getUndecided();
+    return undecided == null ? UndecidedAction.Extend : undecided.actionOrDefault();
   }
 
   ProviderErrorAction onProviderError() {
@@ -74,7 +122,7 @@ final class Analyzer {
       return List.of();
     }
     Map<String, String> basis = status.getBaselineBasis() == null ? Map.of() : status.getBaselineBasis();
-    return analysis.getMetrics().stream()
+    return thresholds().stream()
         .filter(m -> m.getMaxIncrease() != null && !basis(m).equals(basis.get(m.getName())))
         .toList();
   }
@@ -108,7 +156,7 @@ final class Analyzer {
   }
 
   MeasurementRequest baselineRequest() {
-    return baselineRequest(analysis.getMetrics(), Optional.empty());
+    return baselineRequest(thresholds(), Optional.empty());
   }
 
   /**
@@ -125,7 +173,7 @@ final class Analyzer {
     Optional<MetricStatus> down = Optional.empty();
     Optional<MetricStatus> failing = Optional.empty();
     Optional<String> missing = Optional.empty();
-    for (MetricCheck m : analysis.getMetrics()) {
+    for (MetricCheck m : thresholds()) {
       Measurement answer = answers.byMetric().get(m.getName());
       MetricStatus previous = metric(status, m.getName());
       if (answer instanceof Measurement.NoData n && m.getMaxIncrease() != null) {
@@ -133,7 +181,7 @@ final class Analyzer {
             + " maxIncrease"));
       }
       if (answer instanceof Measurement.Failed) {
-        MetricStatus next = Judge.judge(m, Optional.empty(), previous, answer, onNoData, errorLimit, 0, now);
+        MetricStatus next = ThresholdJudge.judge(m, Optional.empty(), previous, answer, onNoData, errorLimit, 0, now);
         next.setMessage("baseline " + next.getMessage().replace(" at weight 0", ""));
         metrics.add(next);
         failing = failing.or(() -> Optional.of(next));
@@ -163,7 +211,7 @@ final class Analyzer {
     status.setBaseline(baseline);
     status.setBaselineBasis(basis);
     status.setBaselineAt(Timestamps.format(now));
-    String recorded = analysis.getMetrics().stream()
+    String recorded = thresholds().stream()
         .map(m -> m.getName() + " " + baseline.getOrDefault(m.getName(), "no data"))
         .collect(Collectors.joining(", "));
     return new Outcome(Outcome.Kind.OK, "baseline over " + analysis.getBaseline().getWindow() + ": " + recorded);
@@ -179,7 +227,7 @@ final class Analyzer {
         : new LinkedHashMap<>(status.getBaseline());
     Map<String, String> basis = status.getBaselineBasis() == null ? new LinkedHashMap<>()
         : new LinkedHashMap<>(status.getBaselineBasis());
-    for (MetricCheck m : analysis.getMetrics()) {
+    for (MetricCheck m : thresholds()) {
       Measurement answer = answers.byMetric().get(m.getName());
       if (answer instanceof Measurement.Value v) {
         baseline.put(m.getName(), Numbers.format(v.value()));
@@ -207,10 +255,11 @@ final class Analyzer {
 
   // ---- measuring a step ----
 
-  MeasurementRequest stepRequest() {
+  /** What a step's round asks: every judge's queries (a cohort metric's range runs to {@code round.at()}). */
+  MeasurementRequest stepRequest(Round round) {
     Map<String, String> queries = new LinkedHashMap<>();
-    for (MetricCheck m : analysis.getMetrics()) {
-      queries.put(m.getName(), m.getQuery());
+    for (MetricJudge j : judges) {
+      queries.putAll(j.queries(round));
     }
     return new MeasurementRequest(MeasurementRequest.Kind.STEP, queries,
         Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval);
@@ -249,26 +298,32 @@ final class Analyzer {
     return start.plus(interval.multipliedBy(intervals));
   }
 
-  /** Judges a round of step measurements into status.metrics; says if the change failed or the breaker tripped. */
-  Outcome judgeStep(ScalingChangeStatus status, Measurements answers, int weight) {
+  /**
+   * Judges a round of step measurements into status.metrics, each metric by its judge; says if the
+   * change failed (a threshold breached, or a cohort worse than allowed) or the breaker tripped.
+   */
+  Outcome judgeStep(ScalingChangeStatus status, Measurements answers, Round asked) {
     Instant now = answers.at();
+    Round round = asked.at(now);
     List<MetricStatus> next = new ArrayList<>();
-    Optional<String> breached = Optional.empty();
+    Optional<MetricStatus> breached = Optional.empty();
     Optional<MetricStatus> down = Optional.empty();
-    for (MetricCheck m : analysis.getMetrics()) {
-      Optional<Double> baseline = baselineOf(status, m);
-      MetricStatus judged = Judge.judge(m, baseline, metric(status, m.getName()), answers.byMetric().get(m.getName()),
-          onNoData, errorLimit, weight, now);
+    int weight = round.weight();
+    for (int i = 0; i < judges.size(); i++) {
+      MetricCheck m = analysis.getMetrics().get(i);
+      MetricJudge judge = judges.get(i);
+      MetricStatus judged = judge.judge(metric(status, m.getName()), answers.byMetric(),
+          round.withBaseline(baselineOf(status, m)));
       next.add(judged);
-      if (Judge.breached(m, judged)) {
-        breached = breached.or(() -> Optional.of(judged.getMessage()));
+      if (judge.breached(judged)) {
+        breached = breached.or(() -> Optional.of(judged));
       }
       if (judged.getConsecutiveErrors() >= errorLimit) {
         down = down.or(() -> Optional.of(judged));
       }
     }
     if (analysis.getMinSamples() != null && answers.samples().isPresent()) {
-      MetricStatus samples = Judge.judgeSamples(SAMPLES, analysis.getMinSamples().getMin(), metric(status, SAMPLES),
+      MetricStatus samples = ThresholdJudge.judgeSamples(SAMPLES, analysis.getMinSamples().getMin(), metric(status, SAMPLES),
           answers.samples().get(), errorLimit, weight, now);
       next.add(samples);
       if (samples.getConsecutiveErrors() >= errorLimit) {
@@ -277,18 +332,20 @@ final class Analyzer {
     }
     status.setMetrics(next);
     if (breached.isPresent()) {
-      return new Outcome(Outcome.Kind.FAILED, breached.get());
+      return new Outcome(Outcome.Kind.FAILED, breached.get().getMessage(), breached.get().getCohort() != null
+          ? Reason.CohortWorse : Reason.ThresholdBreached);
     }
     if (down.isPresent()) {
-      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage(), cause(answers, down.get().getName()));
+      return new Outcome(Outcome.Kind.PROVIDER_DOWN, down.get().getMessage(), cause(answers, down.get().getName(),
+          round));
     }
     return firstFailedQuery(next).map(failed -> {
-      Measurement.Failed f = failure(answers, failed.getName());
+      Measurement.Failed f = failure(answers, failed.getName(), round);
       // Without the count, so the same failure again is no new decision (and no new Event).
       return new Outcome(Outcome.Kind.ERRORING, failed.getName() + ": " + f.why()
           + (f.queryInvalid() ? ", the query is wrong" : "") + "; asking again every " + Durations.format(interval)
           + ", " + (onProviderError == ProviderErrorAction.Hold ? "holding" : "failing") + " after " + errorLimit
-          + " failures in a row", cause(answers, failed.getName()));
+          + " failures in a row", cause(answers, failed.getName(), round));
     }).orElseGet(() -> new Outcome(Outcome.Kind.OK, ""));
   }
 
@@ -297,14 +354,25 @@ final class Analyzer {
     return judged.stream().filter(m -> m.getResult() == MetricResult.Error).findFirst();
   }
 
-  private static Measurement.Failed failure(Measurements answers, String metric) {
-    Measurement m = SAMPLES.equals(metric) ? answers.samples().orElse(null) : answers.byMetric().get(metric);
-    return m instanceof Measurement.Failed f ? f : new Measurement.Failed("query failed");
+  /** The failed query of a metric in this round (of any of a cohort metric's queries). */
+  private Measurement.Failed failure(Measurements answers, String metric, Round round) {
+    if (SAMPLES.equals(metric)) {
+      return answers.samples().orElse(null) instanceof Measurement.Failed f ? f : new Measurement.Failed("query failed");
+    }
+    return judges.stream().filter(j -> j.name().equals(metric)).findFirst()
+        .flatMap(j -> j.failure(answers.byMetric(), round))
+        .orElseGet(() -> answers.byMetric().get(metric) instanceof Measurement.Failed f ? f
+            : new Measurement.Failed("query failed"));
   }
 
   /** Why a metric's query failed: QueryInvalid when Prometheus said the query is wrong, else MetricsUnavailable. */
+  private Reason cause(Measurements answers, String metric, Round round) {
+    return failure(answers, metric, round).queryInvalid() ? Reason.QueryInvalid : Reason.MetricsUnavailable;
+  }
+
+  /** The baseline's failed query of a metric: baselines are of threshold metrics, one query each. */
   private static Reason cause(Measurements answers, String metric) {
-    Measurement m = SAMPLES.equals(metric) ? answers.samples().orElse(null) : answers.byMetric().get(metric);
+    Measurement m = answers.byMetric().get(metric);
     return m instanceof Measurement.Failed f && f.queryInvalid() ? Reason.QueryInvalid : Reason.MetricsUnavailable;
   }
 
@@ -313,15 +381,16 @@ final class Analyzer {
    * traffic. Otherwise the first reason it may not, and whether that reason is missing data.
    */
   Gate gate(ScalingChangeStatus status) {
-    for (MetricCheck m : analysis.getMetrics()) {
-      MetricStatus s = metric(status, m.getName());
+    for (MetricJudge j : judges) {
+      MetricStatus s = metric(status, j.name());
       if (s == null || s.getResult() == null || s.getMeasuredAt() == null
           || Timestamps.parse(s.getMeasuredAt()).isBefore(Timestamps.parse(status.getStepStartedAt()))) {
-        return new Gate(false, false, m.getName() + ": not measured yet in this step");
+        return new Gate(false, false, j.name() + ": not measured yet in this step");
       }
-      if (s.getResult() != MetricResult.Pass || s.getPasses() < 1) {
-        return new Gate(false, s.getResult() == MetricResult.NoData, s.getResult() == MetricResult.Error,
-            s.getMessage());
+      Optional<MetricJudge.Blocked> blocked = j.blocks(s);
+      if (blocked.isPresent()) {
+        MetricJudge.Blocked b = blocked.get();
+        return new Gate(false, b.noData(), b.providerError(), b.undecided(), b.line());
       }
     }
     if (analysis.getMinSamples() != null) {
@@ -369,11 +438,11 @@ final class Analyzer {
     }
   }
 
-  /** Whether a step may pass, and if not why. */
-  record Gate(boolean passing, boolean noData, boolean providerError, String line) {
+  /** Whether a step may pass, and if not why; {@code undecided}: a cohort metric has no verdict yet. */
+  record Gate(boolean passing, boolean noData, boolean providerError, boolean undecided, String line) {
 
     Gate(boolean passing, boolean noData, String line) {
-      this(passing, noData, false, line);
+      this(passing, noData, false, false, line);
     }
   }
 }

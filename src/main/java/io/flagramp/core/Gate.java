@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * One condition the rollout must meet before it makes its next {@link Move}: enter the next step,
  * start baking, or succeed. The planner asks each gate in turn; the first that does not pass
- * decides what the change does meanwhile. Reverting is never gated.
+ * decides what the change does meanwhile. Reverting is never gated; a gate may decide one, when the
+ * spec says that a move that cannot be made is a failure.
  */
 interface Gate {
 
@@ -37,6 +38,12 @@ interface Gate {
      * {@code recheck}, what has to change is outside the spec (a label), so it is looked at again
      * regularly.
      */
+    /**
+     * The move will not be made at this weight, and the spec says to revert rather than hold: a cohort
+     * metric still undecided past its extension with spec.analysis.cohorts.undecided.action Revert.
+     */
+    record Revert(Reason reason, String line) implements Verdict {}
+
     record Hold(Phase phase, Reason reason, String line, Notice.Kind kind, boolean recheck) implements Verdict {
 
       Hold(Phase phase, Reason reason, String line, Notice.Kind kind) {

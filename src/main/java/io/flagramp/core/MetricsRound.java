@@ -1,9 +1,11 @@
 package io.flagramp.core;
 
+import io.flagramp.analysis.Round;
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.Phase;
 import io.flagramp.api.v1alpha1.ProviderErrorAction;
 import io.flagramp.api.v1alpha1.Reason;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -50,29 +52,30 @@ final class MetricsRound {
     if (d.now.isBefore(a.nextMeasurement(d.next))) {
       return Optional.empty();
     }
-    MeasurementRequest asked = a.stepRequest().since(a.stageStart(d.next));
+    Round round = round(d, a);
+    MeasurementRequest asked = a.stepRequest(round).since(a.stageStart(d.next));
     if (!d.measured(MeasurementRequest.Kind.STEP)
         || !asked.fresh(d.o.measurements().get().at(), d.now)) {
       // Answers of another stage (an earlier step or attempt), or older than one interval, are never
       // judged as this stage's: they are asked for afresh.
-      MeasurementRequest round = asked;
+      MeasurementRequest request = asked;
       List<MetricCheck> stale = a.staleBaselines(d.next);
       if (!stale.isEmpty()) {
         // The spec changed a maxIncrease metric's query or the window: its baseline is measured again
         // in the same round, at the moment before the attempt's first write.
-        round = round.with(a.baselineRequest(stale, Optional.of(Timestamps.parse(d.next.getBaselineAt()))));
+        request = request.with(a.baselineRequest(stale, Optional.of(Timestamps.parse(d.next.getBaselineAt()))));
       }
-      return Optional.of(d.measureFirst(round));
+      return Optional.of(d.measureFirst(request));
     }
     Optional<Plan> refused = refused(d);
     if (refused.isPresent()) {
       return refused;
     }
     d.o.measurements().get().alongside().ifPresent(answers -> a.recordRebaseline(d.next, answers));
-    Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), d.weight());
+    Analyzer.Outcome outcome = a.judgeStep(d.next, d.o.measurements().get(), round);
     switch (outcome.kind()) {
       case FAILED -> {
-        return Optional.of(Reverts.fail(d, outcome.line(), Reason.ThresholdBreached));
+        return Optional.of(Reverts.fail(d, outcome.line(), outcome.cause()));
       }
       case PROVIDER_DOWN -> {
         return Optional.of(providerDown(d, a, outcome.line(), outcome.cause()));
@@ -96,6 +99,18 @@ final class MetricsRound {
       }
     }
     return Optional.empty();
+  }
+
+  /** This stage's round now: the stage may last its pause (or bake), and the extension an undecided one gets. */
+  static Round round(Draft d, Analyzer a) {
+    Duration stage = stageLength(d);
+    return a.round(d.next, d.now, d.weight(), stage.plus(a.extension(stage)));
+  }
+
+  /** The current stage's planned length: the bake, or the step's pause. */
+  static Duration stageLength(Draft d) {
+    return d.next.getBakeStartedAt() != null && !Timestamps.parse(d.next.getBakeStartedAt())
+        .isBefore(Timestamps.parse(d.next.getStepStartedAt())) ? SoakGate.bake(d) : d.schedule.pauseAt(d.weight());
   }
 
   /**

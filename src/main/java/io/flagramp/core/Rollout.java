@@ -92,6 +92,9 @@ final class Rollout {
       if (v instanceof Gate.Verdict.Hold h) {
         return hold(d, analyzer, h);
       }
+      if (v instanceof Gate.Verdict.Revert r) {
+        return Reverts.fail(d, r.line(), r.reason());
+      }
       if (gate instanceof AnalysisGate || verdict.isEmpty()) {
         verdict = ((Gate.Verdict.Pass) v).line();
       }

@@ -3,6 +3,8 @@ package io.flagramp.core;
 import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.BlockedWindow;
+import io.flagramp.api.v1alpha1.CohortMetric;
+import io.flagramp.api.v1alpha1.Cohorts;
 import io.flagramp.api.v1alpha1.DeployWindows;
 import io.flagramp.api.v1alpha1.FlagTarget;
 import io.flagramp.api.v1alpha1.MetricCheck;
@@ -17,7 +19,9 @@ import io.flagramp.api.v1alpha1.WebhookSecretReference;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -213,8 +217,19 @@ public final class SpecValidator {
       if (m.getName() == null || !names.add(m.getName())) {
         return problem(field + ".name", quote(m.getName()) + " is missing or used twice");
       }
+      if (m.getCohort() != null) {
+        if (m.getQuery() != null || m.getMin() != null || m.getMax() != null || m.getMaxIncrease() != null) {
+          return problem(field + ".cohort", "a cohort metric has no query, min, max or maxIncrease of its own:"
+              + " its allowance is cohort.maxIncrease");
+        }
+        Optional<SpecProblem> cohort = cohort(m.getCohort(), field + ".cohort");
+        if (cohort.isPresent()) {
+          return cohort;
+        }
+        continue;
+      }
       if (m.getQuery() == null || m.getQuery().isBlank()) {
-        return problem(field + ".query", "is required");
+        return problem(field + ".query", "is required (or a cohort)");
       }
       if (m.getMin() == null && m.getMax() == null && m.getMaxIncrease() == null) {
         return problem(field, "needs at least one of min, max or maxIncrease");
@@ -228,6 +243,69 @@ public final class SpecValidator {
       if (m.getMaxIncrease() != null && analysis.getBaseline() == null) {
         return problem("spec.analysis.baseline", "is required, since " + field + " sets maxIncrease");
       }
+    }
+    return cohorts(analysis.getCohorts());
+  }
+
+  /** The cohorts' settings: two different label values, a confidence and an extension the judge can use. */
+  private static Optional<SpecProblem> cohorts(Cohorts c) {
+    if (c == null) {
+      return Optional.empty();
+    }
+    if (c.onOrDefault().equals(c.offOrDefault())) {
+      return problem("spec.analysis.cohorts.off", "is the same label value as on, " + quote(c.onOrDefault())
+          + ": the cohorts could not be told apart");
+    }
+    if (c.getConfidence() != null && !(c.getConfidence() >= 0.8 && c.getConfidence() <= 0.999)) {
+      return problem("spec.analysis.cohorts.confidence", c.getConfidence() + " is outside 0.8..0.999");
+    }
+    if (c.getUndecided() != null && c.getUndecided().getExtendBy() != null) {
+      try {
+        Durations.parse(c.getUndecided().getExtendBy());
+      } catch (RuntimeException e) {
+        return problem("spec.analysis.cohorts.undecided.extendBy", quote(c.getUndecided().getExtendBy())
+            + " is not a duration such as 30m");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A cohort metric the judge can ask and compare: each query names the cohort ($cohort), a rate's
+   * counts run from the step's start ($range), and the allowance is one the kind can use.
+   */
+  private static Optional<SpecProblem> cohort(CohortMetric c, String field) {
+    Map<String, String> queries = new LinkedHashMap<>();
+    if (c.getErrors() != null || c.getRequests() != null) {
+      if (c.getErrors() == null || c.getRequests() == null || c.getValue() != null) {
+        return problem(field, "a rate needs errors and requests, a continuous metric value, not both");
+      }
+      queries.put(field + ".errors", c.getErrors());
+      queries.put(field + ".requests", c.getRequests());
+    } else if (c.getValue() != null) {
+      queries.put(field + ".value", c.getValue());
+    } else {
+      return problem(field, "needs errors and requests (a rate) or value (a continuous metric)");
+    }
+    for (Map.Entry<String, String> q : queries.entrySet()) {
+      if (q.getValue().isBlank() || !q.getValue().contains("$cohort")) {
+        return problem(q.getKey(), "must contain $cohort, which stands for each cohort's label matcher");
+      }
+      if (c.isRate() && !q.getValue().contains("$range")) {
+        return problem(q.getKey(), "must count since the step began: use $range as the range, as in"
+            + " increase(http_requests_total{$cohort}[$range])");
+      }
+    }
+    String allowance = c.getMaxIncrease();
+    if (allowance != null && !INCREASE.matcher(allowance).matches()) {
+      return problem(field + ".maxIncrease", quote(allowance) + " is neither \"50%\" nor \"0.001\"");
+    }
+    if (!c.isRate() && allowance != null && !allowance.endsWith("%")) {
+      return problem(field + ".maxIncrease", quote(allowance) + ": a continuous metric's allowance is relative"
+          + " to flag-off, such as \"20%\"");
+    }
+    if (c.isRate() && allowance != null && !allowance.endsWith("%") && Double.parseDouble(allowance) >= 1) {
+      return problem(field + ".maxIncrease", quote(allowance) + " is a rate of 1 or more; 0.001 is 0.1 points");
     }
     return Optional.empty();
   }

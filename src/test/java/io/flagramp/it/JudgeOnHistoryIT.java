@@ -6,7 +6,7 @@ import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.MetricResult;
 import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.OnNoData;
-import io.flagramp.core.Judge;
+import io.flagramp.analysis.ThresholdJudge;
 import io.flagramp.core.Measurement;
 import io.flagramp.metrics.PrometheusClient;
 import io.flagramp.metrics.PrometheusEndpoint;
@@ -54,7 +54,7 @@ class JudgeOnHistoryIT {
 
   private MetricStatus judge(MetricCheck check, Optional<Double> baseline, MetricStatus previous, int sample,
       String promql, OnNoData onNoData) {
-    return Judge.judge(check, baseline, previous, measure(promql, sample), onNoData, 5, 10, history.at(sample));
+    return ThresholdJudge.judge(check, baseline, previous, measure(promql, sample), onNoData, 5, 10, history.at(sample));
   }
 
   @Test
@@ -113,10 +113,10 @@ class JudgeOnHistoryIT {
     MetricStatus third = judge(max10, Optional.empty(), twice, 13, q, OnNoData.Hold);
 
     assertThat(second.getMessage()).isEqualTo("value 12 > max 10 (2/3) at weight 10");
-    assertThat(Judge.breached(max10, second)).isFalse();
+    assertThat(ThresholdJudge.breached(max10, second)).isFalse();
     assertThat(pass.getConsecutiveFailures()).isZero();
     assertThat(third.getMessage()).isEqualTo("value 13 > max 10 (3/3) at weight 10");
-    assertThat(Judge.breached(max10, third)).isTrue();
+    assertThat(ThresholdJudge.breached(max10, third)).isTrue();
   }
 
   @Test

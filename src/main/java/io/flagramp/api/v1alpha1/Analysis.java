@@ -51,6 +51,11 @@ public class Analysis {
       + " passed during the step and none is failing now.")
   private List<MetricCheck> metrics = new ArrayList<>();
 
+  @JsonPropertyDescription("How the metrics tell flag-on traffic from flag-off traffic, for metrics with a"
+      + " cohort: the label, its two values, the confidence, the fewest samples per cohort, and what an"
+      + " undecided step does.")
+  private Cohorts cohorts;
+
   @JsonPropertyDescription("Optional: enough traffic before a step may pass. Below the minimum the step"
       + " waits at its weight; it does not fail.")
   private MinSamples minSamples;
@@ -71,6 +76,19 @@ public class Analysis {
 
   public void setPrometheus(PrometheusSource prometheus) {
     this.prometheus = prometheus;
+  }
+
+  public Cohorts getCohorts() {
+    return cohorts;
+  }
+
+  public void setCohorts(Cohorts cohorts) {
+    this.cohorts = cohorts;
+  }
+
+  /** The cohorts' settings, defaults where the spec says nothing. */
+  public Cohorts cohortsOrDefault() {
+    return cohorts == null ? new Cohorts() : cohorts;
   }
 
   public String getInterval() {

@@ -10,10 +10,17 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** One metric and its bounds. */
+/**
+ * One metric: a query and its bounds (the threshold judge), or flag-on against flag-off over the same
+ * minutes (the cohort judge).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.min) || has(self.max) || has(self.maxIncrease)",
+@ValidationRule(value = "has(self.query) != has(self.cohort)",
+    message = "a metric has a query (judged against bounds) or a cohort (flag-on against flag-off), not both")
+@ValidationRule(value = "has(self.cohort) || has(self.min) || has(self.max) || has(self.maxIncrease)",
     message = "a metric needs at least one of min, max or maxIncrease")
+@ValidationRule(value = "!has(self.cohort) || (!has(self.min) && !has(self.max) && !has(self.maxIncrease))",
+    message = "a cohort metric's allowance is cohort.maxIncrease; min, max and maxIncrease are for a query")
 @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max",
     message = "min must not exceed max")
 public class MetricCheck {
@@ -30,10 +37,15 @@ public class MetricCheck {
   @JsonPropertyDescription("Name of the metric in status, Events and decisions, e.g. error-rate.")
   private String name;
 
-  @Required
   @Size(min = 1, max = 4096)
-  @JsonPropertyDescription("PromQL returning one value (a scalar or a single-element vector).")
+  @JsonPropertyDescription("PromQL returning one value (a scalar or a single-element vector), judged against"
+      + " min, max and maxIncrease. Either this or cohort.")
   private String query;
+
+  @JsonPropertyDescription("Judge the flag-on cohort against the flag-off cohort over the same minutes, with"
+      + " sequential statistics (spec.analysis.cohorts says how the metrics tell them apart). Either this or"
+      + " query.")
+  private CohortMetric cohort;
 
   @JsonPropertyDescription("Lowest passing value.")
   private Double min;
@@ -73,6 +85,14 @@ public class MetricCheck {
 
   public void setQuery(String query) {
     this.query = query;
+  }
+
+  public CohortMetric getCohort() {
+    return cohort;
+  }
+
+  public void setCohort(CohortMetric cohort) {
+    this.cohort = cohort;
   }
 
   public Double getMin() {

@@ -5,5 +5,7 @@ public enum MetricResult {
   Pass,
   Fail,
   NoData,
-  Error
+  Error,
+  /** A cohort metric without the evidence for Pass or Fail yet. */
+  Undecided
 }

@@ -18,7 +18,8 @@ public class MetricStatus {
   @Size(max = Text.SHORT)
   private String value;
 
-  @JsonPropertyDescription("Pass, Fail, NoData or Error.")
+  @JsonPropertyDescription("Pass, Fail, NoData, Error, or Undecided (a cohort metric without the evidence"
+      + " for either verdict yet).")
   private MetricResult result;
 
   @JsonPropertyDescription("Failing measurements in a row (a pass resets it).")
@@ -41,6 +42,10 @@ public class MetricStatus {
   @Size(max = Text.MESSAGE)
   private String message;
 
+  @JsonPropertyDescription("A cohort metric: each cohort's value and samples, the difference with its"
+      + " interval, the allowance and the verdict.")
+  private CohortStatus cohort;
+
   public MetricStatus() {}
 
   public MetricStatus(String name) {
@@ -60,6 +65,7 @@ public class MetricStatus {
     c.passes = passes;
     c.measuredAt = measuredAt;
     c.message = message;
+    c.cohort = cohort == null ? null : cohort.copy();
     return c;
   }
 
@@ -127,16 +133,26 @@ public class MetricStatus {
     this.message = Text.cap(message, Text.MESSAGE);
   }
 
+  public CohortStatus getCohort() {
+    return cohort;
+  }
+
+  public void setCohort(CohortStatus cohort) {
+    this.cohort = cohort;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof MetricStatus m && Objects.equals(name, m.name) && Objects.equals(value, m.value)
         && result == m.result && Objects.equals(consecutiveFailures, m.consecutiveFailures)
         && Objects.equals(consecutiveErrors, m.consecutiveErrors) && Objects.equals(passes, m.passes)
-        && Objects.equals(measuredAt, m.measuredAt) && Objects.equals(message, m.message);
+        && Objects.equals(measuredAt, m.measuredAt) && Objects.equals(message, m.message)
+        && Objects.equals(cohort, m.cohort);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, value, result, consecutiveFailures, consecutiveErrors, passes, measuredAt, message);
+    return Objects.hash(name, value, result, consecutiveFailures, consecutiveErrors, passes, measuredAt, message,
+        cohort);
   }
 }

@@ -140,6 +140,16 @@ public enum Reason {
   ExternalChange(Phase.Held),
   /** A metric failed failureLimit times in a row. */
   ThresholdBreached(Phase.Held, Phase.RolledBack),
+  /**
+   * A cohort metric found the flag-on cohort worse than flag-off by more than it allows, at the stated
+   * confidence: the same as ThresholdBreached for onFailure.
+   */
+  CohortWorse(Phase.Held, Phase.RolledBack),
+  /**
+   * A cohort metric is still undecided, a cohort below its minimum sample, past the step's pause:
+   * Progressing while extended, then Held (or RolledBack, as spec.analysis.cohorts.undecided says).
+   */
+  Undecided(Phase.Progressing, Phase.Held, Phase.RolledBack),
   /** spec.steps was edited to end below the weight already written; a spec edit never lowers it. */
   ScheduleEdited(Phase.Held),
   /** flagramp.io/abort. */

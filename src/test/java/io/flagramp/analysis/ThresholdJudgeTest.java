@@ -1,4 +1,4 @@
-package io.flagramp.core;
+package io.flagramp.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,8 @@ import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.MetricResult;
 import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.OnNoData;
+import io.flagramp.core.Measurement;
+import io.flagramp.core.Numbers;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -14,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class JudgeTest {
+class ThresholdJudgeTest {
 
   static final Instant AT = Instant.parse("2026-11-26T02:00:00Z");
 
@@ -88,14 +90,14 @@ class JudgeTest {
   void judgesOneMeasurement(String name, MetricCheck check, Double baseline, MetricStatus previous,
       Measurement measurement, OnNoData onNoData, MetricResult result, int failures, int errors, int passes,
       String message, boolean breached) {
-    MetricStatus next = Judge.judge(check, Optional.ofNullable(baseline), previous, measurement, onNoData, 5, 10, AT);
+    MetricStatus next = ThresholdJudge.judge(check, Optional.ofNullable(baseline), previous, measurement, onNoData, 5, 10, AT);
 
     assertThat(next.getResult()).isEqualTo(result);
     assertThat(next.getConsecutiveFailures()).as("failures").isEqualTo(failures);
     assertThat(next.getConsecutiveErrors()).as("errors").isEqualTo(errors);
     assertThat(next.getPasses()).as("passes").isEqualTo(passes);
     assertThat(next.getMessage()).isEqualTo(message);
-    assertThat(Judge.breached(check, next)).as("breached").isEqualTo(breached);
+    assertThat(ThresholdJudge.breached(check, next)).as("breached").isEqualTo(breached);
     assertThat(next.getMeasuredAt()).isEqualTo("2026-11-26T02:00:00Z");
   }
 
@@ -103,17 +105,17 @@ class JudgeTest {
   void neitherNoDataNorAnErrorIsEverAPass() {
     MetricCheck check = check("m", null, 1.0, null, null);
     for (OnNoData policy : OnNoData.values()) {
-      assertThat(Judge.judge(check, Optional.empty(), null, new Measurement.NoData("x"), policy, 5, 1, AT).getResult())
+      assertThat(ThresholdJudge.judge(check, Optional.empty(), null, new Measurement.NoData("x"), policy, 5, 1, AT).getResult())
           .isNotEqualTo(MetricResult.Pass);
-      assertThat(Judge.judge(check, Optional.empty(), null, new Measurement.Failed("x"), policy, 5, 1, AT).getResult())
+      assertThat(ThresholdJudge.judge(check, Optional.empty(), null, new Measurement.Failed("x"), policy, 5, 1, AT).getResult())
           .isNotEqualTo(MetricResult.Pass);
     }
   }
 
   @Test
   void tooLittleTrafficKeepsTheStepFromPassingWithoutFailingIt() {
-    MetricStatus low = Judge.judgeSamples("minSamples", 1000, null, new Measurement.Value(340), 5, 5, AT);
-    MetricStatus enough = Judge.judgeSamples("minSamples", 1000, low, new Measurement.Value(1200), 5, 5, AT);
+    MetricStatus low = ThresholdJudge.judgeSamples("minSamples", 1000, null, new Measurement.Value(340), 5, 5, AT);
+    MetricStatus enough = ThresholdJudge.judgeSamples("minSamples", 1000, low, new Measurement.Value(1200), 5, 5, AT);
 
     assertThat(low.getResult()).isEqualTo(MetricResult.NoData);
     assertThat(low.getMessage()).isEqualTo("minSamples 340 < min 1000 at weight 5: waiting for traffic");

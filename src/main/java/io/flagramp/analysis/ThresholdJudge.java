@@ -1,12 +1,16 @@
-package io.flagramp.core;
+package io.flagramp.analysis;
 
 import io.flagramp.api.v1alpha1.MetricCheck;
 import io.flagramp.api.v1alpha1.MetricResult;
 import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.api.v1alpha1.OnNoData;
+import io.flagramp.core.Measurement;
+import io.flagramp.core.Numbers;
+import io.flagramp.core.Timestamps;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,10 +26,45 @@ import java.util.Optional;
  *   <li>A provider failure is Error and counts toward the consecutive-error limit; an answer resets it.
  * </ul>
  */
-public final class Judge {
+public final class ThresholdJudge implements MetricJudge {
 
-  private Judge() {}
+  private final MetricCheck check;
 
+  public ThresholdJudge(MetricCheck check) {
+    this.check = check;
+  }
+
+  @Override
+  public String name() {
+    return check.getName();
+  }
+
+  @Override
+  public Map<String, String> queries(Round round) {
+    return Map.of(check.getName(), check.getQuery());
+  }
+
+  @Override
+  public MetricStatus judge(MetricStatus previous, Map<String, Measurement> answers, Round round) {
+    return judge(check, round.baseline(), previous, answers.get(check.getName()), round.onNoData(),
+        round.errorLimit(), round.weight(), round.at());
+  }
+
+  @Override
+  public boolean breached(MetricStatus status) {
+    return breached(check, status);
+  }
+
+  /** Passed at least once in the step, and passing now. */
+  @Override
+  public Optional<Blocked> blocks(MetricStatus status) {
+    if (status.getResult() != MetricResult.Pass || status.getPasses() < 1) {
+      return Optional.of(Blocked.by(status, false));
+    }
+    return Optional.empty();
+  }
+
+  /** One measurement of {@code check} judged against its bounds: the metric's next status. */
   public static MetricStatus judge(MetricCheck check, Optional<Double> baseline, MetricStatus previous,
       Measurement measurement, OnNoData onNoData, int errorLimit, int weight, Instant at) {
     MetricStatus next = previous == null ? new MetricStatus(check.getName()) : previous.copy();
