@@ -163,6 +163,21 @@ final class OnCall {
     // An unfinished intent was finished before on-call annotations are looked at (Planner).
     boolean running = d.started() && d.weight() != null
         && (d.phase() == Phase.Progressing || d.phase() == Phase.Baking);
+    // A step whose cohort metric is still undecided past its pause waits for evidence or a person: a
+    // promote is that person's decision to go on without it (a Fail still reverts; other metrics must pass).
+    boolean undecided = d.started() && d.weight() != null && d.reason() == Reason.Undecided
+        && (d.phase() == Phase.Progressing || d.phase() == Phase.Held);
+    if (undecided) {
+      ActionRecord promotion = new ActionRecord(d.weight(), value, by, Timestamps.format(d.now));
+      d.next.setPromotion(promotion);
+      if (d.next.getHistory() != null) {
+        d.next.getHistory().stream().filter(h -> h.getOutcome() == StepOutcome.Running)
+            .forEach(h -> h.setPromotion(promotion.copy()));
+      }
+      return d.acknowledge("Promoted", "step " + d.progress() + " at weight " + d.weight() + " goes on without a"
+          + " verdict on its undecided cohort metrics, by " + what + "; every other metric must still pass",
+          Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));
+    }
     if (!running) {
       return d.acknowledge("PromoteIgnored", what + " ignored: no soak to end (the change is " + d.phase()
           + (d.reason() == null ? "" : " " + d.reason()) + ")", Notice.Kind.Normal).keep(Optional.of(Duration.ZERO));

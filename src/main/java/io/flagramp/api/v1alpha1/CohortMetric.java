@@ -1,5 +1,6 @@
 package io.flagramp.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -62,6 +63,7 @@ public class CohortMetric {
   }
 
   /** A rate (errors over requests) rather than a continuous value. */
+  @JsonIgnore
   public boolean isRate() {
     return errors != null;
   }
