@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
-    AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
+    Optional<String> prometheusTenantLabel, AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
     String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard,
     Approvers approvers) {
 
@@ -42,6 +42,12 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     PROMETHEUS_ALLOWLIST("FLAGRAMP_PROMETHEUS_ALLOWLIST", "",
         "Comma-separated Prometheus base URLs (http://prometheus.monitoring.svc:9090) or hosts (*.monitoring.svc)"
             + " a ScalingChange may name; any other address makes it Invalid. Empty allows any address."),
+    PROMETHEUS_TENANT_LABEL("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "",
+        "A label name (namespace): Prometheus is reached through a label-enforcing proxy (prom-label-proxy -label"
+            + " namespace) and every query carries the query parameter <label>=<the ScalingChange's namespace>, which"
+            + " the change cannot set otherwise; the proxy then shows it only series of its own namespace. Needs"
+            + " FLAGRAMP_PROMETHEUS_ALLOWLIST, which should list the proxy alone: an address it allows that is not"
+            + " the proxy (Prometheus itself) is read unscoped. Empty: PromQL is sent as written."),
     WEBHOOK_ALLOWLIST("FLAGRAMP_WEBHOOK_ALLOWLIST", "",
         "Comma-separated webhook base URLs (https://hooks.slack.com/services/) or hosts (*.chat.example.com) the"
             + " URLs in spec.notify Secrets may point at; a message to any other address is refused and never sent."
@@ -132,6 +138,16 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
           + "\" is not an http(s) URL");
     }
     AddressAllowlist allowlist = allowlist(Setting.PROMETHEUS_ALLOWLIST, raw);
+    String tenantLabel = raw.get(Setting.PROMETHEUS_TENANT_LABEL);
+    if (!tenantLabel.isEmpty() && (!tenantLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*") || tenantLabel.startsWith("__"))) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + ": \"" + tenantLabel + "\" is not a"
+          + " Prometheus label name a proxy can enforce (letters, digits and '_', not starting with a digit or '__')");
+    }
+    if (!tenantLabel.isEmpty() && allowlist.allowsAny()) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + " needs "
+          + Setting.PROMETHEUS_ALLOWLIST.key + " (the proxy's address): with any address allowed, a change names"
+          + " Prometheus itself and no proxy scopes its queries");
+    }
     AddressAllowlist webhooks = allowlist(Setting.WEBHOOK_ALLOWLIST, raw);
     String logFormat = raw.get(Setting.LOG_FORMAT);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -145,7 +161,8 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
-        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist, webhooks,
+        prometheus.isEmpty() ? Optional.empty() : Optional.of(prometheus), allowlist,
+        tenantLabel.isEmpty() ? Optional.empty() : Optional.of(tenantLabel), webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
         positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
@@ -292,7 +309,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
         + " historyLimit=" + historyLimit + " instance=" + instance
         + " prometheusAddress=" + prometheusAddress.orElse("<none>")
-        + " prometheusAllowlist=" + prometheusAllowlist + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
+        + " prometheusAllowlist=" + prometheusAllowlist
+        + prometheusTenantLabel.map(l -> " prometheusTenantLabel=" + l).orElse("")
+        + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
         + " requireConfigMapOptIn=" + requireConfigMapOptIn
         + " verifiedApprover=" + approvers.verified() + " lastEditorCannotApprove=" + approvers.lastEditorExcluded()
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection

@@ -66,6 +66,24 @@ class OperatorSettingsTest {
   }
 
   @Test
+  void aTenantLabelIsALabelNameAProxyCanEnforceAndNeedsTheAllowlist() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy.monitoring.svc:8080"));
+
+    assertThat(s.prometheusTenantLabel()).contains("namespace");
+    assertThat(s.toString()).contains(" prometheusAllowlist=http://prom-label-proxy.monitoring.svc:8080"
+        + " prometheusTenantLabel=namespace ");
+    assertThat(OperatorSettings.defaults().prometheusTenantLabel()).isEmpty();
+    for (String bad : new String[] {"name-space", "1ns", "__name__", "namespace=\"b\""}) {
+      assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", bad,
+          "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080")))
+          .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_TENANT_LABEL: \"" + bad + "\" is not a Prometheus label name");
+    }
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace")))
+        .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_TENANT_LABEL needs FLAGRAMP_PROMETHEUS_ALLOWLIST");
+  }
+
+  @Test
   void approversAreTheFieldManagerUnlessTheChartSaysItsApprovalPolicyVouchesForThem() {
     assertThat(OperatorSettings.defaults().planner().approvers()).isEqualTo(Approvers.FIELD_MANAGER);
 
