@@ -46,8 +46,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "A label name (namespace): Prometheus is reached through a label-enforcing proxy (prom-label-proxy -label"
             + " namespace) and every query carries the query parameter <label>=<the ScalingChange's namespace>, which"
             + " the change cannot set otherwise; the proxy then shows it only series of its own namespace. Needs"
-            + " FLAGRAMP_PROMETHEUS_ALLOWLIST, which should list the proxy alone: an address it allows that is not"
-            + " the proxy (Prometheus itself) is read unscoped. Empty: PromQL is sent as written."),
+            + " FLAGRAMP_PROMETHEUS_ALLOWLIST, holding FLAGRAMP_PROMETHEUS_ADDRESS if that is set, and which should"
+            + " list the proxy alone: an address it allows that is not the proxy (Prometheus itself) is read"
+            + " unscoped. Empty: PromQL is sent as written."),
     WEBHOOK_ALLOWLIST("FLAGRAMP_WEBHOOK_ALLOWLIST", "",
         "Comma-separated webhook base URLs (https://hooks.slack.com/services/) or hosts (*.chat.example.com) the"
             + " URLs in spec.notify Secrets may point at; a message to any other address is refused and never sent."
@@ -147,6 +148,11 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
       throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + " needs "
           + Setting.PROMETHEUS_ALLOWLIST.key + " (the proxy's address): with any address allowed, a change names"
           + " Prometheus itself and no proxy scopes its queries");
+    }
+    if (!tenantLabel.isEmpty() && !prometheus.isEmpty() && !allowlist.allows(prometheus)) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + ": " + Setting.PROMETHEUS_ADDRESS.key
+          + " is not in " + Setting.PROMETHEUS_ALLOWLIST.key + "; point both at the proxy, or a change that names no"
+          + " address is read unscoped");
     }
     AddressAllowlist webhooks = allowlist(Setting.WEBHOOK_ALLOWLIST, raw);
     String logFormat = raw.get(Setting.LOG_FORMAT);

@@ -66,7 +66,7 @@ class OperatorSettingsTest {
   }
 
   @Test
-  void aTenantLabelIsALabelNameAProxyCanEnforceAndNeedsTheAllowlist() {
+  void aTenantLabelIsALabelNameAProxyCanEnforceAndNeedsTheProxyAllowedAndAsTheDefault() {
     OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
         "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy.monitoring.svc:8080"));
 
@@ -81,6 +81,16 @@ class OperatorSettingsTest {
     }
     assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace")))
         .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_TENANT_LABEL needs FLAGRAMP_PROMETHEUS_ALLOWLIST");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080",
+        "FLAGRAMP_PROMETHEUS_ADDRESS", "http://prometheus:9090")))
+        .hasMessage("FLAGRAMP_PROMETHEUS_TENANT_LABEL: FLAGRAMP_PROMETHEUS_ADDRESS is not in"
+            + " FLAGRAMP_PROMETHEUS_ALLOWLIST; point both at the proxy, or a change that names no address is read"
+            + " unscoped");
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080",
+        "FLAGRAMP_PROMETHEUS_ADDRESS", "http://prom-label-proxy:8080")).prometheusAddress())
+        .contains("http://prom-label-proxy:8080");
   }
 
   @Test
