@@ -125,7 +125,7 @@ public final class FlagrampOperator {
     Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));
     Notifier notifier = Notifier.create(client, settings.webhookAllowlist(), events, again, operatorMetrics, clock);
     Measurer measurer = new Measurer(client, metrics, settings.prometheusAddress(), settings.prometheusAllowlist(),
-        new FairShares());
+        new FairShares(), settings.prometheusTenantLabel());
     Reconciliation reconciliation = new Reconciliation(new Planner(settings.planner()), flags, measurer, events,
         (namespace, name) -> Optional.ofNullable(client.resources(ScalingChange.class).inNamespace(namespace)
             .withName(name).get()),

@@ -80,7 +80,10 @@ final class PrometheusAnswer {
       "internal", "Prometheus failed internally",
       "unavailable", "Prometheus is not ready",
       "not_found", "Prometheus found no such API",
-      "not_acceptable", "Prometheus found the request not acceptable");
+      "not_acceptable", "Prometheus found the request not acceptable",
+      // prom-label-proxy's own refusals (PromQL it cannot parse, no tenant, a form it cannot read): its
+      // text is not quoted, like any reply not Prometheus' verdict on the expression.
+      "prom-label-proxy", "the label-enforcing proxy refused the query (PromQL it cannot parse, or no tenant)");
 
   /**
    * Every string, name and number read is bounded, so no token of a hostile body grows a buffer past

@@ -15,6 +15,7 @@ import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -86,12 +87,8 @@ public final class PrometheusClient implements MetricsSource {
   }
 
   private static Request request(HttpUrl address, Query query, String where) throws QueryFailure {
-    HttpUrl url = address.newBuilder()
-        .addPathSegments("api/v1/query")
-        .addQueryParameter("query", query.promql())
-        .addQueryParameter("time", evaluationTime(query))
-        .build();
-    Request.Builder request = new Request.Builder().url(url).get().header("Accept", "application/json");
+    Request.Builder request = new Request.Builder().url(url(address, query)).get()
+        .header("Accept", "application/json");
     PrometheusEndpoint.Auth auth = query.endpoint().auth();
     try {
       if (auth.bearerToken().isPresent()) {
@@ -107,6 +104,32 @@ public final class PrometheusClient implements MetricsSource {
           + "cannot carry", null);
     }
     return request.build();
+  }
+
+  /**
+   * The instant query's URL: the address, {@code /api/v1/query}, the expression and the evaluation
+   * time; for an endpoint with a {@link PrometheusEndpoint.Tenant}, also {@code <label>=<namespace>},
+   * the one value of that parameter. Any the address brings is dropped, however its name is spelt
+   * ({@code namesp%61ce=}): prom-label-proxy reads every value of the parameter, decoded, and scopes
+   * the query to all of them, so one left in would widen the change's view to another namespace.
+   * The address' other parameters are kept, each re-encoded as one parameter, so that no {@code ;}
+   * or {@code &} in a value reads as another parameter on the other side.
+   */
+  static HttpUrl url(HttpUrl address, Query query) {
+    HttpUrl.Builder url = address.newBuilder().addPathSegments("api/v1/query");
+    Optional<PrometheusEndpoint.Tenant> tenant = query.endpoint().tenant();
+    if (tenant.isPresent()) {
+      url.query(null);
+      for (int i = 0; i < address.querySize(); i++) {
+        String name = address.queryParameterName(i);
+        if (!name.equals(tenant.get().label())) {
+          url.addQueryParameter(name, address.queryParameterValue(i));
+        }
+      }
+    }
+    url.addQueryParameter("query", query.promql()).addQueryParameter("time", evaluationTime(query));
+    tenant.ifPresent(t -> url.addQueryParameter(t.label(), t.value()));
+    return url.build();
   }
 
   /**

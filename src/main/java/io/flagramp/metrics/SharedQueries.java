@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No lock spans keys: each key's evaluations change in one {@link ConcurrentHashMap#compute} and
  * the backend is called outside it. A key holds no credential in clear: the address without its user
- * info, and a digest of the credentials and the CA (see {@link Key}).
+ * info, and a digest of the credentials and the CA (see {@link Key}). Behind a label-enforcing proxy the
+ * tenant is part of the key: changes of different namespaces never share an answer there.
  */
 public final class SharedQueries implements MetricsSource {
 
@@ -81,9 +82,11 @@ public final class SharedQueries implements MetricsSource {
   /**
    * A query's identity for sharing. Two queries share only if they send the same request with the
    * same credentials and trust: the digest covers the address as written (user info included), the
-   * bearer token, username, password and CA PEM.
+   * bearer token, username, password and CA PEM; and only if a label-enforcing proxy scopes both to
+   * the same tenant, since the same expression answers differently for each namespace there.
    */
-  record Key(String address, Duration timeout, String credentialsSha256, String promql) {}
+  record Key(String address, Duration timeout, String credentialsSha256, Optional<PrometheusEndpoint.Tenant> tenant,
+      String promql) {}
 
   /**
    * One backend call: its evaluation time, how long it may be shared (its query's shareWithin, at most
@@ -216,7 +219,7 @@ public final class SharedQueries implements MetricsSource {
       sha256.update(bytes);
     }
     return new Key(endpoint.printableAddress(), endpoint.timeout(), HexFormat.of().formatHex(sha256.digest()),
-        query.promql());
+        endpoint.tenant(), query.promql());
   }
 
   /**

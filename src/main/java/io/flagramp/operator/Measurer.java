@@ -39,7 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>It resolves where and how to ask: the spec's address or the operator's default, the timeout, and
  * credentials from a Secret in the change's own namespace, used only if the Secret carries the
  * {@link OptIn#PROMETHEUS_CREDENTIALS} label and is not a service-account token. A round refused for
- * that sends nothing. Nothing here decides anything.
+ * that sends nothing. Behind a label-enforcing proxy, the tenant of every query is the change's own
+ * namespace. Nothing here decides anything.
  */
 public final class Measurer implements Reconciliation.Measure {
 
@@ -51,6 +52,8 @@ public final class Measurer implements Reconciliation.Measure {
   private final Optional<String> defaultAddress;
   private final AddressAllowlist allowlist;
   private final FairShares shares;
+  /** The label a proxy in front of Prometheus enforces, if the operator's queries go through one. */
+  private final Optional<String> tenantLabel;
   /** The round each change has in flight or ready, by the change's uid. */
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
@@ -63,6 +66,13 @@ public final class Measurer implements Reconciliation.Measure {
 
   public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress,
       AddressAllowlist allowlist, FairShares shares) {
+    this(client, metrics, defaultAddress, allowlist, shares, Optional.empty());
+  }
+
+  /** With {@code tenantLabel}, every query is scoped to its change's namespace by the proxy that enforces it. */
+  public Measurer(KubernetesClient client, MetricsSource metrics, Optional<String> defaultAddress,
+      AddressAllowlist allowlist, FairShares shares, Optional<String> tenantLabel) {
+    this.tenantLabel = tenantLabel;
     this.client = client;
     this.metrics = metrics;
     this.defaultAddress = defaultAddress;
@@ -215,7 +225,8 @@ public final class Measurer implements Reconciliation.Measure {
     if (source != null && source.getAuthSecretRef() != null) {
       auth = auth(change.getMetadata().getNamespace(), source.getAuthSecretRef().getName());
     }
-    return new PrometheusEndpoint(address.toString(), timeout, auth);
+    return new PrometheusEndpoint(address.toString(), timeout, auth,
+        tenantLabel.map(label -> new PrometheusEndpoint.Tenant(label, change.getMetadata().getNamespace())));
   }
 
   /**

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
-    AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
+    Optional<String> prometheusTenantLabel, AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
     String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard,
     Approvers approvers) {
 
@@ -45,6 +45,13 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "Comma-separated Prometheus base URLs (http://prometheus.monitoring.svc:9090) or hosts (*.monitoring.svc)"
             + " a ScalingChange may name besides FLAGRAMP_PROMETHEUS_ADDRESS; any other address makes it Invalid."
             + " Empty allows none. Loopback and link-local addresses only where an entry names that host itself."),
+    PROMETHEUS_TENANT_LABEL("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "",
+        "A label name (namespace): Prometheus is reached through a label-enforcing proxy (prom-label-proxy -label"
+            + " namespace) and every query carries the query parameter <label>=<the ScalingChange's namespace>, which"
+            + " the change cannot set otherwise; the proxy then shows it only series of its own namespace. Needs"
+            + " FLAGRAMP_PROMETHEUS_ADDRESS or FLAGRAMP_PROMETHEUS_ALLOWLIST, which should name the proxy alone: an"
+            + " address they allow that is not the proxy (Prometheus itself) is read unscoped. Empty: PromQL is sent"
+            + " as written."),
     WEBHOOK_ALLOWLIST("FLAGRAMP_WEBHOOK_ALLOWLIST", "",
         "Comma-separated webhook base URLs (https://hooks.slack.com/services/) or hosts (*.chat.example.com) the"
             + " URLs in spec.notify Secrets may point at; a message to any other address is refused and never sent."
@@ -133,6 +140,21 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     AddressAllowlist listed = allowlist(Setting.PROMETHEUS_ALLOWLIST, raw);
     // The operator's own default is the administrators' choice: a change may name it too.
     AddressAllowlist allowlist = prometheus.map(listed::including).orElse(listed);
+    String tenantLabel = raw.get(Setting.PROMETHEUS_TENANT_LABEL);
+    if (!tenantLabel.isEmpty() && (!tenantLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*") || tenantLabel.startsWith("__"))) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + ": \"" + tenantLabel + "\" is not a"
+          + " Prometheus label name a proxy can enforce (letters, digits and '_', not starting with a digit or '__')");
+    }
+    if (!tenantLabel.isEmpty() && allowlist.isEmpty()) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + " needs the proxy's address in "
+          + Setting.PROMETHEUS_ADDRESS.key + " or " + Setting.PROMETHEUS_ALLOWLIST.key + ": with neither, no query"
+          + " could be sent, scoped or not");
+    }
+    if (!tenantLabel.isEmpty() && prometheus.isPresent() && !listed.isEmpty() && !listed.allows(prometheus.get())) {
+      throw new IllegalArgumentException(Setting.PROMETHEUS_TENANT_LABEL.key + ": " + Setting.PROMETHEUS_ADDRESS.key
+          + " is not in " + Setting.PROMETHEUS_ALLOWLIST.key + "; point both at the proxy, or a change that names no"
+          + " address is read unscoped");
+    }
     AddressAllowlist webhooks = allowlist(Setting.WEBHOOK_ALLOWLIST, raw);
     String logFormat = raw.get(Setting.LOG_FORMAT);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -146,7 +168,8 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         ? environment.getOrDefault("POD_NAMESPACE", "") : raw.get(Setting.LEASE_NAMESPACE);
     return new OperatorSettings(namespaces, duration(Setting.RESYNC_INTERVAL, raw),
         duration(Setting.PENDING_RETRY_INTERVAL, raw), positive(Setting.HISTORY_LIMIT, raw), instance,
-        prometheus.map(HttpAddress::toString), allowlist, webhooks,
+        prometheus.map(HttpAddress::toString), allowlist,
+        tenantLabel.isEmpty() ? Optional.empty() : Optional.of(tenantLabel), webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
         positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
@@ -309,7 +332,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " pendingRetryInterval=" + Durations.format(pendingRetryInterval)
         + " historyLimit=" + historyLimit + " instance=" + instance
         + " prometheusAddress=" + prometheusAddress.orElse("<none>")
-        + " prometheusAllowlist=" + prometheusAllowlist + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
+        + " prometheusAllowlist=" + prometheusAllowlist
+        + prometheusTenantLabel.map(l -> " prometheusTenantLabel=" + l).orElse("")
+        + " webhookAllowlist=" + webhookAllowlist.withoutPaths()
         + " requireConfigMapOptIn=" + requireConfigMapOptIn
         + " verifiedApprover=" + approvers.verified() + " lastEditorCannotApprove=" + approvers.lastEditorExcluded()
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection

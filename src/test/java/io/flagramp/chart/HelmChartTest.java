@@ -158,6 +158,7 @@ class HelmChartTest {
         .containsEntry("FLAGRAMP_NAMESPACES", "")
         .containsEntry("FLAGRAMP_PROMETHEUS_ADDRESS", "http://prometheus-operated.monitoring.svc:9090")
         .containsEntry("FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prometheus-operated.monitoring.svc:9090")
+        .containsEntry("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "")
         .containsEntry("FLAGRAMP_REQUIRE_CONFIGMAP_OPT_IN", "true")
         .containsEntry("FLAGRAMP_VERIFIED_APPROVER", "false")
         .containsEntry("FLAGRAMP_LAST_EDITOR_CANNOT_APPROVE", "false")
@@ -186,6 +187,7 @@ class HelmChartTest {
     assertThat(settings.webhookAllowlist().isEmpty()).isTrue();
     assertThat(settings.logFormat()).isEqualTo("json");
     assertThat(settings.shard().sharded()).as("one release owns every ScalingChange").isFalse();
+    assertThat(settings.prometheusTenantLabel()).as("PromQL as written by default").isEmpty();
 
     Map<String, String> custom = HelmChart.render(NS, """
         watchNamespaces: [team-a, team-b]
@@ -209,6 +211,26 @@ class HelmChartTest {
     assertThat(customSettings.logFormat()).isEqualTo("text");
     assertThat(customSettings.resyncInterval()).hasMinutes(2);
     assertThat(customSettings.historyLimit()).isEqualTo(50);
+  }
+
+  @Test
+  void behindALabelEnforcingProxyTheOperatorScopesQueriesByTheTenantLabelAndAllowsOnlyTheProxy() {
+    Map<String, String> env = HelmChart.render(NS, """
+        prometheus:
+          address: http://prom-label-proxy.monitoring.svc:8080
+          allowlist: [http://prom-label-proxy.monitoring.svc:8080]
+          tenantLabel: namespace
+        """).env(POD);
+
+    OperatorSettings settings = OperatorSettings.from(env);
+    assertThat(settings.prometheusTenantLabel()).contains("namespace");
+    assertThat(settings.prometheusAllowlist().allows("http://prometheus-operated.monitoring.svc:9090")).isFalse();
+    assertThatThrownBy(() -> OperatorSettings.from(HelmChart.render(NS, """
+        prometheus:
+          allowlist: [http://prom-label-proxy.monitoring.svc:8080]
+          tenantLabel: namespace
+        """).env(POD))).as("the default address left at Prometheus itself, which no proxy scopes")
+        .hasMessageContaining("FLAGRAMP_PROMETHEUS_ADDRESS is not in FLAGRAMP_PROMETHEUS_ALLOWLIST");
   }
 
   @Test

@@ -228,6 +228,15 @@ class PrometheusAnswerTest {
         .hasMessage("HTTP 503 from Prometheus at http://prometheus:9090: Prometheus is not ready (errorType unavailable)");
   }
 
+  @Test
+  void aRefusalOfTheLabelEnforcingProxyIsNamedAsSuchWithoutItsText() {
+    assertThatThrownBy(() -> read(400, """
+        {"error":"failed to parse query string: 1:5: parse error: unclosed left parenthesis","errorType":"prom-label-proxy","status":"error"}"""))
+        .isInstanceOfSatisfying(QueryFailure.HttpError.class, f -> assertThat(f.status()).isEqualTo(400))
+        .hasMessage("HTTP 400 from Prometheus at http://prometheus:9090: the label-enforcing proxy refused the query"
+            + " (PromQL it cannot parse, or no tenant) (errorType prom-label-proxy)");
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "502| text/html; charset=utf-8| <html><body><h1>502 Bad Gateway</h1>" + MARKER + "</body></html>| text/html",

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 
 /** What the client decides before it sends anything; the rest is in the *IT classes beside this one. */
@@ -69,6 +70,55 @@ class PrometheusClientTest {
         .hasMessage(WHERE + " unreachable: cannot connect (Failed to connect to /10.0.0.1:9090)");
     assertThat(PrometheusClient.unreachable(WHERE, Duration.ofMillis(2500), new SocketTimeoutException("timeout")))
         .hasMessage(WHERE + " unreachable: timed out after 2s500ms");
+  }
+
+  @Test
+  void withoutATenantTheUrlIsTheAddressTheQueryAndTheTimeAsWritten() {
+    HttpUrl url = PrometheusClient.url(HttpUrl.get("http://thanos:10902/prefix?dedup=true&namespace=b"),
+        tenantQuery(Optional.empty()));
+
+    assertThat(url.encodedPath()).isEqualTo("/prefix/api/v1/query");
+    assertThat(url.encodedQuery()).isEqualTo("dedup=true&namespace=b&query=up&time=1772445600.000");
+  }
+
+  @Test
+  void aTenantAddsItsLabelAsTheOneValueOfThatParameterKeepingTheAddressOthers() {
+    HttpUrl url = PrometheusClient.url(HttpUrl.get("http://prom-label-proxy:8080/prefix?dedup=true"),
+        tenantQuery(Optional.of(new PrometheusEndpoint.Tenant("namespace", "team-a"))));
+
+    assertThat(url.encodedPath()).isEqualTo("/prefix/api/v1/query");
+    assertThat(url.encodedQuery()).isEqualTo("dedup=true&query=up&time=1772445600.000&namespace=team-a");
+  }
+
+  @Test
+  void aTenantParameterInTheAddressIsDroppedHoweverItIsSpelt() {
+    PrometheusEndpoint.Tenant teamA = new PrometheusEndpoint.Tenant("namespace", "team-a");
+    // prom-label-proxy scopes a query to every value of the parameter, each decoded as Go's url.ParseQuery does.
+    List<String> spellings = List.of("namespace=team-b", "namespace=team-b&namespace=team-c", "namesp%61ce=team-b",
+        "%6E%61%6D%65%73%70%61%63%65=team-b", "namespace", "namespace=", "x=1&namespace=team-b#namespace=team-c");
+
+    assertThat(spellings).allSatisfy(spelling -> {
+      HttpUrl url = PrometheusClient.url(HttpUrl.get("http://prom-label-proxy:8080/?" + spelling),
+          tenantQuery(Optional.of(teamA)));
+      assertThat(url.queryParameterValues("namespace")).as(spelling).containsExactly("team-a");
+      assertThat(url.encodedQuery()).as(spelling).doesNotContain("team-b").doesNotContain("team-c")
+          .doesNotContainIgnoringCase("namesp%");
+    });
+  }
+
+  @Test
+  void aSemicolonOrAmpersandInAnotherParameterOfTheAddressStaysInsideItsValue() {
+    HttpUrl url = PrometheusClient.url(HttpUrl.get("http://prom-label-proxy:8080/?x=1;namespace=team-b"),
+        tenantQuery(Optional.of(new PrometheusEndpoint.Tenant("namespace", "team-a"))));
+
+    // Go reads ';' as no separator, and refuses the whole form with one; encoded, it is part of x's value.
+    assertThat(url.encodedQuery()).isEqualTo("x=1%3Bnamespace%3Dteam-b&query=up&time=1772445600.000"
+        + "&namespace=team-a");
+  }
+
+  private static Query tenantQuery(Optional<PrometheusEndpoint.Tenant> tenant) {
+    return new Query(new PrometheusEndpoint("http://unused", Duration.ofSeconds(1), PrometheusEndpoint.Auth.NONE,
+        tenant), "up", Instant.parse("2026-03-02T10:00:00Z"), Duration.ZERO);
   }
 
   @Test

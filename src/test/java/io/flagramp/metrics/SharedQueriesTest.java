@@ -112,6 +112,28 @@ class SharedQueriesTest {
   }
 
   @Test
+  void behindALabelEnforcingProxyOnlyQueriesOfTheSameTenantShare() throws QueryFailure {
+    PrometheusEndpoint proxy = new PrometheusEndpoint("http://prom-label-proxy:8080", Duration.ofSeconds(10),
+        PrometheusEndpoint.Auth.NONE);
+    double teamA = shared.query(new Query(tenant(proxy, "team-a"), ERROR_RATE, T, MINUTE));
+    double teamB = shared.query(new Query(tenant(proxy, "team-b"), ERROR_RATE, T.plusSeconds(1), MINUTE));
+    double unscoped = shared.query(new Query(proxy, ERROR_RATE, T.plusSeconds(2), MINUTE));
+    double teamAAgain = shared.query(new Query(tenant(proxy, "team-a"), ERROR_RATE, T.plusSeconds(3), MINUTE));
+
+    assertThat(List.of(teamA, teamB, unscoped)).as("each its own call").containsExactly(1.0, 2.0, 3.0);
+    assertThat(teamAAgain).as("team-a's own answer, shared").isEqualTo(teamA);
+    assertThat(backend.calls()).isEqualTo(3);
+    assertThat(shared.keys()).extracting(SharedQueries.Key::tenant).containsExactlyInAnyOrder(
+        Optional.of(new PrometheusEndpoint.Tenant("namespace", "team-a")),
+        Optional.of(new PrometheusEndpoint.Tenant("namespace", "team-b")), Optional.empty());
+  }
+
+  private static PrometheusEndpoint tenant(PrometheusEndpoint endpoint, String namespace) {
+    return new PrometheusEndpoint(endpoint.address(), endpoint.timeout(), endpoint.auth(),
+        Optional.of(new PrometheusEndpoint.Tenant("namespace", namespace)));
+  }
+
+  @Test
   void concurrentQueriesWithinTheWindowShareOneBackendCallInFlight() throws Exception {
     backend.blockCalls();
     List<FutureTask<Double>> answers = new ArrayList<>();

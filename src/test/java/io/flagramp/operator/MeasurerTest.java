@@ -195,6 +195,24 @@ class MeasurerTest {
     return change;
   }
 
+  @Test
+  void behindALabelEnforcingProxyEveryQueryOfAChangeIsScopedToItsOwnNamespace() {
+    List<Query> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Measurer scoped = new Measurer(null, query -> {
+      sent.add(query);
+      return 1.0;
+    }, Optional.empty(), AddressAllowlist.any(), new FairShares(), Optional.of("namespace"));
+    ScalingChange change = change("scoped");
+    change.getMetadata().setNamespace("team-a");
+
+    scoped.measure(change, new MeasurementRequest(MeasurementRequest.Kind.STEP, Map.of("a", "vector(1)"),
+        Optional.of("vector(2)"), Duration.ofMinutes(1)).with(request(Map.of("b", "vector(3)"))), T);
+
+    assertThat(sent).hasSize(3).allSatisfy(query -> assertThat(query.endpoint().tenant())
+        .contains(new io.flagramp.metrics.PrometheusEndpoint.Tenant("namespace", "team-a")));
+    assertThat(measurer.endpoint(change).tenant()).as("without the setting, PromQL goes as written").isEmpty();
+  }
+
   private static MeasurementRequest request(Map<String, String> queries) {
     return new MeasurementRequest(MeasurementRequest.Kind.STEP, queries, Optional.empty(), Duration.ofMinutes(1));
   }

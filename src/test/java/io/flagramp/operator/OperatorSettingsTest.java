@@ -85,6 +85,35 @@ class OperatorSettingsTest {
   }
 
   @Test
+  void aTenantLabelIsALabelNameAProxyCanEnforceAndNeedsTheProxyAllowedAndAsTheDefault() {
+    OperatorSettings s = OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy.monitoring.svc:8080"));
+
+    assertThat(s.prometheusTenantLabel()).contains("namespace");
+    assertThat(s.toString()).contains(" prometheusAllowlist=http://prom-label-proxy.monitoring.svc:8080"
+        + " prometheusTenantLabel=namespace ");
+    assertThat(OperatorSettings.defaults().prometheusTenantLabel()).isEmpty();
+    for (String bad : new String[] {"name-space", "1ns", "__name__", "namespace=\"b\""}) {
+      assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", bad,
+          "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080")))
+          .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_TENANT_LABEL: \"" + bad + "\" is not a Prometheus label name");
+    }
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace")))
+        .hasMessageStartingWith("FLAGRAMP_PROMETHEUS_TENANT_LABEL needs the proxy's address in"
+            + " FLAGRAMP_PROMETHEUS_ADDRESS or FLAGRAMP_PROMETHEUS_ALLOWLIST");
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080",
+        "FLAGRAMP_PROMETHEUS_ADDRESS", "http://prometheus:9090")))
+        .hasMessage("FLAGRAMP_PROMETHEUS_TENANT_LABEL: FLAGRAMP_PROMETHEUS_ADDRESS is not in"
+            + " FLAGRAMP_PROMETHEUS_ALLOWLIST; point both at the proxy, or a change that names no address is read"
+            + " unscoped");
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_PROMETHEUS_TENANT_LABEL", "namespace",
+        "FLAGRAMP_PROMETHEUS_ALLOWLIST", "http://prom-label-proxy:8080",
+        "FLAGRAMP_PROMETHEUS_ADDRESS", "http://prom-label-proxy:8080")).prometheusAddress())
+        .contains("http://prom-label-proxy:8080");
+  }
+
+  @Test
   void approversAreTheFieldManagerUnlessTheChartSaysItsApprovalPolicyVouchesForThem() {
     assertThat(OperatorSettings.defaults().planner().approvers()).isEqualTo(Approvers.FIELD_MANAGER);
 

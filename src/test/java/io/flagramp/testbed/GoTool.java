@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One of the small Go programs of {@code src/test/go/}, as {@code src/test/provision/gotools.sh} built it
- * for this checkout and linked it under {@code flagramp.gotools} ({@code target/gotools}): it reads a JSON
- * document on stdin and prints its answer on stdout.
+ * for this checkout and linked it under {@code flagramp.gotools} ({@code target/gotools}): most read a JSON
+ * document on stdin and print their answer on stdout ({@link #run}); a server among them is started from
+ * its {@link #binary()}.
  */
 public final class GoTool {
 
@@ -30,6 +31,11 @@ public final class GoTool {
       TestBed.missing(binary.toString(), "run src/test/provision/gotools.sh (./mvnw verify runs it) to build it");
     }
     return new GoTool(binary);
+  }
+
+  /** The built program, for a caller that runs it as a long-lived process. */
+  public Path binary() {
+    return binary;
   }
 
   /** Runs it with {@code args}, {@code stdin} as its input; its stdout, or an exception with its stderr. */
