@@ -193,6 +193,18 @@ class RatesJudgeTest {
   }
 
   @Test
+  void aRequestOrTwoDecideNothingAndTheIntervalStaysWithinAHundredPoints() {
+    RatesCheck relative = RatesCheck.of(0.001, 0.5, 0.95, 0);
+    for (RatesJudgement j : List.of(judge(1, 1, 0, 1, STRICT), judge(0, 1, 1, 1, STRICT), judge(1, 1, 0, 1, relative),
+        judge(0, 1, 1, 1, relative), judge(0, 1, 0, 1, relative))) {
+      assertThat(j.verdict()).as(j.line()).isEqualTo(Verdict.Undecided);
+      Comparison c = j.comparison().orElseThrow();
+      assertThat(c.lower()).isGreaterThanOrEqualTo(-1);
+      assertThat(c.upper()).isLessThanOrEqualTo(1);
+    }
+  }
+
+  @Test
   void refusesCountsThatCannotBe() {
     assertThatThrownBy(() -> new CohortCounts(5, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CohortCounts(-1, 4)).isInstanceOf(IllegalArgumentException.class);
