@@ -86,6 +86,9 @@ class CohortJudgeBenchmark {
         }
       }
     }
+    // The demo's flag: its on-path fails a fifth of its requests.
+    edges.add(rates(new RatesScenario("", REQUESTS_PER_SECOND, 0.01, FLAG_OFF_RATE, 0.2, true), strict,
+        cells("1%", "fails 20% of its requests", rate(0.2), "none")));
     List<RatesCheck> tenthOfAPoint = checks(0.001, 0);
     edges.add(rates(new RatesScenario("", REQUESTS_PER_SECOND, 0.05, FLAG_OFF_RATE, 0, true), tenthOfAPoint,
         cells("5%", "flag-on never errs (0 errors)", rate(0), "+0.10 points")));
