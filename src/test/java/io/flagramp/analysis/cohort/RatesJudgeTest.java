@@ -205,6 +205,15 @@ class RatesJudgeTest {
   }
 
   @Test
+  void countsFromPrometheusAreRoundedAndKeptPossible() {
+    assertThat(CohortCounts.measured(3.4, 1_000.6)).isEqualTo(new CohortCounts(3, 1_001));
+    assertThat(CohortCounts.measured(10.2, 9.8)).isEqualTo(new CohortCounts(10, 10));
+    assertThat(CohortCounts.measured(Double.NaN, Double.NaN)).isEqualTo(new CohortCounts(0, 0));
+    assertThat(CohortCounts.measured(-0.0, -1)).isEqualTo(new CohortCounts(0, 0));
+    assertThat(CohortCounts.measured(Double.POSITIVE_INFINITY, 5)).isEqualTo(new CohortCounts(5, 5));
+  }
+
+  @Test
   void refusesCountsThatCannotBe() {
     assertThatThrownBy(() -> new CohortCounts(5, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CohortCounts(-1, 4)).isInstanceOf(IllegalArgumentException.class);
