@@ -13,6 +13,20 @@ public record CohortCounts(long errors, long requests) {
     }
   }
 
+  /**
+   * Counts as Prometheus gives them: {@code increase(...)} is a float, extrapolated to the window's edges, so
+   * it is rounded here; a negative or missing (NaN) value counts as none, and errors are held to the
+   * requests (the two series are extrapolated separately and can disagree by a fraction).
+   */
+  public static CohortCounts measured(double errors, double requests) {
+    long n = wholeCount(requests);
+    return new CohortCounts(Math.min(wholeCount(errors), n), n);
+  }
+
+  private static long wholeCount(double value) {
+    return Double.isNaN(value) || value <= 0 ? 0 : Math.round(value);
+  }
+
   /** errors / requests; only meaningful with requests. */
   public double rate() {
     return requests == 0 ? Double.NaN : (double) errors / requests;

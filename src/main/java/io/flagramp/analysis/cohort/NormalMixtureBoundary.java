@@ -17,12 +17,15 @@ package io.flagramp.analysis.cohort;
  * <p>Solving "ratio ≥ 1/α" for z gives |z| ≥ √((1 + 1/x)(ln(1 + x) + 2 ln(1/α))), where x is the
  * information gathered divided by the prior's precision, the {@code evidence} of {@link #criticalZ}. The
  * boundary is infinite at x = 0, narrowest near x ≈ 8 (about 3.0 at 95%) and grows only like √ln x after
- * that; each judge scales x so that its narrowest point falls where decisions are usually made. The price
+ * that; {@link RatesJudge} counts x in errors, so that it is narrowest after a handful of errors. The price
  * against a single-look interval (1.96 at 95%) is roughly 2.5 times the data for the same certainty; the
  * gain is that looking every interval costs nothing more.
  *
- * <p>What it does not cover: it is exact for a Gaussian random walk, and the judges' statistics are
- * Gaussian only as counts grow (a central limit theorem); each judge says how it keeps small samples honest.
+ * <p>What it does not cover: it is exact for a Gaussian random walk, and a difference of two rates is
+ * Gaussian only as counts grow (a central limit theorem); {@link RatesJudge} says how it keeps small counts
+ * honest, and the benchmark ({@code CohortJudgeBenchmark}) measures what is left. It is two-sided: the
+ * chance of crossing on either side is at most 1 − confidence together, so each verdict's own error is in
+ * theory about half that.
  */
 public record NormalMixtureBoundary(double confidence) implements Boundary {
 

@@ -79,13 +79,14 @@ public final class RatesJudge {
     double critical = look.criticalZ(look.atAllowance);
     Verdict verdict;
     Reason reason;
-    if (z >= critical) {
+    // No evidence is an infinite boundary, which even an infinite z (a fit without variance) must not cross.
+    if (z >= critical && Double.isFinite(critical)) {
       verdict = Verdict.Fail;
       reason = Reason.Decided;
     } else if (!sampled) {
       verdict = Verdict.Undecided;
       reason = Reason.BelowMinimum;
-    } else if (z <= -critical) {
+    } else if (z <= -critical && Double.isFinite(critical)) {
       verdict = Verdict.Pass;
       reason = Reason.Decided;
     } else {
@@ -94,9 +95,11 @@ public final class RatesJudge {
     }
     // Shown beside the plain difference: with a relative allowance the tested contrast is
     // flag-on − (1 + r) × flag-off, moved here by r × flag-off so both read as a difference in points.
+    // A difference of two proportions lies in [-1, 1]; the shifted contrast's ends may not, so they are held
+    // there.
     double shift = check.allowedRelativeIncrease() * flagOff.rate();
-    Comparison comparison = new Comparison(flagOn.rate() - flagOff.rate(), look.lowerEnd() + shift,
-        look.upperEnd() + shift, allowance + shift);
+    Comparison comparison = new Comparison(flagOn.rate() - flagOff.rate(), Math.max(-1, look.lowerEnd() + shift),
+        Math.min(1, look.upperEnd() + shift), allowance + shift);
     return new RatesJudgement(metric, verdict, reason, flagOn, flagOff, Optional.of(comparison), check, sampled);
   }
 

@@ -193,6 +193,27 @@ class RatesJudgeTest {
   }
 
   @Test
+  void aRequestOrTwoDecideNothingAndTheIntervalStaysWithinAHundredPoints() {
+    RatesCheck relative = RatesCheck.of(0.001, 0.5, 0.95, 0);
+    for (RatesJudgement j : List.of(judge(1, 1, 0, 1, STRICT), judge(0, 1, 1, 1, STRICT), judge(1, 1, 0, 1, relative),
+        judge(0, 1, 1, 1, relative), judge(0, 1, 0, 1, relative))) {
+      assertThat(j.verdict()).as(j.line()).isEqualTo(Verdict.Undecided);
+      Comparison c = j.comparison().orElseThrow();
+      assertThat(c.lower()).isGreaterThanOrEqualTo(-1);
+      assertThat(c.upper()).isLessThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  void countsFromPrometheusAreRoundedAndKeptPossible() {
+    assertThat(CohortCounts.measured(3.4, 1_000.6)).isEqualTo(new CohortCounts(3, 1_001));
+    assertThat(CohortCounts.measured(10.2, 9.8)).isEqualTo(new CohortCounts(10, 10));
+    assertThat(CohortCounts.measured(Double.NaN, Double.NaN)).isEqualTo(new CohortCounts(0, 0));
+    assertThat(CohortCounts.measured(-0.0, -1)).isEqualTo(new CohortCounts(0, 0));
+    assertThat(CohortCounts.measured(Double.POSITIVE_INFINITY, 5)).isEqualTo(new CohortCounts(5, 5));
+  }
+
+  @Test
   void refusesCountsThatCannotBe() {
     assertThatThrownBy(() -> new CohortCounts(5, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CohortCounts(-1, 4)).isInstanceOf(IllegalArgumentException.class);
