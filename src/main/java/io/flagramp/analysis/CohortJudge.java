@@ -157,14 +157,12 @@ public final class CohortJudge implements MetricJudge {
 
   /** A cohort's counts since the stage began: no series is no traffic (or no errors) yet. */
   private CohortCounts counts(Map<String, Measurement> answers, String side) {
-    long requests = count(answers.get(name() + KEY + side + "-requests"));
-    long errors = Math.min(count(answers.get(name() + KEY + side + "-errors")), requests);
-    return new CohortCounts(errors, requests);
+    return CohortCounts.measured(count(answers.get(name() + KEY + side + "-errors")),
+        count(answers.get(name() + KEY + side + "-requests")));
   }
 
-  /** increase() extrapolates, so counts come as reals: rounded, never below zero. */
-  private static long count(Measurement m) {
-    return m instanceof Measurement.Value v && Double.isFinite(v.value()) ? Math.max(0, Math.round(v.value())) : 0;
+  private static double count(Measurement m) {
+    return m instanceof Measurement.Value v ? v.value() : 0;
   }
 
   private ContinuousJudgement continuous(Map<String, Measurement> answers, CohortStatus kept, Round round) {
