@@ -30,6 +30,9 @@ public final class OperatorMetrics implements Reconciliation.Observer {
   private final Gauge step;
   private final Gauge metricValue;
   private final Gauge metricResult;
+  private final Gauge cohortValue;
+  private final Gauge cohortSamples;
+  private final Gauge cohortDifference;
   private final Counter stepsEntered;
   private final Counter reverts;
   private final Counter holds;
@@ -43,7 +46,8 @@ public final class OperatorMetrics implements Reconciliation.Observer {
   /** The labels each change's series were last set with, to remove them when they change. */
   private final Map<String, Shown> shown = new ConcurrentHashMap<>();
 
-  private record Shown(String phase, String reason, List<List<String>> metricResults, List<String> metrics) {}
+  private record Shown(String phase, String reason, List<List<String>> metricResults, List<String> metrics,
+      List<String> cohortMetrics) {}
 
   public OperatorMetrics(PrometheusRegistry registry) {
     this.registry = registry;
@@ -57,8 +61,19 @@ public final class OperatorMetrics implements Reconciliation.Observer {
     metricValue = Gauge.builder().name("flagramp_metric_value").help("Each analysis metric's last measured value")
         .labelNames("namespace", "name", "metric").register(registry);
     metricResult = Gauge.builder().name("flagramp_metric_result")
-        .help("1 for each analysis metric's last result (Pass, Fail, NoData, Error)")
+        .help("1 for each analysis metric's last result (Pass, Fail, NoData, Error, Undecided)")
         .labelNames("namespace", "name", "metric", "result").register(registry);
+    cohortValue = Gauge.builder().name("flagramp_cohort_value")
+        .help("A cohort metric's value in each cohort this step: a rate, or the median of a continuous metric")
+        .labelNames("namespace", "name", "metric", "cohort").register(registry);
+    cohortSamples = Gauge.builder().name("flagramp_cohort_samples")
+        .help("Requests (rates) or values (continuous metrics) counted in each cohort this step")
+        .labelNames("namespace", "name", "metric", "cohort").register(registry);
+    cohortDifference = Gauge.builder().name("flagramp_cohort_difference")
+        .help("Flag-on against flag-off: the estimate, its interval's lower and upper ends at the stated confidence,"
+            + " and the allowance; a rate's in its unit (0.001 is 0.1 points), a continuous metric's as a fraction"
+            + " of flag-off (0.2 is +20%)")
+        .labelNames("namespace", "name", "metric", "bound").register(registry);
     stepsEntered = Counter.builder().name("flagramp_steps_entered_total").help("Steps entered")
         .labelNames("namespace").register(registry);
     reverts = Counter.builder().name("flagramp_reverts_total").help("Reverts, by reason").labelNames("reason")
@@ -137,6 +152,7 @@ public final class OperatorMetrics implements Reconciliation.Observer {
     step.labelValues(ns, name).set(s.getCurrentStep() == null ? 0 : s.getCurrentStep() + 1);
     List<List<String>> results = new java.util.ArrayList<>();
     List<String> names = new java.util.ArrayList<>();
+    List<String> cohorts = new java.util.ArrayList<>();
     for (MetricStatus m : s.getMetrics() == null ? List.<MetricStatus>of() : s.getMetrics()) {
       names.add(m.getName());
       if (m.getValue() != null) {
@@ -146,13 +162,18 @@ public final class OperatorMetrics implements Reconciliation.Observer {
         results.add(List.of(m.getName(), m.getResult().name()));
         metricResult.labelValues(ns, name, m.getName(), m.getResult().name()).set(1);
       }
+      if (m.getCohort() != null) {
+        cohorts.add(m.getName());
+        showCohort(ns, name, m.getName(), m.getCohort());
+      }
     }
     if (before != null) {
       before.metricResults().stream().filter(r -> !results.contains(r))
           .forEach(r -> metricResult.remove(ns, name, r.get(0), r.get(1)));
       before.metrics().stream().filter(m -> !names.contains(m)).forEach(m -> metricValue.remove(ns, name, m));
+      before.cohortMetrics().stream().filter(m -> !cohorts.contains(m)).forEach(m -> forgetCohort(ns, name, m));
     }
-    shown.put(key, new Shown(s.getPhase().name(), reason, results, names));
+    shown.put(key, new Shown(s.getPhase().name(), reason, results, names, cohorts));
     plan.notice().ifPresent(n -> {
       if (n.reason().equals("StepEntered") && plan.write().isPresent()) {
         stepsEntered.labelValues(ns).inc();
@@ -174,9 +195,54 @@ public final class OperatorMetrics implements Reconciliation.Observer {
       info.remove(ns, name, before.phase(), before.reason());
       before.metricResults().forEach(r -> metricResult.remove(ns, name, r.get(0), r.get(1)));
       before.metrics().forEach(m -> metricValue.remove(ns, name, m));
+      before.cohortMetrics().forEach(m -> forgetCohort(ns, name, m));
     }
     weight.remove(ns, name);
     step.remove(ns, name);
+  }
+
+  private static final List<String> BOUNDS = List.of("estimate", "lower", "upper", "allowed");
+
+  /** A cohort metric's numbers as status shows them; a number not there yet is no sample. */
+  private void showCohort(String ns, String name, String metric, io.flagramp.api.v1alpha1.CohortStatus c) {
+    gauge(cohortValue, number(c.getOn()), ns, name, metric, "on");
+    gauge(cohortValue, number(c.getOff()), ns, name, metric, "off");
+    gauge(cohortSamples, c.getOnSamples() == null ? null : c.getOnSamples().doubleValue(), ns, name, metric, "on");
+    gauge(cohortSamples, c.getOffSamples() == null ? null : c.getOffSamples().doubleValue(), ns, name, metric, "off");
+    String[] interval = c.getInterval() == null ? new String[0] : c.getInterval().split("\\.\\.");
+    gauge(cohortDifference, number(c.getDifference()), ns, name, metric, "estimate");
+    gauge(cohortDifference, interval.length == 2 ? number(interval[0]) : null, ns, name, metric, "lower");
+    gauge(cohortDifference, interval.length == 2 ? number(interval[1]) : null, ns, name, metric, "upper");
+    gauge(cohortDifference, number(c.getAllowed()), ns, name, metric, "allowed");
+  }
+
+  private void forgetCohort(String ns, String name, String metric) {
+    for (String cohort : List.of("on", "off")) {
+      cohortValue.remove(ns, name, metric, cohort);
+      cohortSamples.remove(ns, name, metric, cohort);
+    }
+    BOUNDS.forEach(b -> cohortDifference.remove(ns, name, metric, b));
+  }
+
+  private static void gauge(Gauge gauge, Double value, String... labels) {
+    if (value == null) {
+      gauge.remove(labels);
+    } else {
+      gauge.labelValues(labels).set(value);
+    }
+  }
+
+  /** "0.0051", "+0.31", "-12%" as a number ("+12%" is 0.12); null when absent or unreadable. */
+  static Double number(String shown) {
+    if (shown == null || shown.isBlank()) {
+      return null;
+    }
+    try {
+      return shown.endsWith("%") ? Double.parseDouble(shown.substring(0, shown.length() - 1)) / 100
+          : Double.parseDouble(shown);
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   void reconciled(Duration took) {

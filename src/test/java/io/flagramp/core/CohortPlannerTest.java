@@ -103,6 +103,49 @@ class CohortPlannerTest {
   }
 
   @Test
+  void theCohortsNumbersReachTheMetricsEndpointAndLeaveItWithTheChange() {
+    Simulation sim = sim(change(null), 0.2, 50);
+    io.prometheus.metrics.model.registry.PrometheusRegistry registry =
+        new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    io.flagramp.operator.OperatorMetrics metrics = new io.flagramp.operator.OperatorMetrics(registry);
+    sim.observedBy(metrics);
+
+    runUntil(sim, s -> s.change.getStatus() != null && s.change.getStatus().getPhase() == Phase.RolledBack,
+        Duration.ofHours(1));
+
+    CohortStatus cohort = sim.change.getStatus().getMetrics().get(0).getCohort();
+    java.util.Map<String, Double> shown = gauges(registry);
+    assertThat(shown).containsEntry("flagramp_cohort_value{cohort=on}", Double.parseDouble(cohort.getOn()))
+        .containsEntry("flagramp_cohort_value{cohort=off}", Double.parseDouble(cohort.getOff()))
+        .containsEntry("flagramp_cohort_samples{cohort=on}", cohort.getOnSamples().doubleValue())
+        .containsEntry("flagramp_cohort_difference{bound=allowed}", 0.005)
+        .containsKeys("flagramp_cohort_difference{bound=estimate}", "flagramp_cohort_difference{bound=lower}",
+            "flagramp_cohort_difference{bound=upper}");
+    assertThat(shown.get("flagramp_cohort_difference{bound=lower}")).as("worse than allowed, surely")
+        .isGreaterThan(0.005);
+
+    metrics.forgotten(sim.change);
+    assertThat(gauges(registry)).isEmpty();
+  }
+
+  /** The cohort gauges, by name and their one label besides the change's and the metric's. */
+  static java.util.Map<String, Double> gauges(io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
+    java.util.Map<String, Double> shown = new java.util.TreeMap<>();
+    for (var snapshot : registry.scrape()) {
+      String metric = snapshot.getMetadata().getPrometheusName();
+      if (!metric.startsWith("flagramp_cohort_")) {
+        continue;
+      }
+      for (var point : ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) snapshot).getDataPoints()) {
+        String label = point.getLabels().contains("cohort") ? "cohort=" + point.getLabels().get("cohort")
+            : "bound=" + point.getLabels().get("bound");
+        shown.put(metric + "{" + label + "}", point.getValue());
+      }
+    }
+    return shown;
+  }
+
+  @Test
   void aHealthyFlagPassesEachStepOnItsOwnCohortAndSucceeds() {
     Simulation sim = sim(change(null), 0.002, 500);
 
