@@ -253,7 +253,7 @@ public final class SpecValidator {
       return Optional.empty();
     }
     if (c.onOrDefault().equals(c.offOrDefault())) {
-      return problem("spec.analysis.cohorts.off", "is the same label value as on, " + quote(c.onOrDefault())
+      return problem("spec.analysis.cohorts.flagOff", "is the same label value as flagOn, " + quote(c.onOrDefault())
           + ": the cohorts could not be told apart");
     }
     if (c.getConfidence() != null && !(c.getConfidence() >= 0.8 && c.getConfidence() <= 0.999)) {
@@ -297,14 +297,22 @@ public final class SpecValidator {
       }
     }
     String allowance = c.getMaxIncrease();
-    if (allowance != null && !INCREASE.matcher(allowance).matches()) {
+    if (allowance == null || allowance.isBlank()) {
+      return problem(field + ".maxIncrease", "is required: how much worse flag-on may be (\"0.001\", \"20%\");"
+          + " with none, no amount of data shows a flag no worse, and no step passes");
+    }
+    if (!INCREASE.matcher(allowance).matches()) {
       return problem(field + ".maxIncrease", quote(allowance) + " is neither \"50%\" nor \"0.001\"");
     }
-    if (!c.isRate() && allowance != null && !allowance.endsWith("%")) {
+    if (Double.parseDouble(allowance.replace("%", "")) <= 0) {
+      return problem(field + ".maxIncrease", quote(allowance) + " allows nothing: with no allowance no amount of"
+          + " data shows a flag no worse, and no step passes");
+    }
+    if (!c.isRate() && !allowance.endsWith("%")) {
       return problem(field + ".maxIncrease", quote(allowance) + ": a continuous metric's allowance is relative"
           + " to flag-off, such as \"20%\"");
     }
-    if (c.isRate() && allowance != null && !allowance.endsWith("%") && Double.parseDouble(allowance) >= 1) {
+    if (c.isRate() && !allowance.endsWith("%") && Double.parseDouble(allowance) >= 1) {
       return problem(field + ".maxIncrease", quote(allowance) + " is a rate of 1 or more; 0.001 is 0.1 points");
     }
     return Optional.empty();

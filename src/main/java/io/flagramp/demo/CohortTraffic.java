@@ -28,6 +28,9 @@ public final class CohortTraffic {
   private final Supplier<Instant> clock;
   private final Random random;
 
+  private double latencySeconds = 0.2;
+  private double onLatencyFactor = 1.0;
+
   private Instant stageStart;
   private Instant last;
   private long onRequests;
@@ -64,10 +67,22 @@ public final class CohortTraffic {
     if (name.endsWith("#off-errors")) {
       return new Measurement.Value(offErrors);
     }
+    if (name.endsWith("#on") || name.endsWith("#off")) {
+      // A latency quantile per interval: the app's, 5% noise, flag-on slower by its factor.
+      double factor = name.endsWith("#on") ? onLatencyFactor : 1.0;
+      return new Measurement.Value(latencySeconds * factor * (1 + 0.05 * random.nextGaussian()));
+    }
     if (name.equals("minSamples")) {
       return new Measurement.Value(onRequests + offRequests);
     }
     return new Measurement.Value(serviceErrorRate());
+  }
+
+  /** Latency: {@code seconds} without the flag, {@code onFactor} times that with it. */
+  public CohortTraffic latency(double seconds, double onFactor) {
+    this.latencySeconds = seconds;
+    this.onLatencyFactor = onFactor;
+    return this;
   }
 
   /** The whole service's error rate now: both cohorts together, as a query without the flag's label sees it. */

@@ -36,6 +36,8 @@ public final class Demo {
 
   /** examples/use-redis.yaml, packaged by the build. */
   static final String EMBEDDED = "/demo/use-redis.yaml";
+  /** examples/use-redis-cohorts.yaml, packaged by the build: the cohort judge's run. */
+  static final String COHORTS = "/demo/use-redis-cohorts.yaml";
   private static final Instant START = Instant.parse("2026-11-23T02:00:00Z");
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("EEE HH:mm").withZone(ZoneOffset.UTC);
@@ -94,6 +96,39 @@ public final class Demo {
       out.println("   " + breach.change.getStatus().getPhase() + " without a person: " + cm
           + " holds exactly what it held before.");
     }
+
+    try {
+      cohorts(load(Demo.class.getResourceAsStream(COHORTS)));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("the packaged " + COHORTS + " cannot be read", e);
+    }
+  }
+
+  /**
+   * The fourth run: a flag whose users see a fifth of their requests fail, judged by its cohorts, on
+   * 50 requests a second of which 0.2% fail without it; then what the whole service's error rate said.
+   */
+  private void cohorts(ScalingChange template) {
+    out.println();
+    out.println("4) The cohort judge (examples/use-redis-cohorts.yaml): with the flag, 20% of requests fail");
+    Simulation sim = simulation(copy(template), START);
+    CohortTraffic traffic = new CohortTraffic(50, 0.002, 0.2, () -> weight(sim), () -> sim.now, 20261206L);
+    sim.metrics = traffic::answer;
+    show(sim, Integer.MAX_VALUE, "");
+    Duration took = Duration.between(START, sim.now);
+    double service = (traffic.onErrors() + traffic.offErrors())
+        / (double) Math.max(1, traffic.onRequests() + traffic.offRequests());
+    out.printf("   %s after %s at weight 1: %d of %d flag-on requests failed, %d of %d flag-off.%n",
+        sim.change.getStatus().getPhase(), took.toMinutes() == 1 ? "1 minute" : took.toMinutes() + " minutes",
+        traffic.onErrors(), traffic.onRequests(),
+        traffic.offErrors(), traffic.offRequests());
+    out.printf("   The whole service's error rate over the same requests was %s: under the %s bound of the"
+        + " first example, that judge would have passed the step and gone on to 5%%, where a twentieth of"
+        + " all users would have met the failures.%n", percent(service), percent(0.01));
+  }
+
+  private static String percent(double rate) {
+    return String.format(java.util.Locale.ROOT, "%.2f%%", rate * 100);
   }
 
   /** The simulated app's healthy readings. */

@@ -48,6 +48,13 @@ class ExitCodesTest {
   }
 
   @Test
+  void lintAcceptsTheCohortExample() {
+    assertThat(run("lint", "--local", "examples/use-redis-cohorts.yaml")).as(err.toString()).isEqualTo(ExitCodes.OK);
+    assertThat(out.toString()).contains("scalingchange use-redis-cohorts (namespace social)")
+        .contains("planner   no problem found");
+  }
+
+  @Test
   void lintAcceptsTheExampleAndShowsItsTimeline() {
     assertThat(run("lint", "--local", "examples/app-features.yaml")).isEqualTo(ExitCodes.ERROR);
     assertThat(err.toString()).isEqualTo("skipped Namespace social: not a ScalingChange\n"

@@ -48,6 +48,36 @@ class SpecValidatorTest {
         Arguments.of("bake out of range", (Consumer<ScalingChangeSpec>) s -> s.setBake("99999999999999999999m"),
             "spec.bake: \"99999999999999999999m\" is out of range"),
         Arguments.of("valid analysis", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(analysis()), null),
+        Arguments.of("a valid cohort rate", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.rate(E, R, "0.001"))), null),
+        Arguments.of("a valid cohort value", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.value("p50{$cohort}", "20%"))), null),
+        Arguments.of("a cohort rate without $range", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.rate("sum(increase(e{$cohort}[5m]))", R, "0.001"))),
+            "spec.analysis.metrics[0].cohort.errors: must count since the step began: use $range as the range, as"
+                + " in increase(http_requests_total{$cohort}[$range])"),
+        Arguments.of("a cohort query without $cohort", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.rate(E, "sum(increase(r[$range]))", "0.001"))),
+            "spec.analysis.metrics[0].cohort.requests: must contain $cohort, which stands for each cohort's label"
+                + " matcher"),
+        Arguments.of("a cohort metric without an allowance", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.rate(E, R, null))),
+            "spec.analysis.metrics[0].cohort.maxIncrease: is required: how much worse flag-on may be (\"0.001\","
+                + " \"20%\"); with none, no amount of data shows a flag no worse, and no step passes"),
+        Arguments.of("a zero allowance", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.rate(E, R, "0%"))),
+            "spec.analysis.metrics[0].cohort.maxIncrease: \"0%\" allows nothing: with no allowance no amount of"
+                + " data shows a flag no worse, and no step passes"),
+        Arguments.of("an absolute allowance for a latency", (Consumer<ScalingChangeSpec>) s -> s.setAnalysis(cohort(
+            io.flagramp.api.v1alpha1.CohortMetric.value("p50{$cohort}", "0.05"))),
+            "spec.analysis.metrics[0].cohort.maxIncrease: \"0.05\": a continuous metric's allowance is relative to"
+                + " flag-off, such as \"20%\""),
+        Arguments.of("both cohorts the same label value", (Consumer<ScalingChangeSpec>) s -> {
+          s.setAnalysis(cohort(io.flagramp.api.v1alpha1.CohortMetric.rate(E, R, "0.001")));
+          s.getAnalysis().setCohorts(new io.flagramp.api.v1alpha1.Cohorts());
+          s.getAnalysis().getCohorts().setFlagOff("on");
+        }, "spec.analysis.cohorts.flagOff: is the same label value as flagOn, \"on\": the cohorts could not be told"
+            + " apart"),
         Arguments.of("valid windows", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("Europe/Berlin",
             "02:00", "05:00", "2026-12-21", "2027-01-04")), null),
         Arguments.of("an unknown time zone", (Consumer<ScalingChangeSpec>) s -> s.setWindows(windows("Mars/Olympus",
@@ -130,6 +160,18 @@ class SpecValidatorTest {
       receivers.add(new WebhookReceiver(name, new WebhookSecretReference(name + "-hook", null)));
     }
     return receivers;
+  }
+
+  static final String E = "sum(increase(errors{$cohort}[$range]))";
+  static final String R = "sum(increase(requests{$cohort}[$range]))";
+
+  /** An analysis with one metric judged by its cohorts. */
+  static Analysis cohort(io.flagramp.api.v1alpha1.CohortMetric cohort) {
+    Analysis a = analysis();
+    MetricCheck m = new MetricCheck("error-rate", null);
+    m.setCohort(cohort);
+    a.setMetrics(new ArrayList<>(List.of(m)));
+    return a;
   }
 
   static Analysis analysis() {

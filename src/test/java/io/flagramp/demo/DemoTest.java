@@ -32,5 +32,13 @@ class DemoTest {
         .contains("RolledBack without a person: app-features holds exactly what it held before.");
     String afterRevert = out.substring(out.lastIndexOf("reverted, removed"));
     assertThat(afterRevert).contains("SOCKET_TIMEOUT_MS=30000 USE_REDIS=false\n").doesNotContain("USE_REDIS_PERCENTAGE=");
+
+    String cohorts = out.substring(out.indexOf("4) The cohort judge"));
+    assertThat(cohorts).as("reverted at 1% by the cohort judge, with the numbers").contains("RolledBack   0/4")
+        .containsPattern("error-rate flag-on [0-9.]+% vs flag-off [0-9.]+% \\(\\+[0-9.]+ points, 95% interval"
+            + " \\+[0-9.]+\\.\\.\\+[0-9.]+; allowed \\+0\\.20\\) fails at weight 1")
+        .contains("RolledBack after 1 minute at weight 1")
+        .containsPattern("The whole service's error rate over the same requests was 0\\.[0-9]+%: under the 1\\.00%"
+            + " bound of the first example, that judge would have passed");
   }
 }

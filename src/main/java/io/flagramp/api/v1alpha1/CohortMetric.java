@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -39,10 +40,12 @@ public class CohortMetric {
       + " is measured every interval for each cohort, and the step's values are compared by rank.")
   private String value;
 
+  @Required
   @Size(min = 1, max = 32)
   @Pattern(ALLOWANCE_PATTERN)
   @JsonPropertyDescription("How much worse flag-on may be than flag-off: \"0.001\" absolute (a rate of"
-      + " 0.001 is 0.1 points; a latency in its unit), or \"50%\" relative to flag-off.")
+      + " 0.001 is 0.1 points), or \"50%\" relative to flag-off; a continuous metric's is relative. Required,"
+      + " and above zero: a flag is never shown to be exactly as good, only no worse than allowed.")
   private String maxIncrease;
 
   public CohortMetric() {}

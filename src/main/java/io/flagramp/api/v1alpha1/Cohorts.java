@@ -29,14 +29,15 @@ public class Cohorts {
   @Default("on")
   @Size(min = 1, max = 128)
   @Pattern("^[^\"\\\\\\n]*$")
-  @JsonPropertyDescription("The label's value on flag-on traffic.")
-  private String on;
+  @JsonPropertyDescription("The label's value on flag-on traffic (\"on\" by default). Named flagOn, not on: YAML"
+      + " reads an unquoted on as true.")
+  private String flagOn;
 
   @Default("off")
   @Size(min = 1, max = 128)
   @Pattern("^[^\"\\\\\\n]*$")
-  @JsonPropertyDescription("The label's value on flag-off traffic.")
-  private String off;
+  @JsonPropertyDescription("The label's value on flag-off traffic (\"off\" by default).")
+  private String flagOff;
 
   @Default("0.95")
   @Min(0.8)
@@ -69,11 +70,11 @@ public class Cohorts {
   }
 
   public String onOrDefault() {
-    return on == null ? "on" : on;
+    return flagOn == null ? "on" : flagOn;
   }
 
   public String offOrDefault() {
-    return off == null ? "off" : off;
+    return flagOff == null ? "off" : flagOff;
   }
 
   public double confidenceOrDefault() {
@@ -104,20 +105,20 @@ public class Cohorts {
     this.label = label;
   }
 
-  public String getOn() {
-    return on;
+  public String getFlagOn() {
+    return flagOn;
   }
 
-  public void setOn(String on) {
-    this.on = on;
+  public void setFlagOn(String flagOn) {
+    this.flagOn = flagOn;
   }
 
-  public String getOff() {
-    return off;
+  public String getFlagOff() {
+    return flagOff;
   }
 
-  public void setOff(String off) {
-    this.off = off;
+  public void setFlagOff(String flagOff) {
+    this.flagOff = flagOff;
   }
 
   public Double getConfidence() {
