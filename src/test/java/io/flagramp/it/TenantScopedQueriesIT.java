@@ -137,9 +137,10 @@ class TenantScopedQueriesIT {
   }
 
   @Test
-  void aChangeOfABringingBsNamespaceInItsAddressQueryStringIsStillJudgedOnAsOwnValue() {
+  void aChangeOfABringingBsNamespaceInItsAddressQueryStringIsRefusedBeforeAnyQuery() {
     harness.createConfigMap(teamA, "app-features-by-address", Map.of());
-    // Spelt as Go's url.ParseQuery reads it back to "namespace"; the allowlist ignores the query string.
+    // Spelt as Go's url.ParseQuery reads it back to "namespace". A base address has no query string: the
+    // change is Invalid, and nothing is sent (were it sent, the client drops the parameter as well).
     String address = proxy.baseUrl() + "/?namesp%61ce=" + teamB;
     ScalingChange sc = analysed(teamA, "address-b", address, Map.of("no-namespace", "sum(" + ERROR_RATIO + ")"),
         OnNoData.Hold);
@@ -147,11 +148,11 @@ class TenantScopedQueriesIT {
 
     harness.changes().resource(sc).create();
 
-    assertThat(settled(teamA, "address-b")).isEqualTo(Phase.Succeeded);
-    assertThat(metrics(teamA, "address-b")).singleElement().satisfies(m -> {
-      assertThat(m.getValue()).isEqualTo("0.01");
-      assertThat(m.getResult()).isEqualTo(MetricResult.Pass);
-    });
+    assertThat(settled(teamA, "address-b")).isEqualTo(Phase.Invalid);
+    ScalingChange seen = harness.changes().inNamespace(teamA).withName("address-b").get();
+    assertThat(seen.getStatus().getLastDecision()).contains("spec.analysis.prometheus.address")
+        .contains("it has a query string");
+    assertThat(seen.getStatus().getMetrics()).as("never measured").isNull();
   }
 
   @Test
