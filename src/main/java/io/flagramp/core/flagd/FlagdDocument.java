@@ -54,7 +54,10 @@ public final class FlagdDocument {
     try {
       root = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      return new Parsed.Invalid(where + " is not valid JSON: " + e.getOriginalMessage());
+      String why = e.getOriginalMessage().replaceAll("\\[Source: [^;]*; line", "[line");
+      var at = e.getLocation();
+      return new Parsed.Invalid(where + " is not valid JSON: " + why
+          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     }
     if (root == null || root.isMissingNode()) {
       return new Parsed.Invalid(where + " is empty");

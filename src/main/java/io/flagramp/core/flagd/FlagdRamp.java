@@ -25,7 +25,8 @@ import java.util.Optional;
  * <p>What can be ramped without changing what the flag means for anyone the ramp is not about:
  * <ul>
  *   <li>no targeting (or an empty one) and {@code defaultVariant} the off variant: everyone has "off",
- *       and the split is created;
+ *       and the split is created (the on variant: everyone has "on", and a first step lowers it, which
+ *       waits for a person's approval as for percentage keys, {@link io.flagramp.core.Lowering});
  *   <li>a targeting that is, or whose chain of {@code if} ends in (the last else), a {@code fractional}
  *       split over exactly the on and off variants: the users the earlier branches pick keep their
  *       variant, and only the split's weights change.
@@ -96,6 +97,45 @@ public final class FlagdRamp {
     return flag.toString();
   }
 
+  /**
+   * The share of users the definition gives {@code on}, where it says: 100 or 0 without targeting (by its
+   * defaultVariant), the on weight's share of a split that is the whole targeting; empty otherwise (a split
+   * behind conditions, a definition that cannot be ramped).
+   */
+  public static java.util.OptionalInt exposure(String definition, String on, String off) {
+    JsonNode flag;
+    try {
+      flag = FlagdDocument.JSON.readTree(definition);
+    } catch (JsonProcessingException e) {
+      return java.util.OptionalInt.empty();
+    }
+    if (flag == null || !flag.isObject()) {
+      return java.util.OptionalInt.empty();
+    }
+    JsonNode targeting = flag.get("targeting");
+    String defaultVariant = flag.path("defaultVariant").asText(null);
+    if (targeting == null || targeting.isNull() || (targeting.isObject() && targeting.isEmpty())) {
+      return on.equals(defaultVariant) ? java.util.OptionalInt.of(100)
+          : off.equals(defaultVariant) ? java.util.OptionalInt.of(0) : java.util.OptionalInt.empty();
+    }
+    Either result = analyse(flag, "", on, off);
+    if (result.point == null || !result.point.path.isEmpty()) {
+      return java.util.OptionalInt.empty();
+    }
+    long onWeight = 0;
+    long total = 0;
+    for (JsonNode share : targeting.get("fractional")) {
+      if (share.isArray()) {
+        long w = share.size() > 1 ? Math.max(0, share.get(1).asLong()) : 1;
+        total += w;
+        if (on.equals(share.get(0).asText())) {
+          onWeight = w;
+        }
+      }
+    }
+    return total == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of((int) (100 * onWeight / total));
+  }
+
   /** Replaces the node at {@code path} (indices of if-arguments, from the targeting down). */
   private static void replace(ObjectNode flag, List<Integer> path, JsonNode with) {
     JsonNode node = flag.get("targeting");
@@ -144,9 +184,10 @@ public final class FlagdRamp {
     }
     JsonNode targeting = flag.get("targeting");
     if (targeting == null || targeting.isNull() || (targeting.isObject() && targeting.isEmpty())) {
-      if (defaultVariant == null || !off.equals(defaultVariant.asText(null))) {
+      String everyone = defaultVariant == null ? null : defaultVariant.asText(null);
+      if (!off.equals(everyone) && !on.equals(everyone)) {
         return Either.no(f + " has no targeting and defaultVariant " + (defaultVariant == null ? "unset"
-            : defaultVariant.toString()) + ", not " + quote(off) + ": ramping it from " + quote(off)
+            : defaultVariant.toString()) + ", neither " + quote(on) + " nor " + quote(off) + ": a split of the two"
             + " would change what everyone gets now");
       }
       return new Either(new Point(List.of(), true, null, true), null);
@@ -205,7 +246,7 @@ public final class FlagdRamp {
     return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
-  static String quote(String s) {
+  public static String quote(String s) {
     return TextNode.valueOf(s).toString();
   }
 }

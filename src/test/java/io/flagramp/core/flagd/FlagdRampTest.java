@@ -149,9 +149,14 @@ class FlagdRampTest {
   }
 
   @Test
-  void aFlagEveryoneAlreadyHasOnOrThatIsDisabledIsRefused() throws Exception {
+  void aFlagWithoutTargetingWhoseDefaultIsAThirdVariantOrThatIsDisabledIsRefused() throws Exception {
+    assertThat(problemOf("{\"state\": \"ENABLED\", \"variants\": {\"on\": 1, \"off\": 0, \"x\": 2},"
+        + " \"defaultVariant\": \"x\"}")).hasValueSatisfying(p -> assertThat(p).contains("would change what everyone"
+        + " gets now"));
     assertThat(problemOf("{\"state\": \"ENABLED\", \"variants\": {\"on\": 1, \"off\": 0}, \"defaultVariant\": \"on\"}"))
-        .hasValueSatisfying(p -> assertThat(p).contains("would change what everyone gets now"));
+        .as("on for everyone: a first step lowers it, which the approval gate asks a person for").isEmpty();
+    assertThat(FlagdRamp.exposure("{\"variants\": {\"on\": 1, \"off\": 0}, \"defaultVariant\": \"on\"}", "on", "off"))
+        .hasValue(100);
     assertThat(problemOf("{\"state\": \"DISABLED\", \"variants\": {\"on\": 1, \"off\": 0}, \"defaultVariant\": \"off\"}"))
         .hasValueSatisfying(p -> assertThat(p).contains("state \"DISABLED\""));
   }
