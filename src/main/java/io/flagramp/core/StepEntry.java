@@ -40,7 +40,7 @@ final class StepEntry {
         d.next.setBaselineAt(Timestamps.format(d.now));
       }
       prefix += "recorded original values " + flag.keys().stream()
-          .map(k -> k + "=" + (current.containsKey(k) ? OnCall.quote(current.get(k)) : "<absent>"))
+          .map(k -> k + "=" + (current.containsKey(k) ? OnCall.quoteShort(current.get(k)) : "<absent>"))
           .collect(Collectors.joining(", ")) + "; ";
     } else {
       d.closeRunningStep(StepOutcome.Passed, passed);

@@ -30,7 +30,11 @@ class DemoTest {
         .contains("Tue 03:03  RolledBack   0/6     -  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted,"
             + " removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
         .contains("RolledBack without a person: app-features holds exactly what it held before.");
-    String afterRevert = out.substring(out.lastIndexOf("reverted, removed"));
+    assertThat(out).contains("{\"state\":\"ENABLED\",\"variants\":{\"on\":true,\"off\":false},\"defaultVariant\":"
+            + "\"off\",\"targeting\":{\"fractional\":[[\"on\",5],[\"off\",95]]}}")
+        .contains("reverted, restored flags.flagd.json#new-checkout=")
+        .contains("RolledBack: the document is the original byte for byte: true; the other flag never changed.");
+    String afterRevert = out.substring(out.lastIndexOf("reverted, removed"), out.indexOf("4) The same schedule"));
     assertThat(afterRevert).contains("SOCKET_TIMEOUT_MS=30000 USE_REDIS=false\n").doesNotContain("USE_REDIS_PERCENTAGE=");
   }
 }
