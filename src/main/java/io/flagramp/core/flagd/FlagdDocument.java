@@ -16,8 +16,8 @@ import java.util.Optional;
 /**
  * A flagd definition document (the JSON of one ConfigMap data key) as text, and the one thing flagramp
  * does to it: put another definition in place of one flag's, {@code flags.<key>}, leaving every other
- * character of the document as it was. Other flags, {@code $evaluators}, metadata, key order, whitespace
- * and comments-free formatting all stay byte for byte; so putting a flag's original text back gives the
+ * character of the document as it was. Other flags, {@code $evaluators}, metadata, key order and
+ * whitespace all stay byte for byte; so putting a flag's original text back gives the
  * original document exactly, when nobody else changed it meanwhile.
  *
  * <p>A document that is not one JSON object with a {@code flags} object, or that repeats a key (flagd
