@@ -128,7 +128,8 @@ final class LintCommand implements Callable<Integer> {
     if (cm == null) {
       return Optional.empty();  // the change waits for it; nothing to say of its values yet
     }
-    return Lowering.of(sc.getSpec().getFlag(), cm.getData() == null ? java.util.Map.of() : cm.getData(),
+    return Lowering.of(sc.getSpec().getFlag(), io.flagramp.core.FlagFormat.of(sc.getSpec().getFlag())
+            .read(cm.getData() == null ? java.util.Map.of() : cm.getData()).values(),
         sc.getSpec().getSteps().get(0).getWeight())
         .map(line -> line + ": the operator will wait for flagramp.io/approve before writing it");
   }

@@ -130,6 +130,10 @@ final class StatusScreen {
       return "-";
     }
     String cm = spec.getFlag().getConfigMapName() + ": ";
+    var flagd = spec.getFlag().getFlagd();
+    if (flagd != null && s.getCurrentWeight() != null) {
+      return cm + flagd.claimKey() + " " + flagd.on() + "=" + s.getCurrentWeight() + "%";
+    }
     if (s.getCurrentWeight() != null) {
       String enabled = spec.getFlag().getEnabledKey() == null ? "" : " " + spec.getFlag().getEnabledKey() + "=true";
       return cm + spec.getFlag().getPercentageKey() + "=" + s.getCurrentWeight() + enabled;

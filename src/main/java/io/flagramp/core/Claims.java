@@ -61,12 +61,12 @@ final class Claims {
         .filter(c -> !c.uid().equals(d.uid()) && c.overlaps(restore.keys())).findFirst();
     if (wrote.isPresent()) {
       return Optional.of("ScalingChange " + wrote.get().name() + " has written " + String.join(", ",
-          restore.keys().stream().filter(wrote.get().keys()::contains).toList()) + " in ConfigMap " + cm + " since"
+          restore.keys().stream().filter(wrote.get()::holds).toList()) + " in ConfigMap " + cm + " since"
           + " this change's claim was there");
     }
     // Every key of the flag, not only those the restore may write: the enabled key reads "true" at any weight,
     // so it alone shows nothing of whose values these are.
-    java.util.Map<String, String> ours = Draft.valuesFor(d.flag(), weight);
+    java.util.Map<String, String> ours = d.valuesFor(weight);
     boolean still = d.flag().keys().stream().allMatch(k -> java.util.Objects.equals(ours.get(k), flag.values().get(k)));
     return still ? Optional.empty() : Optional.of("this change's claim is not on ConfigMap " + cm + " and the keys no"
         + " longer hold what it wrote (weight " + weight + "), so they are someone else's now");
@@ -109,7 +109,7 @@ final class Claims {
     java.util.Map<String, FlagClaim> held = new java.util.LinkedHashMap<>();
     for (ObservedFlag.ObservedClaim c : flag.claims()) {
       if (c.live() && !c.claim().uid().equals(d.uid())) {
-        d.flag().keys().stream().filter(c.claim().keys()::contains).forEach(k -> held.putIfAbsent(k, c.claim()));
+        d.flag().keys().stream().filter(c.claim()::holds).forEach(k -> held.putIfAbsent(k, c.claim()));
       }
     }
     return held;
@@ -129,7 +129,7 @@ final class Claims {
 
   /** The keys of this change that {@code other} claims too. */
   static List<String> shared(Draft d, FlagClaim other) {
-    return d.flag().keys().stream().filter(other.keys()::contains).toList();
+    return d.flag().keys().stream().filter(other::holds).toList();
   }
 
   /** This change's claim written by a later attempt than the one its status is at: the status is stale. */

@@ -264,13 +264,8 @@ final class Draft {
     return x.equals(y);
   }
 
-  /** The values {@code weight} puts in the flag's keys. */
-  static Map<String, String> valuesFor(FlagTarget flag, int weight) {
-    Map<String, String> values = new java.util.LinkedHashMap<>();
-    values.put(flag.getPercentageKey(), Integer.toString(weight));
-    if (flag.getEnabledKey() != null) {
-      values.put(flag.getEnabledKey(), "true");
-    }
-    return values;
+  /** The values {@code weight} puts in the flag's keys, from this attempt's original values. */
+  Map<String, String> valuesFor(int weight) {
+    return FlagFormat.of(flag()).valuesAt(weight, next.getOriginalValues());
   }
 }

@@ -15,13 +15,14 @@ final class Drift {
   /** One line per key that differs, naming who changed it when the ConfigMap says. */
   static List<String> of(Draft d, ObservedFlag observed) {
     List<String> drift = new ArrayList<>();
-    Draft.valuesFor(d.flag(), d.weight()).forEach((key, expected) -> {
+    d.valuesFor(d.weight()).forEach((key, expected) -> {
       String actual = observed.values().get(key);
       if (!expected.equals(actual)) {
         List<String> writers = observed.otherWriters().getOrDefault(key, List.of());
         String by = writers.isEmpty() ? "" : " (changed by " + String.join(", ", writers) + ")";
         drift.add(key + " in ConfigMap " + d.flag().getConfigMapName() + " is "
-            + (actual == null ? "gone" : OnCall.quote(actual)) + " but flagramp wrote " + OnCall.quote(expected) + by);
+            + (actual == null ? "gone" + observed.stepProblem().map(p -> " (" + p + ")").orElse("")
+            : OnCall.quoteShort(actual)) + " but flagramp wrote " + OnCall.quoteShort(expected) + by);
       }
     });
     return drift;

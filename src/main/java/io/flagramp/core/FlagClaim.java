@@ -35,7 +35,23 @@ public record FlagClaim(String uid, String name, List<String> keys, String appli
   }
 
   public boolean overlaps(Collection<String> otherKeys) {
-    return keys.stream().anyMatch(otherKeys::contains);
+    return otherKeys.stream().anyMatch(this::holds);
+  }
+
+  /**
+   * This claim holds {@code key}: it names it, or they live in one data key and one of them is that whole
+   * data key. Two flags of one flagd document ({@code flags.json#a}, {@code flags.json#b}) are separate
+   * keys; a percentage key {@code flags.json} would overwrite the document, so it meets every flag in it.
+   */
+  public boolean holds(String key) {
+    return keys.stream().anyMatch(k -> k.equals(key) || (dataKey(k).equals(dataKey(key))
+        && (!k.contains(io.flagramp.api.v1alpha1.FlagdFlag.SEPARATOR)
+            || !key.contains(io.flagramp.api.v1alpha1.FlagdFlag.SEPARATOR))));
+  }
+
+  private static String dataKey(String key) {
+    int at = key.indexOf(io.flagramp.api.v1alpha1.FlagdFlag.SEPARATOR);
+    return at < 0 ? key : key.substring(0, at);
   }
 
   /** Written to the ConfigMap object with this uid (or recorded before objects were). */

@@ -37,7 +37,7 @@ public sealed interface FlagWrite {
       Map<String, String> annotations = new LinkedHashMap<>();
       annotations.put(ClaimAnnotations.key(claim.uid()), ClaimAnnotations.value(claim));
       staleClaims.forEach(uid -> annotations.put(ClaimAnnotations.key(uid), null));
-      return List.of(new ConfigMapPatch(FIELD_MANAGER, values, annotations, true));
+      return List.of(new ConfigMapPatch(FIELD_MANAGER, observed.dataPatch(values), annotations, true));
     }
   }
 
@@ -54,7 +54,7 @@ public sealed interface FlagWrite {
     /** One line: {@code restored USE_REDIS="false", removed USE_REDIS_PERCENTAGE (was absent)}. */
     public String describe() {
       return keys.stream()
-          .map(k -> originals.containsKey(k) ? "restored " + k + "=\"" + originals.get(k) + "\""
+          .map(k -> originals.containsKey(k) ? "restored " + k + "=" + OnCall.quoteShort(originals.get(k))
               : "removed " + k + " (was absent)")
           .collect(Collectors.joining(", "));
     }
@@ -98,7 +98,7 @@ public sealed interface FlagWrite {
           data.putAll(removals);
           first = false;
         }
-        patches.add(new ConfigMapPatch(group.getKey(), data, Map.of(), true));
+        patches.add(new ConfigMapPatch(group.getKey(), observed.dataPatch(data), Map.of(), true));
       }
       // Marked restored last, on its own: the claim annotation stays flagramp's, whoever owns the keys.
       patches.add(new ConfigMapPatch(FIELD_MANAGER, Map.of(),

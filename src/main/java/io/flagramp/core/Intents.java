@@ -180,6 +180,9 @@ final class Intents {
       d.note(Notice.warning("RestoreSkipped", "not restored: " + refused.get() + "; the keys hold " + keys(d, flag)));
       return Optional.empty();
     }
+    if (flag.writeProblem().isPresent()) {
+      return Optional.of(d.keep(Optional.of(d.settings.pendingRetryInterval())));  // Reverts said so when it decided
+    }
     return Optional.of(finishing(d, restore, "restoring the original values (" + restore.describe() + ")"));
   }
 

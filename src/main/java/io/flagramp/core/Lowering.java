@@ -16,11 +16,11 @@ public final class Lowering {
 
   /** "the first step (weight 30) would lower P from 100 to 30, taking the flag away from 70% of users". */
   public static Optional<String> of(FlagTarget flag, Map<String, String> values, int firstWeight) {
-    OptionalInt now = exposure(flag, values);
+    OptionalInt now = FlagFormat.of(flag).exposure(values);
     if (now.isEmpty() || now.getAsInt() <= firstWeight) {
       return Optional.empty();
     }
-    return Optional.of("the first step (weight " + firstWeight + ") would lower " + flag.getPercentageKey() + " from "
+    return Optional.of("the first step (weight " + firstWeight + ") would lower " + flag.keys().get(0) + " from "
         + now.getAsInt() + " to " + firstWeight + ", taking the flag away from " + (now.getAsInt() - firstWeight)
         + "% of users");
   }

@@ -16,12 +16,42 @@ import java.util.Optional;
  *     still holds it
  * @param optedIn the ConfigMap carries the {@link OptIn#FLAGS} label
  * @param immutable the ConfigMap is {@code immutable: true}: nothing can be written to it
+ * @param format how the flag's keys live in the data
+ * @param data the data keys the flag lives in, as read (a write of a flagd flag is made on this document)
+ * @param stepProblem why no step may be written on the data as read, if none may (see {@link FlagFormat.Reading})
+ * @param writeProblem why nothing may be written on it, if nothing may
  */
 public record ObservedFlag(String uid, Map<String, String> values, Map<String, List<String>> owners,
-    List<ObservedClaim> claims, boolean optedIn, boolean immutable) {
+    List<ObservedClaim> claims, boolean optedIn, boolean immutable, FlagFormat format, Map<String, String> data,
+    Optional<String> stepProblem, Optional<String> writeProblem) {
+
+  /**
+   * The flag as {@code format} reads it from the data keys it lives in ({@code data}), each data key owned
+   * by the managers in {@code dataOwners}.
+   */
+  public static ObservedFlag of(FlagFormat format, String uid, Map<String, String> data,
+      Map<String, List<String>> dataOwners, List<ObservedClaim> claims, boolean optedIn, boolean immutable) {
+    Map<String, String> read = new LinkedHashMap<>();
+    format.dataKeys().stream().filter(data::containsKey).forEach(k -> read.put(k, data.get(k)));
+    FlagFormat.Reading reading = format.read(read);
+    Map<String, List<String>> owners = new LinkedHashMap<>();
+    for (String key : format.keys()) {
+      List<String> managers = dataOwners.get(format.dataKeyOf(key));
+      if (managers != null && reading.values().containsKey(key)) {
+        owners.put(key, managers);
+      }
+    }
+    return new ObservedFlag(uid, reading.values(), owners, claims, optedIn, immutable, format, read,
+        reading.stepProblem(), reading.writeProblem());
+  }
 
   public ObservedFlag withClaims(List<ObservedClaim> judged) {
-    return new ObservedFlag(uid, values, owners, judged, optedIn, immutable);
+    return new ObservedFlag(uid, values, owners, judged, optedIn, immutable, format, data, stepProblem, writeProblem);
+  }
+
+  /** The data patch that sets these keys' values (null removes one) on the data as read. */
+  public Map<String, String> dataPatch(Map<String, String> keyValues) {
+    return format.dataPatch(keyValues, data);
   }
 
   /** For each key, the field managers other than flagramp that own it: who else wrote it. */

@@ -249,4 +249,13 @@ final class OnCall {
   static String quote(String s) {
     return "\"" + s + "\"";
   }
+
+  /** Quoted, and when long (a flagd flag's definition) cut to its start on one line. */
+  static String quoteShort(String s) {
+    if (s.length() <= 60) {
+      return quote(s);
+    }
+    String oneLine = s.replaceAll("\\s+", " ");
+    return quote(oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...");
+  }
 }

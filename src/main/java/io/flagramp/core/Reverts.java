@@ -85,6 +85,12 @@ final class Reverts {
     }
     String id = FlagClaim.restoreId(d.attempt(), false);
     s.setIntent(FlagIntent.restore(id, reverting, observed.uid(), Timestamps.format(d.now), afterSuccess));
+    if (observed.writeProblem().isPresent()) {
+      // Recorded, so it is final; made by Intents once the document can be written again.
+      return d.decide(Phase.RolledBack, reason, prefix + "the restore waits: ConfigMap " + flag.getConfigMapName()
+          + ", " + observed.writeProblem().get() + "; it is made once the document parses again",
+          Notice.Kind.Warning).keep(Optional.of(d.settings.pendingRetryInterval()));
+    }
     List<Restart> restarts = Restarts.record(d, null, id);
     d.restarting(restarts);
     String restarted = restarts.isEmpty() ? "" : "; restarting " + Restarts.names(restarts);

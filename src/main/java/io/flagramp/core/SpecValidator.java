@@ -73,8 +73,12 @@ public final class SpecValidator {
         || flag.getConfigMapName().length() > 253) {
       return problem("spec.flag.configMapName", quote(flag.getConfigMapName()) + " is not a valid ConfigMap name");
     }
+    if (flag.getFlagd() != null) {
+      return flagd(flag).or(() -> rest(spec, defaultPrometheus, allowlist));
+    }
     if (!isKey(flag.getPercentageKey())) {
-      return problem("spec.flag.percentageKey", quote(flag.getPercentageKey()) + " is not a valid ConfigMap key");
+      return problem("spec.flag.percentageKey", flag.getPercentageKey() == null
+          ? "is required (or spec.flag.flagd)" : quote(flag.getPercentageKey()) + " is not a valid ConfigMap key");
     }
     if (flag.getEnabledKey() != null) {
       if (!isKey(flag.getEnabledKey())) {
@@ -84,6 +88,39 @@ public final class SpecValidator {
         return problem("spec.flag.enabledKey", "must differ from spec.flag.percentageKey");
       }
     }
+    return rest(spec, defaultPrometheus, allowlist);
+  }
+
+  /** A flagd flag's fields: where the document is, which flag, which variants. */
+  private static Optional<SpecProblem> flagd(FlagTarget flag) {
+    io.flagramp.api.v1alpha1.FlagdFlag f = flag.getFlagd();
+    if (flag.getPercentageKey() != null) {
+      return problem("spec.flag.flagd", "goes instead of spec.flag.percentageKey, not with it");
+    }
+    if (flag.getEnabledKey() != null) {
+      return problem("spec.flag.enabledKey", "goes with spec.flag.percentageKey; a flagd flag has none");
+    }
+    if (!isKey(f.getKey())) {
+      return problem("spec.flag.flagd.key", f.getKey() == null ? "is required"
+          : quote(f.getKey()) + " is not a valid ConfigMap key");
+    }
+    if (f.getFlag() == null || f.getFlag().isEmpty() || f.getFlag().length() > 253) {
+      return problem("spec.flag.flagd.flag", f.getFlag() == null ? "is required" : "must be 1..253 characters");
+    }
+    for (String[] variant : new String[][] {{"onVariant", f.getOnVariant()}, {"offVariant", f.getOffVariant()}}) {
+      if (variant[1] != null && (variant[1].isEmpty() || variant[1].length() > 253)) {
+        return problem("spec.flag.flagd." + variant[0], "must be 1..253 characters");
+      }
+    }
+    if (f.on().equals(f.off())) {
+      return problem("spec.flag.flagd.offVariant", "must differ from onVariant (both " + quote(f.on()) + ")");
+    }
+    return Optional.empty();
+  }
+
+  /** Everything after spec.flag. */
+  private static Optional<SpecProblem> rest(ScalingChangeSpec spec, boolean defaultPrometheus,
+      AddressAllowlist allowlist) {
     List<Step> steps = spec.getSteps();
     if (steps == null || steps.isEmpty()) {
       return problem("spec.steps", "needs at least one step");

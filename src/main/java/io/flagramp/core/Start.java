@@ -27,7 +27,7 @@ final class Start {
     ObservedFlag flag = d.o.flag().get();
     Optional<FlagClaim> holder = Claims.foreign(d, flag);
     if (holder.isPresent()) {
-      List<String> shared = d.flag().keys().stream().filter(holder.get().keys()::contains).toList();
+      List<String> shared = d.flag().keys().stream().filter(holder.get()::holds).toList();
       return d.decide(Phase.Pending, Reason.Conflict, "waiting for ScalingChange " + holder.get().name() + ", which holds "
               + String.join(", ", shared) + " in ConfigMap " + d.flag().getConfigMapName(), Notice.Kind.Normal)
           .keep(Optional.of(d.settings.pendingRetryInterval()));

@@ -40,7 +40,7 @@ final class StepEntry {
         d.next.setBaselineAt(Timestamps.format(d.now));
       }
       prefix += "recorded original values " + flag.keys().stream()
-          .map(k -> k + "=" + (current.containsKey(k) ? OnCall.quote(current.get(k)) : "<absent>"))
+          .map(k -> k + "=" + (current.containsKey(k) ? OnCall.quoteShort(current.get(k)) : "<absent>"))
           .collect(Collectors.joining(", ")) + "; ";
     } else {
       d.closeRunningStep(StepOutcome.Passed, passed);
@@ -62,7 +62,7 @@ final class StepEntry {
     }
     d.next.setPromotion(null);
     d.addHistory(row);
-    Map<String, String> values = Draft.valuesFor(flag, weight);
+    Map<String, String> values = d.valuesFor(weight);
     String id = d.attempt() + "." + weight;
     d.next.setIntent(FlagIntent.step(id, weight, from, values, current, observed.uid(), Timestamps.format(d.now)));
     List<Restart> restarts = Restarts.record(d, weight, id);

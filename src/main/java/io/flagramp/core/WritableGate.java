@@ -5,7 +5,8 @@ import io.flagramp.api.v1alpha1.Reason;
 
 /**
  * A step writes the ConfigMap, so its owner must have agreed ({@link OptIn#FLAGS}, unless the operator
- * is told not to ask) and it must be writable at all (not {@code immutable}). Checked before anything
+ * is told not to ask) and it must be writable at all (not {@code immutable}), and hold a flag that can be
+ * ramped (a flagd document flagd accepts, with the flag and a split flagramp can set). Checked before anything
  * else is asked or sent; a restore is never held by it.
  */
 final class WritableGate implements Gate {
@@ -33,6 +34,11 @@ final class WritableGate implements Gate {
           + " does not carry the label " + OptIn.FLAGS + "=" + OptIn.VALUE + ": flagramp writes only ConfigMaps whose"
           + " owners opted in" + where + "; label it (kubectl label configmap " + cm + " " + OptIn.FLAGS + "="
           + OptIn.VALUE + ")", Notice.Kind.Warning, true));
+    }
+    if (flag.stepProblem().isPresent()) {
+      return java.util.Optional.of(new Verdict.Hold(phase, Reason.FlagUnrampable, "ConfigMap " + cm + ", "
+          + flag.stepProblem().get() + ": nothing is written" + where + "; fix the document, or abort",
+          Notice.Kind.Warning, true));
     }
     return java.util.Optional.empty();
   }

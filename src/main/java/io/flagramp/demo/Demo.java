@@ -29,8 +29,8 @@ import java.util.stream.Collectors;
  * use-redis example, or a YAML file given as the argument) against an in-memory ConfigMap on a
  * simulated clock, so days of soaks pass in a second. Metrics come from a simulated app instead of
  * Prometheus: a metric whose name contains "error" reads 0.002, one with "latency" 0.2, minSamples
- * 5000. Three runs: a rollout to the end; on-call aborting at 25%; and the error rate climbing at
- * 10%, which the analysis catches and reverts without a person.
+ * 5000. Four runs: a rollout to the end; on-call aborting at 25%; the error rate climbing at
+ * 10%, which the analysis catches and reverts without a person; and the same schedule on a flagd flag.
  */
 public final class Demo {
 
@@ -102,6 +102,26 @@ public final class Demo {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("the packaged " + COHORTS + " cannot be read", e);
     }
+    out.println();
+    out.println("5) The same schedule on a flagd flag: " + FLAGD_KEY + "#" + FLAGD_FLAG + " in ConfigMap "
+        + FLAGD_CONFIG_MAP + (template.getSpec().getAnalysis() == null ? ", aborted at weight 25"
+        : ", the error rate climbing at 10%"));
+    ScalingChange flagd = copy(template);
+    flagd.getSpec().setFlag(io.flagramp.api.v1alpha1.FlagTarget.flagd(FLAGD_CONFIG_MAP, FLAGD_KEY, FLAGD_FLAG));
+    flagd.getMetadata().setName(FLAGD_FLAG);
+    Simulation ramp = new Simulation(settings(flagd), flagd, START);
+    ramp.deleteConfigMap();
+    ramp.createConfigMap(Map.of(FLAGD_KEY, FLAGD_DOCUMENT));
+    ramp.metrics = (name, promql) -> name.contains("error") && weight(ramp) >= 10
+        ? new Measurement.Value(0.031) : app(name, promql);
+    out.println("   " + FLAGD_FLAG + " before: " + flagText(ramp));
+    show(ramp, template.getSpec().getAnalysis() == null ? 25 : Integer.MAX_VALUE, Demo::flagText);
+    if (template.getSpec().getAnalysis() == null) {
+      ramp.annotate(Annotations.ABORT, "demo");
+      show(ramp, Integer.MAX_VALUE, Demo::flagText);
+    }
+    out.println("   " + ramp.change.getStatus().getPhase() + ": the document is the original byte for byte: "
+        + FLAGD_DOCUMENT.equals(ramp.configMap().get(FLAGD_KEY)) + "; the other flag never changed.");
   }
 
   /**
@@ -129,6 +149,27 @@ public final class Demo {
 
   private static String percent(double rate) {
     return String.format(java.util.Locale.ROOT, "%.2f%%", rate * 100);
+
+  }
+
+  private static final String FLAGD_CONFIG_MAP = "checkout-flags";
+  private static final String FLAGD_KEY = "flags.flagd.json";
+  private static final String FLAGD_FLAG = "new-checkout";
+  /** examples/checkout-flags.yaml's document, shortened. */
+  private static final String FLAGD_DOCUMENT = """
+      {
+        "flags": {
+          "new-checkout": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off"},
+          "dark-mode": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off"}
+        }
+      }
+      """;
+
+  /** The ramped flag's definition as the document holds it now. */
+  private static String flagText(Simulation sim) {
+    return io.flagramp.core.flagd.FlagdDocument.parse(sim.configMap().get(FLAGD_KEY), FLAGD_KEY)
+        instanceof io.flagramp.core.flagd.FlagdDocument.Parsed.Ok ok
+        ? ok.document().flagText(FLAGD_FLAG).orElse("(no flag)") : "(not a flagd document)";
   }
 
   /** The simulated app's healthy readings. */
@@ -171,6 +212,11 @@ public final class Demo {
 
   /** Reconciles until the change is quiet or has reached {@code stopAtWeight}, printing each transition. */
   private void show(Simulation sim, int stopAtWeight, String indent) {
+    show(sim, stopAtWeight, s -> data(s.configMap()));
+  }
+
+  /** As above, printing {@code written} of the ConfigMap after each write. */
+  private void show(Simulation sim, int stopAtWeight, java.util.function.Function<Simulation, String> written) {
     for (int i = 0; i < 100_000; i++) {
       Plan plan = sim.reconcile();
       plan.notice().ifPresent(n -> {
@@ -178,7 +224,7 @@ public final class Demo {
         out.printf("   %s  %-12s %-4s %4s  %s%n", TIME.format(sim.now), s.getPhase(), s.getProgress(),
             s.getCurrentWeight() == null ? "-" : s.getCurrentWeight(), n.message());
         if (plan.write().isPresent()) {
-          out.printf("   %9s  %s%n", "", data(sim.configMap()));
+          out.printf("   %9s  %s%n", "", written.apply(sim));
         }
       });
       Integer weight = sim.change.getStatus().getCurrentWeight();

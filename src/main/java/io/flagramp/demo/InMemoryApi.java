@@ -7,6 +7,7 @@ import io.flagramp.api.v1alpha1.ScalingChangeStatus;
 import io.flagramp.core.ClaimAnnotations;
 import io.flagramp.core.ConfigMapPatch;
 import io.flagramp.core.FlagClaim;
+import io.flagramp.core.FlagFormat;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.OptIn;
@@ -279,25 +280,21 @@ public final class InMemoryApi {
   public FlagStore flagStore(String namespace) {
     return new FlagStore() {
       @Override
-      public Optional<Snapshot> read(String ns, String configMap, List<String> keys) {
+      public Optional<Snapshot> read(String ns, String configMap, FlagFormat format) {
         ConfigMap cm = readable(configMap, configMapLag.getAsInt());
         if (cm == null) {
           return Optional.empty();
         }
-        Map<String, String> values = new LinkedHashMap<>();
         Map<String, List<String>> owners = new LinkedHashMap<>();
-        for (String key : keys) {
-          if (cm.data.containsKey(key)) {
-            values.put(key, cm.data.get(key));
-            String owner = cm.owners.get(key);
-            if (owner != null) {
-              owners.put(key, List.of(owner));
-            }
+        for (String key : format.dataKeys()) {
+          String owner = cm.owners.get(key);
+          if (cm.data.containsKey(key) && owner != null) {
+            owners.put(key, List.of(owner));
           }
         }
         List<ObservedFlag.ObservedClaim> claims = ClaimAnnotations.read(cm.annotations).stream()
             .map(c -> new ObservedFlag.ObservedClaim(c, false)).toList();
-        return Optional.of(new Snapshot(new ObservedFlag(cm.uid, values, owners, claims,
+        return Optional.of(new Snapshot(ObservedFlag.of(format, cm.uid, cm.data, owners, claims,
             OptIn.VALUE.equals(cm.labels.get(OptIn.FLAGS)), cm.immutable),
             new ReadVersion(cm.uid, Long.toString(cm.resourceVersion))));
       }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flagramp.core.ClaimAnnotations;
 import io.flagramp.core.ConfigMapPatch;
+import io.flagramp.core.FlagFormat;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
 import io.flagramp.core.OptIn;
@@ -51,29 +52,27 @@ public final class ConfigMapFlagStore implements FlagStore {
   }
 
   @Override
-  public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
+  public Optional<Snapshot> read(String namespace, String configMap, FlagFormat format) {
     ConfigMapCache c = cache;
-    Optional<ConfigMap> cached = c == null ? Optional.empty() : c.get(namespace, configMap, keys);
+    Optional<ConfigMap> cached = c == null ? Optional.empty() : c.get(namespace, configMap, format.dataKeys());
     // Not in the cache: not labelled (the informer sees only opted-in ones), just created, or gone; or
     // its kept copy left out a value, claim or owner these keys need.
     ConfigMap cm = cached.orElseGet(() -> client.configMaps().inNamespace(namespace).withName(configMap).get());
-    return Optional.ofNullable(cm).map(m -> snapshot(m, keys));
+    return Optional.ofNullable(cm).map(m -> snapshot(m, format));
   }
 
   static Snapshot snapshot(ConfigMap cm, List<String> keys) {
+    return snapshot(cm, FlagFormat.keys(keys));
+  }
+
+  static Snapshot snapshot(ConfigMap cm, FlagFormat format) {
     Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
-    Map<String, String> values = new LinkedHashMap<>();
-    for (String key : keys) {
-      if (data.containsKey(key)) {
-        values.put(key, data.get(key));
-      }
-    }
     List<ObservedFlag.ObservedClaim> claims = ClaimAnnotations.read(cm.getMetadata().getAnnotations()).stream()
         .map(c -> new ObservedFlag.ObservedClaim(c, false))
         .toList();
     Map<String, String> labels = cm.getMetadata().getLabels() == null ? Map.of() : cm.getMetadata().getLabels();
-    return new Snapshot(new ObservedFlag(cm.getMetadata().getUid(), values, owners(cm, keys), claims,
-        OptIn.VALUE.equals(labels.get(OptIn.FLAGS)), Boolean.TRUE.equals(cm.getImmutable())), versionOf(cm));
+    return new Snapshot(ObservedFlag.of(format, cm.getMetadata().getUid(), data, owners(cm, format.dataKeys()),
+        claims, OptIn.VALUE.equals(labels.get(OptIn.FLAGS)), Boolean.TRUE.equals(cm.getImmutable())), versionOf(cm));
   }
 
   /** For each key, the field managers that own {@code data.<key>}, flagramp included. */

@@ -1,6 +1,7 @@
 package io.flagramp.operator;
 
 import io.flagramp.core.ConfigMapPatch;
+import io.flagramp.core.FlagFormat;
 import io.flagramp.core.FlagWrite;
 import io.flagramp.core.ObservedFlag;
 import java.util.List;
@@ -10,7 +11,12 @@ import java.util.Optional;
 public interface FlagStore {
 
   /** The flag's keys as they are now, and the version they were read at; empty if the ConfigMap is missing. */
-  Optional<Snapshot> read(String namespace, String configMap, List<String> keys);
+  Optional<Snapshot> read(String namespace, String configMap, FlagFormat format);
+
+  /** {@link #read(String, String, FlagFormat)} of plain keys: a percentage key and maybe an enabled key. */
+  default Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
+    return read(namespace, configMap, FlagFormat.keys(keys));
+  }
 
   /**
    * Makes {@code write} as its {@linkplain FlagWrite#patches patches} on the ConfigMap as {@code read},

@@ -405,11 +405,12 @@ public final class Reconciliation {
 
   private Optional<FlagStore.Snapshot> read(ScalingChange change) {
     FlagTarget flag = change.getSpec() == null ? null : change.getSpec().getFlag();
-    if (flag == null || flag.getConfigMapName() == null || flag.getPercentageKey() == null) {
+    if (flag == null || flag.getConfigMapName() == null
+        || (flag.getPercentageKey() == null && (flag.getFlagd() == null || flag.getFlagd().getKey() == null || flag.getFlagd().getFlag() == null))) {
       return Optional.empty();
     }
     String namespace = change.getMetadata().getNamespace();
-    return flags.read(namespace, flag.getConfigMapName(), flag.keys())
+    return flags.read(namespace, flag.getConfigMapName(), io.flagramp.core.FlagFormat.of(flag))
         .map(s -> new FlagStore.Snapshot(judgeClaims(change, s.flag()), s.version()));
   }
 

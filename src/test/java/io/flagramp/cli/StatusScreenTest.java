@@ -67,6 +67,24 @@ class StatusScreenTest {
   }
 
   @Test
+  void aFlagdFlagShowsItsDocumentFlagAndTheOnVariantsShare() {
+    Rollouts r = Rollouts.of("""
+        apiVersion: flagramp.io/v1alpha1
+        kind: ScalingChange
+        metadata: {name: new-checkout, namespace: social}
+        spec:
+          flag: {configMapName: app-features, flagd: {key: flags.flagd.json, flag: new-checkout}}
+          steps: [{weight: 5, pause: 1h}, {weight: 100}]
+        """);
+    r.sim.externalWrite("flags.flagd.json", "{\"flags\": {\"new-checkout\": {\"state\": \"ENABLED\","
+        + " \"variants\": {\"on\": true, \"off\": false}, \"defaultVariant\": \"off\"}}}", "kubectl");
+
+    String screen = plain(r.until(s -> Integer.valueOf(5).equals(s.getCurrentWeight())));
+
+    assertThat(screen).contains("Flag      app-features: flags.flagd.json#new-checkout on=5%\n");
+  }
+
+  @Test
   void aChangeAwaitingApprovalMarksTheStepThatWaitsAndSaysHowToApprove() {
     Rollouts r = Rollouts.of(Rollouts.USE_REDIS).until(s -> s.getPhase() == Phase.AwaitingApproval);
     assertThat(plain(r)).isEqualTo("""

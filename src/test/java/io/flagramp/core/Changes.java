@@ -23,6 +23,8 @@ final class Changes {
   private Instant created = CREATED;
   private long generation = 1;
   private boolean suspend;
+  private String flagdKey;
+  private String flagdFlag;
 
   private Changes(String name) {
     this.name = name;
@@ -48,6 +50,13 @@ final class Changes {
     return this;
   }
 
+  /** Ramps flag {@code flag} of the flagd document in data key {@code key}, variants "on" and "off". */
+  Changes flagd(String key, String flag) {
+    this.flagdKey = key;
+    this.flagdFlag = flag;
+    return this;
+  }
+
   Changes created(Instant created) {
     this.created = created;
     return this;
@@ -68,7 +77,8 @@ final class Changes {
     change.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("social").withGeneration(generation)
         .withUid("uid-" + name).withCreationTimestamp(created.toString()).withAnnotations(new HashMap<>()).build());
     ScalingChangeSpec spec = new ScalingChangeSpec();
-    spec.setFlag(new FlagTarget(configMap, percentageKey, enabledKey));
+    spec.setFlag(flagdKey != null ? FlagTarget.flagd(configMap, flagdKey, flagdFlag)
+        : new FlagTarget(configMap, percentageKey, enabledKey));
     spec.setSteps(new ArrayList<>(steps));
     spec.setSuspend(suspend);
     change.setSpec(spec);

@@ -26,6 +26,12 @@ class SpecValidatorTest {
         blockedTo, null)));
   }
 
+  private static void flagd(ScalingChangeSpec s, String key, String flag) {
+    s.getFlag().setPercentageKey(null);
+    s.getFlag().setEnabledKey(null);
+    s.getFlag().setFlagd(new io.flagramp.api.v1alpha1.FlagdFlag(key, flag, null, null));
+  }
+
   static Stream<Arguments> problems() {
     return Stream.of(
         Arguments.of("valid", (Consumer<ScalingChangeSpec>) s -> {}, null),
@@ -36,6 +42,27 @@ class SpecValidatorTest {
             "spec.flag.percentageKey: \"a/b\" is not a valid ConfigMap key"),
         Arguments.of("same key twice", (Consumer<ScalingChangeSpec>) s -> s.getFlag().setEnabledKey("USE_REDIS_PERCENTAGE"),
             "spec.flag.enabledKey: must differ from spec.flag.percentageKey"),
+        Arguments.of("a flagd flag", (Consumer<ScalingChangeSpec>) s -> flagd(s, "flags.json", "new-checkout"), null),
+        Arguments.of("a flagd flag and a percentage key", (Consumer<ScalingChangeSpec>) s -> {
+          s.getFlag().setEnabledKey(null);
+          s.getFlag().setFlagd(new io.flagramp.api.v1alpha1.FlagdFlag("flags.json", "f", null, null));
+        }, "spec.flag.flagd: goes instead of spec.flag.percentageKey, not with it"),
+        Arguments.of("a flagd flag with an enabled key", (Consumer<ScalingChangeSpec>) s -> {
+          flagd(s, "flags.json", "f");
+          s.getFlag().setEnabledKey("ON");
+        }, "spec.flag.enabledKey: goes with spec.flag.percentageKey; a flagd flag has none"),
+        Arguments.of("a flagd data key that is not one", (Consumer<ScalingChangeSpec>) s -> flagd(s, "a/b", "f"),
+            "spec.flag.flagd.key: \"a/b\" is not a valid ConfigMap key"),
+        Arguments.of("a flagd flag without its flag", (Consumer<ScalingChangeSpec>) s -> flagd(s, "flags.json", null),
+            "spec.flag.flagd.flag: is required"),
+        Arguments.of("on and off the same variant", (Consumer<ScalingChangeSpec>) s -> {
+          flagd(s, "flags.json", "f");
+          s.getFlag().getFlagd().setOffVariant("on");
+        }, "spec.flag.flagd.offVariant: must differ from onVariant (both \"on\")"),
+        Arguments.of("neither format", (Consumer<ScalingChangeSpec>) s -> {
+          s.getFlag().setPercentageKey(null);
+          s.getFlag().setEnabledKey(null);
+        }, "spec.flag.percentageKey: is required (or spec.flag.flagd)"),
         Arguments.of("no steps", (Consumer<ScalingChangeSpec>) s -> s.getSteps().clear(), "spec.steps: needs at least one step"),
         Arguments.of("weight over 100", (Consumer<ScalingChangeSpec>) s -> s.getSteps().get(2).setWeight(101),
             "spec.steps[2].weight: 101 is outside 1..100"),

@@ -30,10 +30,15 @@ class DemoTest {
         .contains("Tue 03:03  RolledBack   0/6     -  error-rate 0.031 > max 0.01 (3/3) at weight 10: reverted,"
             + " removed USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"")
         .contains("RolledBack without a person: app-features holds exactly what it held before.");
-    String afterRevert = out.substring(out.lastIndexOf("reverted, removed"));
+    assertThat(out).contains("{\"state\":\"ENABLED\",\"variants\":{\"on\":true,\"off\":false},\"defaultVariant\":"
+            + "\"off\",\"targeting\":{\"fractional\":[[\"on\",5],[\"off\",95]]}}")
+        .contains("reverted, restored flags.flagd.json#new-checkout=")
+        .contains("RolledBack: the document is the original byte for byte: true; the other flag never changed.");
+    String third = out.substring(out.indexOf("3) The automatic revert"), out.indexOf("4) The cohort judge"));
+    String afterRevert = third.substring(third.lastIndexOf("reverted, removed"));
     assertThat(afterRevert).contains("SOCKET_TIMEOUT_MS=30000 USE_REDIS=false\n").doesNotContain("USE_REDIS_PERCENTAGE=");
 
-    String cohorts = out.substring(out.indexOf("4) The cohort judge"));
+    String cohorts = out.substring(out.indexOf("4) The cohort judge"), out.indexOf("5) The same schedule"));
     assertThat(cohorts).as("reverted at 1% by the cohort judge, with the numbers").contains("RolledBack   0/4")
         .containsPattern("error-rate flag-on [0-9.]+% vs flag-off [0-9.]+% \\(\\+[0-9.]+ points, 95% interval"
             + " \\+[0-9.]+\\.\\.\\+[0-9.]+; allowed \\+0\\.20\\) fails at weight 1")

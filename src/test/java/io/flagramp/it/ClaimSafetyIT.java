@@ -397,8 +397,8 @@ class ClaimSafetyIT {
     FlagStore real = new ConfigMapFlagStore(own);
     FlagStore lagging = new FlagStore() {
       @Override
-      public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
-        return Optional.of(RealApiStores.snapshot(then, keys));
+      public Optional<Snapshot> read(String namespace, String configMap, io.flagramp.core.FlagFormat format) {
+        return Optional.of(RealApiStores.snapshot(then, format.keys()));
       }
 
       @Override

@@ -262,7 +262,7 @@ class LifecycleIT {
     }
 
     @Override
-    public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
+    public Optional<Snapshot> read(String namespace, String configMap, io.flagramp.core.FlagFormat keys) {
       return real.read(namespace, configMap, keys);
     }
 

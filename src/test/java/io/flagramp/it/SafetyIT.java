@@ -92,7 +92,7 @@ class SafetyIT {
     };
     harness = OperatorHarness.start(cluster, SETTINGS, metrics, store -> new FlagStore() {
       @Override
-      public Optional<Snapshot> read(String namespace, String configMap, List<String> keys) {
+      public Optional<Snapshot> read(String namespace, String configMap, io.flagramp.core.FlagFormat keys) {
         return store.read(namespace, configMap, keys);
       }
 

@@ -75,7 +75,8 @@ class SpecFuzzIT {
       namespaces.add(ns);
       cluster.client().configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
           .withName("app-features").withNamespace(ns).addToLabels(OptIn.FLAGS, OptIn.VALUE).endMetadata()
-          .addToData("OTHER", "x").build()).create();
+          .addToData("OTHER", "x").addToData("flags.json", FLAGD_DOCUMENTS.get(i % FLAGD_DOCUMENTS.size()))
+          .build()).create();
     }
     String stored = storedUnderAnOlderCrd(cluster, namespaces.get(0));
 
@@ -260,6 +261,18 @@ class SpecFuzzIT {
   private static final Object[] QUERIES = {"", "vector(1)", "q".repeat(5000), "sum(", "up", "vector(0) / vector(0)",
       "{__name__=~\".+\"}", "vector(0)\n# FAKE", "sum(" + ControlText.HOSTILE,
       BackfilledHistory.everyOne(BackfilledHistory.WIDE, 24), BackfilledHistory.everyOne(BackfilledHistory.HEAVY, 24)};
+  /**
+   * The flagd document each namespace's ConfigMap holds in flags.json, for the specs that ramp its flag
+   * new-checkout: malformed, without the flag, with targeting that cannot be ramped, a key twice, and fine.
+   */
+  private static final List<String> FLAGD_DOCUMENTS = List.of(
+      "{\"flags\": {\"new-checkout\": {\"state\": \"ENABLED\",",
+      "{\"flags\": {\"other\": {\"state\": \"ENABLED\", \"variants\": {\"on\": 1}, \"defaultVariant\": \"on\"}}}",
+      "{\"flags\": {\"new-checkout\": {\"state\": \"ENABLED\", \"variants\": {\"on\": 1, \"off\": 0},"
+          + " \"defaultVariant\": \"off\", \"targeting\": {\"in\": [\"@x\", {\"var\": \"email\"}]}}}}",
+      "{\"flags\": {\"new-checkout\": {}, \"new-checkout\": {}}}",
+      "{\"flags\": {\"new-checkout\": {\"state\": \"ENABLED\", \"variants\": {\"on\": 1, \"off\": 0},"
+          + " \"defaultVariant\": \"off\"}}, \"$evaluators\": {}}");
   private static final Object[] INCREASES = {"50%", "-1", "abc", "0.002", "1e9%"};
   private static final Object[] ENUMS = {"Hold", "Fail", "Revert", "Restore", "Keep", "Maybe", ""};
 
@@ -299,8 +312,16 @@ class SpecFuzzIT {
       spec.put("analysis", analysis);
     }
     List<Consumer<Random>> mutations = List.of(
-        r -> ((Map<String, Object>) steps.get(0)).put("weight", pick(r, WEIGHTS)),
-        r -> ((Map<String, Object>) steps.get(r.nextInt(steps.size()))).put("pause", pick(r, DURATIONS)),
+        r -> {
+          if (!steps.isEmpty()) {  // an earlier mutation may have left none
+            ((Map<String, Object>) steps.get(0)).put("weight", pick(r, WEIGHTS));
+          }
+        },
+        r -> {
+          if (!steps.isEmpty()) {
+            ((Map<String, Object>) steps.get(r.nextInt(steps.size()))).put("pause", pick(r, DURATIONS));
+          }
+        },
         r -> {
           steps.clear();
           int n = r.nextInt(23);
@@ -311,6 +332,22 @@ class SpecFuzzIT {
         r -> flag.put("configMapName", pick(r, NAMES)),
         r -> flag.put("percentageKey", pick(r, KEYS)),
         r -> flag.put("enabledKey", r.nextBoolean() ? flag.get("percentageKey") : pick(r, KEYS)),
+        r -> {
+          // the flagd format, alone or beside the percentage keys, its fields picked like keys
+          if (r.nextBoolean()) {
+            flag.remove("percentageKey");
+            flag.remove("enabledKey");
+          }
+          Map<String, Object> flagd = new LinkedHashMap<>(Map.of("key", r.nextBoolean() ? "flags.json" : pick(r, KEYS),
+              "flag", r.nextBoolean() ? "new-checkout" : pick(r, KEYS)));
+          if (r.nextBoolean()) {
+            flagd.put("onVariant", pick(r, KEYS));
+          }
+          if (r.nextBoolean()) {
+            flagd.put("offVariant", r.nextBoolean() ? flagd.getOrDefault("onVariant", "on") : pick(r, KEYS));
+          }
+          flag.put("flagd", flagd);
+        },
         r -> {
           spec.put("analysis", analysis);
           analysis.put("interval", pick(r, DURATIONS));

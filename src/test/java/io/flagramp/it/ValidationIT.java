@@ -79,6 +79,24 @@ class ValidationIT {
             "spec.flag.enabledKey must differ from spec.flag.percentageKey"),
         Arguments.of("no flag", (Consumer<ScalingChange>) sc -> sc.getSpec().setFlag(null),
             "spec.flag: Required value"),
+        Arguments.of("neither format", (Consumer<ScalingChange>) sc -> {
+          sc.getSpec().getFlag().setPercentageKey(null);
+          sc.getSpec().getFlag().setEnabledKey(null);
+        }, "spec.flag: set either percentageKey or flagd, not both"),
+        Arguments.of("a flagd flag with an enabled key", (Consumer<ScalingChange>) sc -> {
+          sc.getSpec().getFlag().setPercentageKey(null);
+          sc.getSpec().getFlag().setFlagd(new io.flagramp.api.v1alpha1.FlagdFlag("flags.json", "f", null, null));
+        }, "spec.flag.enabledKey goes with percentageKey; a flagd flag has no enabled key"),
+        Arguments.of("a flagd flag whose on and off are one variant", (Consumer<ScalingChange>) sc -> {
+          sc.getSpec().getFlag().setPercentageKey(null);
+          sc.getSpec().getFlag().setEnabledKey(null);
+          sc.getSpec().getFlag().setFlagd(new io.flagramp.api.v1alpha1.FlagdFlag("flags.json", "f", "off", null));
+        }, "spec.flag.flagd: onVariant and offVariant must differ"),
+        Arguments.of("a flagd data key Kubernetes refuses", (Consumer<ScalingChange>) sc -> {
+          sc.getSpec().getFlag().setPercentageKey(null);
+          sc.getSpec().getFlag().setEnabledKey(null);
+          sc.getSpec().getFlag().setFlagd(new io.flagramp.api.v1alpha1.FlagdFlag("flags/json", "f", null, null));
+        }, "spec.flag.flagd.key in body should match"),
         Arguments.of("a key the ConfigMap API refuses although it matches the pattern",
             (Consumer<ScalingChange>) sc -> sc.getSpec().getFlag().setPercentageKey(".."),
             "are not ConfigMap keys"),

@@ -31,7 +31,8 @@ class ClaimHistoriesTest {
       assertThat(report.restorePatches).as("restore patches").isGreaterThan(1000);
       assertThat(report.faults.values()).as("every kind of fault, many times").allMatch(n -> n > 1000);
       assertThat(report.actions).containsKeys("ConfigMap re-created from a copy", "change deleted",
-          "finalizer finished", "change created again (new uid)", "process restarted");
+          "finalizer finished", "change created again (new uid)", "process restarted", "flagd flag stepped",
+          "external write (flagd document)");
     }
   }
 }

@@ -97,6 +97,25 @@ final class ClaimHistory {
   private static final String PCT = "USE_REDIS_PERCENTAGE";
   private static final String ON = "USE_REDIS";
   private static final String CACHE = "USE_CACHE_PERCENTAGE";
+  /** A flagd document with two flags, each of which a change may ramp: one data key, two flag keys. */
+  static final String DOC = "flags.json";
+  private static final String FLAG_A = DOC + "#checkout";
+  private static final String FLAG_B = DOC + "#search";
+  private static final List<String> FLAGD_KEYS = List.of(FLAG_A, FLAG_B);
+  static final String DOCUMENT = """
+      {
+        "flags": {
+          "checkout": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off"},
+          "search": {
+            "state": "ENABLED",
+            "variants": {"on": "v2", "off": "v1"},
+            "defaultVariant": "off",
+            "targeting": {"if": [{"==": [{"var": "tier"}, "staff"]}, "on", {"fractional": [["off", 1], ["on", 0]]}]}
+          }
+        },
+        "$evaluators": {"unused": {"in": ["x", {"var": "y"}]}}
+      }
+      """;
   private static final int[] WEIGHTS = {1, 5, 10, 25, 50, 75, 100};
   private static final String[] PAUSES = {null, "10s", "30s", "1m"};
   private static final Instant T0 = Instant.parse("2026-11-26T02:00:00Z");
@@ -223,13 +242,15 @@ final class ClaimHistory {
   }
 
   void run() {
-    api.createConfigMap(CM, Map.of(ON, "false", "OTHER", "x"), "kubectl-client-side-apply");
-    api.configMap(CM).ifPresent(cm -> cm.data.keySet().forEach(k -> lastWriter.put(cm.uid + "/" + k, "ext")));
+    api.createConfigMap(CM, Map.of(ON, "false", "OTHER", "x", DOC, DOCUMENT), "kubectl-client-side-apply");
+    api.configMap(CM).ifPresent(cm -> logical(cm.data).keySet().forEach(k -> lastWriter.put(cm.uid + "/" + k, "ext")));
     int n = 2 + rnd.nextInt(3);
     for (int i = 0; i < n; i++) {
-      List<String> keys = switch (rnd.nextInt(5)) {
+      List<String> keys = switch (rnd.nextInt(8)) {
         case 0 -> List.of(PCT);
         case 1 -> List.of(CACHE);
+        case 2, 3 -> List.of(FLAG_A);
+        case 4 -> List.of(FLAG_B);
         default -> List.of(PCT, ON);
       };
       Tracked t = new Tracked("change-" + i, keys);
@@ -264,7 +285,8 @@ final class ClaimHistory {
     change.setMetadata(new ObjectMetaBuilder().withName(t.name).withNamespace("social").withGeneration(1L)
         .withUid(t.uid).withCreationTimestamp(now.toString()).withAnnotations(new HashMap<>()).build());
     ScalingChangeSpec spec = new ScalingChangeSpec();
-    spec.setFlag(new FlagTarget(CM, t.keys.get(0), t.keys.size() > 1 ? t.keys.get(1) : null));
+    spec.setFlag(flagd(t) ? FlagTarget.flagd(CM, DOC, t.keys.get(0).substring(DOC.length() + 1))
+        : new FlagTarget(CM, t.keys.get(0), t.keys.size() > 1 ? t.keys.get(1) : null));
     TreeSet<Integer> weights = new TreeSet<>();
     int steps = 1 + rnd.nextInt(4);
     while (weights.size() < steps) {
@@ -493,16 +515,17 @@ final class ClaimHistory {
   private void configMapEvent() {
     Optional<InMemoryApi.ConfigMap> cm = api.configMap(CM);
     if (cm.isEmpty()) {
-      api.createConfigMap(CM, Map.of(ON, "false"), "kubectl-client-side-apply");
+      api.createConfigMap(CM, Map.of(ON, "false", DOC, DOCUMENT), "kubectl-client-side-apply");
       String uid = api.configMap(CM).orElseThrow().uid;
       lastWriter.put(uid + "/" + ON, "ext");
+      FLAGD_KEYS.forEach(k -> lastWriter.put(uid + "/" + k, "ext"));
       trace("someone creates the ConfigMap again, empty");
       report.count(report.actions, "ConfigMap created again");
     } else if (rnd.nextInt(4) != 0) {
       String old = cm.get().uid;
       InMemoryApi.ConfigMap copy = api.recreateConfigMap(CM);
       // The values were copied: whoever wrote them last still did, on the new object too.
-      copy.data.keySet().forEach(k -> {
+      logical(copy.data).keySet().forEach(k -> {
         lastWriter.put(copy.uid + "/" + k, lastWriter.getOrDefault(old + "/" + k, "ext"));
         Optional.ofNullable(restoredBy.get(old + "/" + k)).ifPresent(r -> restoredBy.put(copy.uid + "/" + k, r));
       });
@@ -523,6 +546,34 @@ final class ClaimHistory {
     }
     String key = t.keys.get(rnd.nextInt(t.keys.size()));
     String value = rnd.nextInt(4) == 0 ? null : rnd.nextBoolean() ? "0" : "42";
+    if (flagd(t)) {
+      // Someone edits the document: the flag at another split, the document broken, or put back whole.
+      String flag = key.substring(DOC.length() + 1);
+      String doc = cm.get().data.get(DOC);
+      var parsed = doc == null ? null : io.flagramp.core.flagd.FlagdDocument.parse(doc, DOC);
+      int roll = rnd.nextInt(4);
+      if (roll == 0 || !(parsed instanceof io.flagramp.core.flagd.FlagdDocument.Parsed.Ok ok)) {
+        value = roll == 0 ? "{\"flags\": {" : DOCUMENT;
+      } else {
+        String original = ((io.flagramp.core.flagd.FlagdDocument.Parsed.Ok) io.flagramp.core.flagd.FlagdDocument
+            .parse(DOCUMENT, DOC)).document().flagText(flag).orElseThrow();
+        value = ok.document().withFlag(flag, io.flagramp.core.flagd.FlagdRamp.definitionAt(original, flag, "on", "off",
+            rnd.nextBoolean() ? 42 : 3));
+      }
+      String before = cm.get().data.get(DOC);
+      api.externalWrite(CM, DOC, value, "kubectl-edit");
+      Map<String, String> was = logical(before == null ? Map.of() : Map.of(DOC, before));
+      Map<String, String> is = logical(Map.of(DOC, value));
+      for (String k : FLAGD_KEYS) {
+        if (!java.util.Objects.equals(was.get(k), is.get(k))) {
+          lastWriter.put(cm.get().uid + "/" + k, "ext");
+          restoredBy.remove(cm.get().uid + "/" + k);
+        }
+      }
+      trace("someone sets " + DOC + "=" + value.replaceAll("\\s+", " "));
+      report.count(report.actions, "external write (flagd document)");
+      return;
+    }
     api.externalWrite(CM, key, value, "kubectl-edit");
     lastWriter.put(cm.get().uid + "/" + key, "ext");
     restoredBy.remove(cm.get().uid + "/" + key);
@@ -648,13 +699,36 @@ final class ClaimHistory {
     String me = claim.uid() + "/" + claim.attempt();
     AttemptFacts facts = attempts.computeIfAbsent(me, k -> new AttemptFacts());
     Tracked t = changes.stream().filter(c -> c.uid.equals(claim.uid())).findFirst().orElseThrow();
-    for (String key : patch.data().keySet()) {
+    // The model reasons in flag keys: a patch of the flagd document writes each flag whose definition it
+    // changes, and the flags of its own write (the same definition again is still a write of it).
+    Map<String, String> after = logical(patch.appliedTo(before));
+    Map<String, String> data = new LinkedHashMap<>();
+    Map<String, String> was = logical(before);
+    patch.data().forEach((k, v) -> {
+      if (!k.equals(DOC)) {
+        data.put(k, v);
+      }
+    });
+    if (patch.data().containsKey(DOC)) {
+      for (String k : FLAGD_KEYS) {
+        if (claim.keys().contains(k) || !java.util.Objects.equals(was.get(k), after.get(k))) {
+          data.put(k, after.get(k));
+        }
+      }
+      String written = patch.data().get(DOC);
+      if (written != null && io.flagramp.core.flagd.FlagdDocument.parse(written, DOC)
+          instanceof io.flagramp.core.flagd.FlagdDocument.Parsed.Invalid invalid) {
+        throw violation(me + " wrote a flagd document that does not parse: " + invalid.problem(), null);
+      }
+    }
+    before = was;
+    for (String key : data.keySet()) {
       if (!t.keys.contains(key)) {
         throw violation(me + " wrote " + key + ", not one of its keys", null);
       }
       String holder = holders.get(object + "/" + key);
       if (holder != null && !holder.equals(me) && live(holder)) {
-        throw violation(me + " wrote " + key + "=" + patch.data().get(key) + " on " + object + " while " + holder
+        throw violation(me + " wrote " + key + "=" + data.get(key) + " on " + object + " while " + holder
             + " holds it", null);
       }
     }
@@ -662,13 +736,14 @@ final class ClaimHistory {
     if (write instanceof FlagWrite.SetValues set) {
       checkStep(t, me, facts, object, before, set, copy);
     } else if (write instanceof FlagWrite.Restore restore) {
-      checkRestore(t, me, facts, object, before, restore, patch);
+      checkRestore(t, me, facts, object, before, restore, patch, data, after);
     }
   }
 
   private void checkStep(Tracked t, String me, AttemptFacts facts, String object, Map<String, String> before,
       FlagWrite.SetValues set, ScalingChange copy) {
-    int weight = Integer.parseInt(set.values().get(t.keys.get(0)));
+    int weight = flagd(t) ? flagdWeight(t, me, facts.trueOriginals == null ? before : facts.trueOriginals,
+        set.values().get(t.keys.get(0))) : Integer.parseInt(set.values().get(t.keys.get(0)));
     if (!t.weightsSeen.contains(weight) || (t.keys.size() > 1 && !"true".equals(set.values().get(t.keys.get(1))))) {
       throw violation(me + " wrote " + set.values() + ", not a weight of the schedule " + t.weightsSeen, null);
     }
@@ -679,7 +754,8 @@ final class ClaimHistory {
       facts.object = object;
       facts.trueOriginals = keys(t, before);
       t.keys.forEach(k -> facts.provenance.put(k, lastWriter.getOrDefault(object + "/" + k, "ext")));
-      t.keys.stream().filter(ownersBeforePatch::containsKey).forEach(k -> facts.owners.put(k, ownersBeforePatch.get(k)));
+      t.keys.stream().filter(k -> ownersBeforePatch.containsKey(dataKey(k)))
+          .forEach(k -> facts.owners.put(k, ownersBeforePatch.get(dataKey(k))));
       for (String key : t.keys) {
         String writer = lastWriter.getOrDefault(object + "/" + key, "ext");
         AttemptFacts earlier = writer.endsWith("/step") ? attempts.get(writer.substring(0, writer.length() - 5)) : null;
@@ -724,11 +800,14 @@ final class ClaimHistory {
       restoredBy.remove(object + "/" + key);
     }
     report.stepWrites++;
+    if (flagd(t)) {
+      report.count(report.actions, "flagd flag stepped");
+    }
     trace("  " + me + " wrote " + set.values() + " on " + object + " (" + set.claim().applied() + ")");
   }
 
   private void checkRestore(Tracked t, String me, AttemptFacts facts, String object, Map<String, String> before,
-      FlagWrite.Restore restore, ConfigMapPatch patch) {
+      FlagWrite.Restore restore, ConfigMapPatch patch, Map<String, String> data, Map<String, String> after) {
     FlagClaim claim = restore.claim();
     for (FlagClaim c : claimsBeforePatch) {
       if (c.uid().equals(claim.uid()) && c.attempt() > claim.attempt() && c.on(object)) {
@@ -738,7 +817,7 @@ final class ClaimHistory {
     if (facts.trueOriginals != null && !restore.originals().equals(only(restore.keys(), facts.trueOriginals))) {
       throw violation(me + " restores " + restore.originals() + " but its originals were " + facts.trueOriginals, null);
     }
-    for (String key : patch.data().keySet()) {
+    for (String key : data.keySet()) {
       String writer = lastWriter.getOrDefault(object + "/" + key, "ext");
       boolean anothers = !writer.startsWith(me + "/") && !writer.equals("ext")
           && !writer.equals(facts.provenance.getOrDefault(key, "ext"));
@@ -747,31 +826,30 @@ final class ClaimHistory {
             + "'s write made since", null);
       }
     }
-    if (!patch.data().isEmpty()) {
+    if (!data.isEmpty()) {
       facts.restorePatched = true;
       report.restorePatches++;
     }
-    if (!patch.data().isEmpty()) {
+    if (!data.isEmpty()) {
       // One owner, one write: the flag never shows part originals, part flagramp's values, when one
       // patch could have put them all back.
-      Map<String, String> after = patch.appliedTo(before);
       List<String> left = restore.keys().stream()
           .filter(k -> !java.util.Objects.equals(restore.originals().get(k), after.get(k))).toList();
       boolean oneOwner = left.stream().allMatch(k -> !restore.originals().containsKey(k)
           || restore.managers().getOrDefault(k, FlagWrite.RESTORE_MANAGER).equals(patch.manager()));
       if (!left.isEmpty() && oneOwner) {
-        throw violation(me + " restored " + patch.data() + " and left " + left + " for a later patch, though the same"
+        throw violation(me + " restored " + data + " and left " + left + " for a later patch, though the same"
             + " write could make them: the flag holds " + keys(t, after) + " in between", null);
       }
     }
-    patch.data().forEach((key, value) -> {
+    data.forEach((key, value) -> {
       String expected = facts.owners.getOrDefault(key, FlagWrite.RESTORE_MANAGER);
       if (value != null && facts.object != null && !expected.equals(patch.manager())) {
         throw violation(me + " restored " + key + " under " + patch.manager() + ", not " + expected
             + ", which owned it before the attempt's first write", null);
       }
     });
-    patch.data().keySet().forEach(k -> {
+    data.keySet().forEach(k -> {
       lastWriter.put(object + "/" + k, facts.provenance.getOrDefault(k, "ext"));
       restoredBy.remove(object + "/" + k);
     });
@@ -779,7 +857,6 @@ final class ClaimHistory {
     if (done) {
       facts.restorePatched = true;
       facts.restoreDone = true;
-      Map<String, String> after = patch.appliedTo(before);
       if (!only(restore.keys(), after).equals(restore.originals())) {
         throw violation(me + " marked its restore done while the keys hold " + keys(t, after) + ", not "
             + restore.originals(), null);
@@ -793,7 +870,7 @@ final class ClaimHistory {
       }
       report.restoresDone++;
     }
-    trace("  " + me + " restore patch " + patch.data() + (done ? " (done)" : ""));
+    trace("  " + me + " restore patch " + data + (done ? " (done)" : ""));
   }
 
   /** An attempt ("uid/attempt") still holds the keys it wrote: it exists, has not ended, is not restored. */
@@ -905,6 +982,19 @@ final class ClaimHistory {
     if (api.configMap(CM).isEmpty()) {
       configMapEvent();  // a change waiting for its ConfigMap has nothing to settle on
     }
+    api.configMap(CM).ifPresent(cm -> {
+      String doc = cm.data.get(DOC);
+      if (doc == null || io.flagramp.core.flagd.FlagdDocument.parse(doc, DOC)
+          instanceof io.flagramp.core.flagd.FlagdDocument.Parsed.Invalid) {
+        // Someone fixes the document they broke: a restore waiting for it can be made.
+        api.externalWrite(CM, DOC, DOCUMENT, "kubectl-edit");
+        FLAGD_KEYS.forEach(k -> {
+          lastWriter.put(cm.uid + "/" + k, "ext");
+          restoredBy.remove(cm.uid + "/" + k);
+        });
+        trace("someone puts the flagd document back whole");
+      }
+    });
     Process p = processes.get(0);
     String settled = null;
     int stable = 0;
@@ -946,8 +1036,8 @@ final class ClaimHistory {
       if (s.getPhase() == Phase.RolledBack && facts != null && facts.restoreDone && cm.isPresent()) {
         boolean untouchedSince = t.keys.stream().allMatch(k -> (t.uid + "/" + s.getAttempt())
             .equals(restoredBy.get(cm.get().uid + "/" + k)));
-        if (untouchedSince && !keys(t, cm.get().data).equals(facts.trueOriginals)) {
-          throw violation(t.name + " rolled back and restored, but the ConfigMap holds " + keys(t, cm.get().data)
+        if (untouchedSince && !keys(t, logical(cm.get().data)).equals(facts.trueOriginals)) {
+          throw violation(t.name + " rolled back and restored, but the ConfigMap holds " + keys(t, logical(cm.get().data))
               + ", not " + facts.trueOriginals, null);
         }
       }
@@ -967,9 +1057,9 @@ final class ClaimHistory {
           continue;
         }
         AttemptFacts wrote = attempts.get(writer.substring(0, writer.length() - 5));
-        if (wrote == null || !java.util.Objects.equals(wrote.trueOriginals.get(key), cm.get().data.get(key))) {
+        if (wrote == null || !java.util.Objects.equals(wrote.trueOriginals.get(key), logical(cm.get().data).get(key))) {
           throw violation(t.name + " rolled back (" + s.getLastDecision() + ") and left its own " + key + "="
-              + cm.get().data.get(key) + " (" + writer + ") behind", null);
+              + logical(cm.get().data).get(key) + " (" + writer + ") behind", null);
         }
       }
     }
@@ -1024,6 +1114,44 @@ final class ClaimHistory {
 
   private static int minutes(String hhmm) {
     return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3));
+  }
+
+  /** The weight at which the flag's original definition becomes {@code written}: a step must be one. */
+  private int flagdWeight(Tracked t, String me, Map<String, String> originals, String written) {
+    String key = t.keys.get(0);
+    String flag = key.substring(DOC.length() + 1);
+    String original = originals.get(key);
+    for (int w = 1; original != null && w <= 100; w++) {
+      if (io.flagramp.core.flagd.FlagdRamp.definitionAt(original, flag, "on", "off", w).equals(written)) {
+        return w;
+      }
+    }
+    throw violation(me + " wrote " + written + ", which is its original " + original + " at no weight", null);
+  }
+
+  /** The data key a flag key lives in. */
+  private static String dataKey(String key) {
+    return key.startsWith(DOC + "#") ? DOC : key;
+  }
+
+  private static boolean flagd(Tracked t) {
+    return t.keys.get(0).startsWith(DOC + "#");
+  }
+
+  /**
+   * The data as the model reads it: each key as it is, and each flag of the flagd document (when it parses)
+   * as {@code flags.json#<flag>} with its definition's text.
+   */
+  static Map<String, String> logical(Map<String, String> data) {
+    Map<String, String> view = new LinkedHashMap<>(data);
+    String doc = data.get(DOC);
+    if (doc != null && io.flagramp.core.flagd.FlagdDocument.parse(doc, DOC)
+        instanceof io.flagramp.core.flagd.FlagdDocument.Parsed.Ok ok) {
+      for (String k : FLAGD_KEYS) {
+        ok.document().flagText(k.substring(DOC.length() + 1)).ifPresent(text -> view.put(k, text));
+      }
+    }
+    return view;
   }
 
   /** {@code data} with only {@code keys}. */

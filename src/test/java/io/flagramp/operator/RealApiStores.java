@@ -38,6 +38,6 @@ public final class RealApiStores {
 
   /** What the operator's flag store reads from {@code cm}: the flag's keys, owners, claims and version. */
   public static FlagStore.Snapshot snapshot(ConfigMap cm, List<String> keys) {
-    return ConfigMapFlagStore.snapshot(cm, keys);
+    return ConfigMapFlagStore.snapshot(cm, io.flagramp.core.FlagFormat.keys(keys));
   }
 }

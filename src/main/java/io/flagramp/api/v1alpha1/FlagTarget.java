@@ -11,9 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!has(self.enabledKey) || self.enabledKey != self.percentageKey",
+@ValidationRule(value = "has(self.percentageKey) != has(self.flagd)",
+    message = "spec.flag: set either percentageKey or flagd, not both")
+@ValidationRule(value = "!has(self.enabledKey) || has(self.percentageKey)",
+    message = "spec.flag.enabledKey goes with percentageKey; a flagd flag has no enabled key")
+@ValidationRule(value = "!has(self.enabledKey) || !has(self.percentageKey) || self.enabledKey != self.percentageKey",
     message = "spec.flag.enabledKey must differ from spec.flag.percentageKey")
-@ValidationRule(value = "self.percentageKey != '.' && self.percentageKey != '..'"
+@ValidationRule(value = "(!has(self.percentageKey) || (self.percentageKey != '.' && self.percentageKey != '..'))"
     + " && (!has(self.enabledKey) || (self.enabledKey != '.' && self.enabledKey != '..'))",
     message = "spec.flag: \".\" and \"..\" are not ConfigMap keys")
 public class FlagTarget {
@@ -30,16 +34,20 @@ public class FlagTarget {
   @JsonPropertyDescription("Name of the ConfigMap that holds the flag, in the ScalingChange's namespace.")
   private String configMapName;
 
-  @Required
   @Size(min = 1, max = 253)
   @Pattern(KEY_PATTERN)
-  @JsonPropertyDescription("Key written with each step's weight as a decimal string: \"1\", \"5\", ... \"100\".")
+  @JsonPropertyDescription("Key written with each step's weight as a decimal string: \"1\", \"5\", ... \"100\"."
+      + " Either this or flagd.")
   private String percentageKey;
 
   @Size(min = 1, max = 253)
   @Pattern(KEY_PATTERN)
   @JsonPropertyDescription("Optional key set to \"true\" while the weight is above 0; restored on revert.")
   private String enabledKey;
+
+  @JsonPropertyDescription("A flag in a flagd definition document (one data key of the ConfigMap): each step sets"
+      + " its fractional split so that the on variant's share is the step's weight. Either this or percentageKey.")
+  private FlagdFlag flagd;
 
   public FlagTarget() {}
 
@@ -49,15 +57,43 @@ public class FlagTarget {
     this.enabledKey = enabledKey;
   }
 
-  /** The ConfigMap keys this flag writes, percentage key first. */
+  /** A flagd flag, {@code flags.<flag>} of the document in data key {@code key}. */
+  public static FlagTarget flagd(String configMapName, String key, String flag) {
+    FlagTarget target = new FlagTarget();
+    target.setConfigMapName(configMapName);
+    target.setFlagd(new FlagdFlag(key, flag, null, null));
+    return target;
+  }
+
+  /**
+   * The keys this flag writes, as claims hold them and original values record them: the percentage key
+   * first, then the enabled key; for a flagd flag, {@code <data key>#<flag>} (see {@link FlagdFlag#claimKey}).
+   */
   @JsonIgnore
   public List<String> keys() {
+    if (flagd != null) {
+      return List.of(flagd.claimKey());
+    }
     List<String> keys = new ArrayList<>();
     keys.add(percentageKey);
     if (enabledKey != null) {
       keys.add(enabledKey);
     }
     return keys;
+  }
+
+  /** The ConfigMap data keys the flag is read from and written to. */
+  @JsonIgnore
+  public List<String> dataKeys() {
+    return flagd != null ? List.of(flagd.getKey()) : keys();
+  }
+
+  public FlagdFlag getFlagd() {
+    return flagd;
+  }
+
+  public void setFlagd(FlagdFlag flagd) {
+    this.flagd = flagd;
   }
 
   public String getConfigMapName() {

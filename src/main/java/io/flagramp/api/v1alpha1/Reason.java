@@ -71,7 +71,12 @@ import java.util.Set;
  *   <tr><td>running</td><td>the same, when the next step is due (or, for the Secret, when measuring)</td>
  *       <td>Held ConfigMapNotOptedIn / SecretNotOptedIn /
  *       ConfigMapImmutable</td></tr>
- *   <tr><td>Invalid, Held for those</td><td>labelled, or replaced</td><td>as before (Resumed)</td></tr>
+ *   <tr><td>not started</td><td>the flagd document does not parse, lacks the flag or a variant, or its
+ *       targeting does not end in a split over on and off</td><td>Invalid FlagUnrampable</td></tr>
+ *   <tr><td>running</td><td>the same, when the next step is due (someone else edited the document)</td>
+ *       <td>Held FlagUnrampable</td></tr>
+ *   <tr><td>Invalid, Held for those</td><td>labelled, replaced, or the document fixed</td><td>as before
+ *       (Resumed)</td></tr>
  *   <tr><td>Invalid</td><td>the spec is fixed</td><td>not started again, or Progressing Resumed</td></tr>
  *   <tr><td>Succeeded, RolledBack</td><td>a spec edit</td><td>the same: observedGeneration moves, the
  *       flag is not touched</td></tr>
@@ -167,7 +172,14 @@ public enum Reason {
    */
   SecretNotOptedIn(Phase.Invalid, Phase.Held),
   /** The ConfigMap is immutable: nothing can be written to it until it is replaced. */
-  ConfigMapImmutable(Phase.Invalid, Phase.Held);
+  ConfigMapImmutable(Phase.Invalid, Phase.Held),
+  /**
+   * The flag cannot be ramped as the ConfigMap holds it: a flagd document that does not parse, a flag or a
+   * variant it lacks, targeting that does not end in a split over the on and off variants. Invalid before
+   * the first write, Held after (someone else's edit); looked at again regularly, and a restore waits while
+   * the document does not parse.
+   */
+  FlagUnrampable(Phase.Invalid, Phase.Held);
 
   private final Set<Phase> phases;
 
