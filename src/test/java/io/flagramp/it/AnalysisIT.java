@@ -155,6 +155,40 @@ class AnalysisIT {
   }
 
   @Test
+  void aBreachAtTheSecondStepOfAFlagdFlagGivesTheDocumentBackByteForByte() {
+    String ns = harness.cluster.createNamespace("flagd-breach");
+    String key = "flags.flagd.json";
+    String document = """
+        {
+          "flags": {
+            "new-checkout": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off"},
+            "dark-mode": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"}
+          }
+        }
+        """;
+    harness.createConfigMap(ns, "app-features", Map.of(key, document));
+    try (TestApp app = new TestApp(prometheus.registry(), ns)) {
+      awaitScraped(app);
+      ScalingChange sc = analysed(ns, app);
+      sc.getSpec().setFlag(io.flagramp.api.v1alpha1.FlagTarget.flagd("app-features", key, "new-checkout"));
+      harness.changes().resource(sc).create();
+      await().atMost(WAIT).until(() -> harness.configMapData(ns, "app-features").get(key)
+          .contains("[\"on\",5],[\"off\",95]"));
+
+      app.errorRate(0.5);
+
+      await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.RolledBack);
+    }
+    ScalingChange sc = harness.get(ns, "use-redis");
+    assertThat(sc.getStatus().getReason()).isEqualTo(io.flagramp.api.v1alpha1.Reason.ThresholdBreached);
+    assertThat(sc.getStatus().getLastDecision()).matches("error-rate 0\\.[0-9]+ > max 0\\.05 \\(2/2\\) at weight 5:"
+        + " reverted.*");
+    await().atMost(Duration.ofSeconds(10)).until(() -> document.equals(harness.configMapData(ns, "app-features")
+        .get(key)));
+    assertThat(harness.configMapData(ns, "app-features")).containsOnlyKeys(key);
+  }
+
+  @Test
   void withOnFailureHoldABreachFreezesTheFlagAtItsWeight() {
     String ns = harness.cluster.createNamespace("hold");
     harness.createConfigMap(ns, "app-features", Map.of("USE_REDIS", "false"));
