@@ -75,9 +75,9 @@ public final class HelmChart {
     }
   }
 
-  /** The CRDs Helm installs from the chart's crds/ directory ({@code helm show crds}). */
+  /** The CRDs the chart installs with its default values (crds.install), as its template renders them. */
   public static List<HasMetadata> crds() {
-    return parse(new Helm(DIR).show().crds().call());
+    return render("flagramp", "").ofKind("CustomResourceDefinition");
   }
 
   @SuppressWarnings("unchecked")

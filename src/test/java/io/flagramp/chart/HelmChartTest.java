@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -24,6 +25,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flagramp.chart.HelmChart.Rendered;
 import io.flagramp.core.Approvers;
 import io.flagramp.operator.JosdkMetrics;
@@ -132,6 +134,7 @@ class HelmChartTest {
 
     PodDisruptionBudget pdb = chart.one(PodDisruptionBudget.class);
     assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
     assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
 
     Service service = chart.one(Service.class);
@@ -241,7 +244,8 @@ class HelmChartTest {
           defaultShard: a
         """;
     Rendered a = HelmChart.render("flagramp-a", NS, shared + "  shard: a\n");
-    Rendered b = HelmChart.render("flagramp-b", NS, shared + "  shard: b\n");
+    // The CRD is one per cluster: the default shard's release owns it, the others leave it out.
+    Rendered b = HelmChart.render("flagramp-b", NS, shared + "  shard: b\ncrds: {install: false}\n");
     Map<String, String> aEnv = a.env(Map.of("metadata.namespace", NS, "metadata.name", "flagramp-a-0"));
     Map<String, String> bEnv = b.env(Map.of("metadata.namespace", NS, "metadata.name", "flagramp-b-0"));
 
@@ -403,7 +407,7 @@ class HelmChartTest {
     });
     assertThat(policy.getSpec().getEgress()).flatExtracting(e -> e.getPorts())
         .extracting(p -> p.getProtocol() + "/" + (p.getPort().getIntVal()))
-        .containsExactly("TCP/443", "TCP/6443", "TCP/9090", "UDP/53", "TCP/53");
+        .containsExactly("TCP/443", "TCP/6443", "TCP/9090", "TCP/443", "UDP/53", "TCP/53");
 
     GenericKubernetesResource monitor = (GenericKubernetesResource) everything.ofKind("ServiceMonitor").get(0);
     assertThat(monitor.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
@@ -419,16 +423,32 @@ class HelmChartTest {
   }
 
   @Test
-  void theChartInstallsTheCrdFromCrds() throws IOException {
-    List<HasMetadata> crds = HelmChart.crds();
+  void theCrdIsATemplateOfTheReleaseSoHelmUpgradesItAndUninstallKeepsIt() throws IOException {
+    Rendered chart = HelmChart.render(NS, "");
+    List<HasMetadata> crds = chart.ofKind("CustomResourceDefinition");
 
     assertThat(crds).singleElement().satisfies(crd -> {
-      assertThat(crd.getKind()).isEqualTo("CustomResourceDefinition");
       assertThat(crd.getMetadata().getName()).isEqualTo("scalingchanges.flagramp.io");
+      assertThat(crd.getMetadata().getAnnotations()).containsExactly(Map.entry("helm.sh/resource-policy", "keep"));
+      assertThat(crd.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "Helm")
+          .containsEntry("app.kubernetes.io/instance", "flagramp");
     });
-    // The build's antrun check keeps this copy equal to the generated CRD; Helm reads it as it is.
-    assertThat(HelmChart.DIR.resolve("crds").resolve("scalingchanges.flagramp.io-v1.yml"))
-        .hasSameTextualContentAs(Path.of("crds", "scalingchanges.flagramp.io-v1.yml"));
+    // Nothing in Helm's crds/, which helm install applies once and helm upgrade never touches.
+    assertThat(HelmChart.DIR.resolve("crds")).doesNotExist();
+    // The build's antrun check keeps the chart's file equal to the generated CRD; the template adds only
+    // the labels and the policy.
+    Path file = HelmChart.DIR.resolve("files").resolve("crds").resolve("scalingchanges.flagramp.io-v1.yml");
+    assertThat(file).hasSameTextualContentAs(Path.of("crds", "scalingchanges.flagramp.io-v1.yml"));
+    CustomResourceDefinition rendered = (CustomResourceDefinition) crds.get(0);
+    CustomResourceDefinition generated = new KubernetesSerialization().unmarshal(Files.readString(file),
+        CustomResourceDefinition.class);
+    rendered.getMetadata().setLabels(generated.getMetadata().getLabels());
+    rendered.getMetadata().setAnnotations(generated.getMetadata().getAnnotations());
+    assertThat(rendered).isEqualTo(generated);
+
+    assertThat(HelmChart.render(NS, "crds: {keep: false}\n").ofKind("CustomResourceDefinition")).singleElement()
+        .satisfies(crd -> assertThat(crd.getMetadata().getAnnotations()).isNullOrEmpty());
+    assertThat(HelmChart.render(NS, "crds: {install: false}\n").ofKind("CustomResourceDefinition")).isEmpty();
   }
 
   @Test

@@ -105,6 +105,18 @@ public final class PrometheusServer implements AutoCloseable {
 
   /** As {@link #prepare(List, String)}, serving its API as {@code web} says. */
   public static PrometheusServer prepare(List<String> targets, String openMetricsHistory, Web web) {
+    return prepare(scrapeConfig(targets), openMetricsHistory, web);
+  }
+
+  /**
+   * A Prometheus with {@code config} as its whole configuration file, for a test that scrapes the way
+   * something else would configure it (the Prometheus Operator's rendering of a ServiceMonitor, say).
+   */
+  public static PrometheusServer prepareWithConfig(String config) {
+    return prepare(config, "", Web.PLAIN);
+  }
+
+  private static PrometheusServer prepare(String config, String openMetricsHistory, Web web) {
     Path prometheus = TestBed.onPath("prometheus").orElse(null);
     Path promtool = TestBed.onPath("promtool").orElse(null);
     if (prometheus == null || promtool == null) {
@@ -114,7 +126,7 @@ public final class PrometheusServer implements AutoCloseable {
       Path workDir = Files.createTempDirectory("flagramp-prometheus");
       PrometheusServer server = new PrometheusServer(prometheus, workDir, TestBed.freeLoopbackPort(), web);
       Files.createDirectories(server.dataDir);
-      Files.writeString(server.configFile, scrapeConfig(targets));
+      Files.writeString(server.configFile, config);
       if (web.webConfig().isPresent()) {
         Files.writeString(server.webConfigFile, web.webConfig().get());
       }

@@ -19,7 +19,7 @@ class PrinterColumnsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"crds/scalingchanges.flagramp.io-v1.yml",
-      "helm/flagramp/crds/scalingchanges.flagramp.io-v1.yml"})
+      "helm/flagramp/files/crds/scalingchanges.flagramp.io-v1.yml"})
   void theColumnsArePhaseReasonStepWeightAgeThenNextAndDecisionInWideEachAnExactPath(String file)
       throws IOException {
     CustomResourceDefinition crd;
