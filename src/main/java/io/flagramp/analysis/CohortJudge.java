@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Judges a metric by its cohorts: flag-on traffic against flag-off traffic over the same minutes, with
@@ -83,6 +84,16 @@ public final class CohortJudge implements MetricJudge {
       }
     }
     return q;
+  }
+
+  /**
+   * A continuous metric's values: each look's is a sample of the rank test, so an answer evaluated for
+   * the previous look (shared within an interval) would be counted twice. A rate's range grows each
+   * round, so its queries are never the same PromQL twice anyway.
+   */
+  @Override
+  public Set<String> unshared(Round round) {
+    return cohort.isRate() ? Set.of() : Set.of(name() + KEY + "on", name() + KEY + "off");
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.flagramp.api.v1alpha1.MetricStatus;
 import io.flagramp.core.Measurement;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How one metric of {@code spec.analysis.metrics} is judged: what it asks Prometheus each round of a
@@ -25,6 +26,14 @@ public interface MetricJudge {
    * with a suffix after a character names may not hold).
    */
   Map<String, String> queries(Round round);
+
+  /**
+   * The keys of {@link #queries} whose answer must be evaluated afresh each round, never shared with
+   * another asker's recent evaluation: a value that is counted as one sample per look.
+   */
+  default Set<String> unshared(Round round) {
+    return Set.of();
+  }
 
   /** The metric's next status from this round's answers (keyed as {@link #queries} asked). */
   MetricStatus judge(MetricStatus previous, Map<String, Measurement> answers, Round round);

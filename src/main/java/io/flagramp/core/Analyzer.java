@@ -258,11 +258,13 @@ final class Analyzer {
   /** What a step's round asks: every judge's queries (a cohort metric's range runs to {@code round.at()}). */
   MeasurementRequest stepRequest(Round round) {
     Map<String, String> queries = new LinkedHashMap<>();
+    java.util.Set<String> unshared = new java.util.HashSet<>();
     for (MetricJudge j : judges) {
       queries.putAll(j.queries(round));
+      unshared.addAll(j.unshared(round));
     }
     return new MeasurementRequest(MeasurementRequest.Kind.STEP, queries,
-        Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval);
+        Optional.ofNullable(analysis.getMinSamples()).map(s -> s.getQuery()), interval).unshared(unshared);
   }
 
   /** When the stage being measured started: the bake, or else the current step's soak. */

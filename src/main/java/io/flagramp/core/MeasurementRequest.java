@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Queries the planner needs answered before it can decide; the reconciler runs them and plans again
@@ -20,9 +21,18 @@ import java.util.Optional;
  *     Answers belong to that stage: ones taken before it are never its measurements, so a request of
  *     another stage (a new step, a new attempt) is another request, and nothing kept for one answers
  *     the other. Empty for a baseline
+ * @param unshared the queries whose every answer must be a new evaluation, never one shared with an
+ *     earlier asker within {@link #shareWithin}: a cohort metric's values, one per look, each of which
+ *     the rank test counts as a sample of its own
  */
 public record MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
-    Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside, Optional<Instant> since) {
+    Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside, Optional<Instant> since,
+    Set<String> unshared) {
+
+  public MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
+      Duration shareWithin, Optional<Instant> at, Optional<MeasurementRequest> alongside, Optional<Instant> since) {
+    this(kind, queries, samplesQuery, shareWithin, at, alongside, since, Set.of());
+  }
 
   public MeasurementRequest(Kind kind, Map<String, String> queries, Optional<String> samplesQuery,
       Duration shareWithin) {
@@ -35,12 +45,23 @@ public record MeasurementRequest(Kind kind, Map<String, String> queries, Optiona
   }
 
   public MeasurementRequest with(MeasurementRequest other) {
-    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, Optional.of(other), since);
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, Optional.of(other), since, unshared);
   }
 
   /** The same request for the stage that started at {@code start}. */
   public MeasurementRequest since(Instant start) {
-    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, alongside, Optional.of(start));
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, alongside, Optional.of(start),
+        unshared);
+  }
+
+  /** The same request with {@code keys} asked afresh every time (see {@link #unshared}). */
+  public MeasurementRequest unshared(Set<String> keys) {
+    return new MeasurementRequest(kind, queries, samplesQuery, shareWithin, at, alongside, since, Set.copyOf(keys));
+  }
+
+  /** How long an answer to the query {@code key} may be shared with an earlier asker. */
+  public Duration shareWithin(String key) {
+    return unshared.contains(key) ? Duration.ZERO : shareWithin;
   }
 
   /**

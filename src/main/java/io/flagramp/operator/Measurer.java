@@ -132,7 +132,7 @@ public final class Measurer implements Reconciliation.Measure {
     Map<String, CompletableFuture<Measurement>> pending = new LinkedHashMap<>();
     String namespace = change.getMetadata().getNamespace();
     request.queries().forEach((name, promql) -> pending.put(name, ask(namespace, endpoint, promql, at,
-        request.shareWithin())));
+        request.shareWithin(name))));
     Optional<CompletableFuture<Measurement>> samples = request.samplesQuery()
         .map(q -> ask(namespace, endpoint, q, at, request.shareWithin()));
     CompletableFuture<?>[] all = new CompletableFuture<?>[pending.size() + 2];

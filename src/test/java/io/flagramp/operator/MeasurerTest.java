@@ -76,6 +76,22 @@ class MeasurerTest {
   }
 
   @Test
+  void aQueryMarkedUnsharedIsEvaluatedAgainForTheNextLookThoughAnAnswerWithinTheIntervalExists() {
+    prometheus.release();
+    MeasurementRequest shared = request(Map.of("latency#on", "p50{v=\"on\"}"));
+    MeasurementRequest unshared = shared.unshared(java.util.Set.of("latency#on"));
+    ScalingChange change = change("looks");
+
+    measurer.measure(change, shared, T);
+    measurer.measure(change, shared, T.plusSeconds(30));
+    assertThat(prometheus.calls()).as("within the interval, the earlier answer is shared").isEqualTo(1);
+
+    measurer.measure(change, unshared, T.plusSeconds(40));
+    measurer.measure(change, unshared, T.plusSeconds(50));
+    assertThat(prometheus.calls()).as("each look of a cohort's value is a new evaluation").isEqualTo(3);
+  }
+
+  @Test
   void distinctQueriesBeyondThePoolAndItsQueueAreStillTurnedAwayAndAskedAgainLater() {
     AtomicInteger ready = new AtomicInteger();
     MeasurementRequest request = request(Map.of("a", "vector(1)", "b", "vector(2)", "c", "vector(3)"));
