@@ -1,5 +1,6 @@
 package io.flagramp.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -61,7 +62,11 @@ public class CohortMetric {
     return c;
   }
 
-  /** A rate (errors over requests) rather than a continuous value. */
+  /**
+   * A rate (errors over requests) rather than a continuous value. Not a field: written out as "rate", it
+   * would not read back (the operator's cloner and every client would fail on it).
+   */
+  @JsonIgnore
   public boolean isRate() {
     return errors != null;
   }
