@@ -145,8 +145,8 @@ public final class CohortJudge implements MetricJudge {
         a.relative() ? a.amount() : 0, cohorts.confidenceOrDefault(), cohorts.minSamplesOrDefault()));
     kept.setOn(on.requests() == 0 ? null : Numbers.format(on.rate()));
     kept.setOff(off.requests() == 0 ? null : Numbers.format(off.rate()));
-    kept.setOnSamples(on.requests());
-    kept.setOffSamples(off.requests());
+    kept.setOnSamples(Math.min(on.requests(), CohortStatus.MAX_SAMPLES));
+    kept.setOffSamples(Math.min(off.requests(), CohortStatus.MAX_SAMPLES));
     j.comparison().ifPresentOrElse(c -> {
       kept.setDifference(signed(c.difference()));
       kept.setInterval(c.bounded() ? signed(c.lower()) + ".." + signed(c.upper()) : null);
