@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -155,7 +156,7 @@ class CohortJudgeIT {
     String ns = harness.cluster.createNamespace("cohort-incident");
     harness.createConfigMap(ns, FLAGS, Map.of(PCT, "0"));
     harness.createConfigMap(ns, "shadow-flags", Map.of("SHADOW_PERCENTAGE", "0"));
-    List<Step> steps = List.of(new Step(20, "40s"), new Step(100, null));
+    List<Step> steps = List.of(new Step(20, "60s"), new Step(100, null));
     ScalingChange cohortJudged = change(ns, "by-cohort", FLAGS, PCT, steps, analysis(List.of(errorRate(ns))));
     MetricCheck serviceErrors = new MetricCheck("error-rate", "sum(rate(" + FlagApp.REQUESTS + "{" + FlagApp.KEY
         + "=\"" + ns + "\",outcome=\"error\"}[20s])) / sum(rate(" + FlagApp.REQUESTS + "{" + FlagApp.KEY + "=\""
@@ -172,9 +173,11 @@ class CohortJudgeIT {
       harness.changes().resource(thresholdJudged).create();
       await().atMost(WAIT).until(() -> app.percentage() == 20 && "20".equals(harness.configMapData(ns, "shadow-flags")
           .get("SHADOW_PERCENTAGE")));
-      // Mid-step: both judges have measured the step at least twice.
-      await().atMost(WAIT).until(() -> measuredInStep(ns, "by-cohort") >= 2 && measuredInStep(ns, "by-baseline") >= 2);
+      // Mid-step: the baseline judge passes the step, the cohort judge has counted 100 flag-on requests.
+      await().atMost(WAIT).until(() -> passing(ns, "by-baseline") && onSamples(ns, "by-cohort") >= 100);
 
+      assertThat(harness.phase(ns, "by-baseline")).as("the baseline judge passes the step before the incident")
+          .isEqualTo(Phase.Progressing);
       Instant incident = Instant.now();
       app.incident(3);
 
@@ -183,23 +186,24 @@ class CohortJudgeIT {
           Duration.between(incident, Instant.now()).toSeconds(), harness.get(ns, "by-baseline").getStatus()
               .getLastDecision());
       assertThat(harness.get(ns, "by-baseline").getStatus().getReason()).isEqualTo(Reason.ThresholdBreached);
-      assertThat(harness.phase(ns, "by-cohort")).as("the cohort judge's change is still on").isIn(Phase.Progressing,
-          Phase.Succeeded);
-
-      await().atMost(WAIT).until(() -> harness.phase(ns, "by-cohort") == Phase.Succeeded);
+      // The same incident, judged by cohort for ten more intervals: never a Fail, never a revert.
+      await().during(INTERVAL.multipliedBy(10)).atMost(INTERVAL.multipliedBy(15)).until(() -> {
+        ScalingChange sc = harness.get(ns, "by-cohort");
+        return sc.getStatus().getPhase() != Phase.RolledBack
+            && !"Fail".equals(metric(sc, "error-rate").getCohort().getVerdict());
+      });
       log.info("traffic: {} requests answered, {} unanswered", traffic.sent(), traffic.unanswered());
     }
-    ScalingChange succeeded = harness.get(ns, "by-cohort");
-    assertThat(succeeded.getStatus().getHistory()).noneMatch(h -> h.getOutcome() == StepOutcome.RolledBack);
-    HistoryEntry step = succeeded.getStatus().getHistory().get(0);
-    log.info("the cohort judge passed the 20% step through the incident: {}", step.getVerdict());
-    assertThat(step.getVerdict()).matches("error-rate flag-on [0-9.]+% vs flag-off [0-9.]+% .* passes at weight 20");
-    // Both cohorts' rates rose over the step: the incident was in the counts the cohort judge passed.
-    CohortStatus cohort = metric(succeeded, "error-rate").getCohort();
-    log.info("at the cohort judge's pass: flag-on {} of {}, flag-off {} of {}, difference {} ({})", cohort.getOn(),
+    ScalingChange judged = harness.get(ns, "by-cohort");
+    assertThat(judged.getStatus().getHistory()).noneMatch(h -> h.getOutcome() == StepOutcome.RolledBack);
+    // Both cohorts' rates rose over the step: the incident was in the counts the cohort judge kept passing.
+    CohortStatus cohort = metric(judged, "error-rate").getCohort();
+    log.info("the cohort judge through the incident: {} ({}): flag-on {} of {}, flag-off {} of {}, difference {}"
+        + " ({})", judged.getStatus().getPhase(), metric(judged, "error-rate").getMessage(), cohort.getOn(),
         cohort.getOnSamples(), cohort.getOff(), cohort.getOffSamples(), cohort.getDifference(), cohort.getInterval());
-    assertThat(Double.parseDouble(cohort.getOff())).isGreaterThan(0.012);
-    assertThat(Double.parseDouble(cohort.getOn())).isGreaterThan(0.012);
+    assertThat(judged.getStatus().getPhase()).isIn(Phase.Progressing, Phase.Succeeded);
+    assertThat(Double.parseDouble(cohort.getOff())).as("flag-off's rate rose over its 1%").isGreaterThan(0.012);
+    assertThat(Double.parseDouble(cohort.getOn())).as("flag-on's rate rose over its 1%").isGreaterThan(0.012);
   }
 
   @Test
@@ -235,6 +239,7 @@ class CohortJudgeIT {
     harness.createConfigMap(ns, FLAGS, Map.of(PCT, "0"));
     ScalingChange sc = change(ns, "new-checkout", FLAGS, PCT, List.of(new Step(20, "30s"), new Step(100, null)),
         analysis(List.of(latency(ns))));
+    CohortStatus cohort;
     try (FlagApp app = app(ns); Traffic traffic = Traffic.start(app.uri(), TRAFFIC)) {
       awaitScraped(app);
       harness.changes().resource(sc).create();
@@ -242,12 +247,22 @@ class CohortJudgeIT {
 
       app.slowerForEveryone(1.5);
 
+      // The step's last judgement at weight 20 (at 100 there is no flag-off cohort left to compare with).
+      AtomicReference<CohortStatus> passed = new AtomicReference<>();
+      await().atMost(WAIT).until(() -> {
+        ScalingChange live = harness.get(ns, "new-checkout");
+        CohortStatus c = metric(live, "latency").getCohort();
+        if (c != null && "Pass".equals(c.getVerdict())) {
+          passed.set(c);
+        }
+        return live.getStatus().getPhase() == Phase.RolledBack || passed.get() != null;
+      });
       await().atMost(WAIT).until(() -> harness.phase(ns, "new-checkout") == Phase.Succeeded);
+      cohort = passed.get();
     }
     ScalingChange succeeded = harness.get(ns, "new-checkout");
     assertThat(succeeded.getStatus().getHistory()).noneMatch(h -> h.getOutcome() == StepOutcome.RolledBack);
     HistoryEntry step = succeeded.getStatus().getHistory().get(0);
-    CohortStatus cohort = metric(succeeded, "latency").getCohort();
     log.info("everyone 50% slower mid-step: passed at weight 20 after {} intervals: {} (flag-on values {}; flag-off"
         + " {})", intervals(step), step.getVerdict(), cohort.getOnValues(), cohort.getOffValues());
     assertThat(step.getVerdict()).matches("latency flag-on .* passes at weight 20");
@@ -327,17 +342,22 @@ class CohortJudgeIT {
     return (took.toMillis() + INTERVAL.toMillis() - 1) / INTERVAL.toMillis();
   }
 
-  /** Rounds of the current step, counted by the intervals since it began to its latest measurement. */
-  private static long measuredInStep(String ns, String name) {
+  /** The change's first metric passes now, measured at its current weight. */
+  private static boolean passing(String ns, String name) {
     ScalingChange sc = harness.get(ns, name);
-    if (sc == null || sc.getStatus() == null || sc.getStatus().getStepStartedAt() == null
-        || sc.getStatus().getMetrics() == null || sc.getStatus().getMetrics().isEmpty()
-        || sc.getStatus().getMetrics().get(0).getMeasuredAt() == null) {
+    return sc != null && sc.getStatus() != null && sc.getStatus().getMetrics() != null
+        && !sc.getStatus().getMetrics().isEmpty()
+        && sc.getStatus().getMetrics().get(0).getResult() == io.flagramp.api.v1alpha1.MetricResult.Pass;
+  }
+
+  /** Flag-on requests a cohort rate has counted in the current step; 0 before any. */
+  private static long onSamples(String ns, String name) {
+    ScalingChange sc = harness.get(ns, name);
+    if (sc == null || sc.getStatus() == null || sc.getStatus().getMetrics() == null) {
       return 0;
     }
-    Duration in = Duration.between(Timestamps.parse(sc.getStatus().getStepStartedAt()),
-        Timestamps.parse(sc.getStatus().getMetrics().get(0).getMeasuredAt()));
-    return in.isNegative() ? 0 : in.toMillis() / INTERVAL.toMillis();
+    return sc.getStatus().getMetrics().stream().filter(m -> m.getCohort() != null && m.getCohort().getOnSamples() != null)
+        .mapToLong(m -> m.getCohort().getOnSamples()).findFirst().orElse(0);
   }
 
   /** Values a continuous cohort metric has kept in the current step, flag-on's. */
