@@ -39,7 +39,9 @@ import java.util.Set;
  *       one per interval, which the rank test reads again at each look.
  * </ul>
  *
- * A Fail reverts at once: it is a verdict at the stated confidence over all of the step's looks, not
+ * At weight 100 there is no flag-off cohort: the metric passes, saying so; the steps below it judged.
+ *
+ * <p>A Fail reverts at once: it is a verdict at the stated confidence over all of the step's looks, not
  * one bad measurement, so failureLimit does not apply. A step passes on the metric only with a Pass;
  * an Undecided one keeps it soaking (what happens past its pause is spec.analysis.cohorts.undecided).
  */
@@ -112,6 +114,17 @@ public final class CohortJudge implements MetricJudge {
       return next;
     }
     next.setConsecutiveErrors(0);
+    if (round.weight() >= 100) {
+      // Every user is flag-on: there is no flag-off cohort to compare with, now or ever at this weight, so
+      // nothing here can be decided; the steps below judged the flag. Waiting would hold every change.
+      next.setCohort(null);
+      next.setValue(null);
+      next.setResult(MetricResult.Pass);
+      next.setConsecutiveFailures(0);
+      next.setPasses(next.getPasses() + 1);
+      next.setMessage(name() + ": every user is flag-on, no flag-off cohort to compare with" + where);
+      return next;
+    }
     // What was kept belongs to its stage: one measured before this stage began (an earlier step, or
     // before a hold was resumed) is not this stage's.
     boolean sameStage = previous != null && previous.getCohort() != null && previous.getMeasuredAt() != null
@@ -156,8 +169,8 @@ public final class CohortJudge implements MetricJudge {
         a.relative() ? a.amount() : 0, cohorts.confidenceOrDefault(), cohorts.minSamplesOrDefault()));
     kept.setOn(on.requests() == 0 ? null : Numbers.format(on.rate()));
     kept.setOff(off.requests() == 0 ? null : Numbers.format(off.rate()));
-    kept.setOnSamples(on.requests());
-    kept.setOffSamples(off.requests());
+    kept.setOnSamples(Math.min(on.requests(), CohortStatus.MAX_SAMPLES));
+    kept.setOffSamples(Math.min(off.requests(), CohortStatus.MAX_SAMPLES));
     j.comparison().ifPresentOrElse(c -> {
       kept.setDifference(signed(c.difference()));
       kept.setInterval(c.bounded() ? signed(c.lower()) + ".." + signed(c.upper()) : null);

@@ -6,10 +6,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.flagramp.analysis.cohort.ContinuousCheck;
+import io.flagramp.analysis.cohort.OnCallText;
 import io.flagramp.api.v1alpha1.ActionRecord;
 import io.flagramp.api.v1alpha1.AllowedWindow;
 import io.flagramp.api.v1alpha1.Analysis;
 import io.flagramp.api.v1alpha1.BlockedWindow;
+import io.flagramp.api.v1alpha1.CohortMetric;
+import io.flagramp.api.v1alpha1.CohortStatus;
+import io.flagramp.api.v1alpha1.Cohorts;
 import io.flagramp.api.v1alpha1.DeployWindows;
 import io.flagramp.api.v1alpha1.HistoryEntry;
 import io.flagramp.api.v1alpha1.MetricCheck;
@@ -42,8 +47,8 @@ import java.util.stream.Collectors;
 /**
  * One ScalingChange as on-call reads it, from its spec and status alone: the phase, the weight as a
  * bar, each step (done, current, next, approval), the soak's countdown, each metric against its
- * bound, the restart targets, the windows and the last decision. A pure function of the object and
- * the time, so that a test reads the same screen a person does. Fits {@code width} columns (80 by
+ * bound (a cohort metric: flag-on against flag-off, their samples, the difference with its interval),
+ * the restart targets, the windows and the last decision. A pure function of the object and the time, so that a test reads the same screen a person does. Fits {@code width} columns (80 by
  * default); plain ASCII unless the style colours it.
  *
  * <p>It shows the change's strings escaped ({@link Printable}): it renders a copy in which every string
@@ -313,13 +318,19 @@ final class StatusScreen {
     List<MetricCheck> checks = analysis.getMetrics() == null ? List.of() : analysis.getMetrics();
     for (MetricCheck check : checks) {
       MetricStatus m = measured.get(check.getName());
-      String baseline = s.getBaseline() == null ? null : s.getBaseline().get(check.getName());
-      metricRow(out, check.getName(), bound(check, baseline), m, check.failureLimitOrDefault(), errorLimit);
+      if (check.getCohort() != null) {
+        cohortRow(out, check.getName(), check.getCohort(), analysis.cohortsOrDefault(), m, errorLimit);
+      } else {
+        String baseline = s.getBaseline() == null ? null : s.getBaseline().get(check.getName());
+        metricRow(out, check.getName(), m == null ? null : m.getValue(), bound(check, baseline), m,
+            check.failureLimitOrDefault(), errorLimit, List.of());
+      }
       last = latest(last, m);
     }
     if (analysis.getMinSamples() != null) {
       MetricStatus m = measured.get("minSamples");
-      metricRow(out, "minSamples", "min " + Numbers.format(analysis.getMinSamples().getMin()), m, 0, errorLimit);
+      metricRow(out, "minSamples", m == null ? null : m.getValue(),
+          "min " + Numbers.format(analysis.getMinSamples().getMin()), m, 0, errorLimit, List.of());
       last = latest(last, m);
     }
     String every = "every " + (analysis.getInterval() == null ? "1m" : analysis.getInterval());
@@ -327,10 +338,14 @@ final class StatusScreen {
         : "; last measured " + Times.clock(last, zone) + " (" + Times.left(Duration.between(last, now)) + " ago)"));
   }
 
-  private void metricRow(List<String> out, String name, String bound, MetricStatus m, int failureLimit,
-      int errorLimit) {
+  /**
+   * A metric's row, then {@code numbers} (a cohort metric's comparison), then why it does not pass when
+   * the numbers do not already say it.
+   */
+  private void metricRow(List<String> out, String name, String shown, String bound, MetricStatus m,
+      int failureLimit, int errorLimit, List<String> numbers) {
     MetricResult result = m == null ? null : m.getResult();
-    String value = m == null || m.getValue() == null ? "-" : m.getValue();
+    String value = shown == null ? "-" : shown;
     String verdict = result == null ? "-" : switch (result) {
       case Pass -> "Pass";
       case Fail -> failureLimit > 0 ? "Fail " + m.getConsecutiveFailures() + "/" + failureLimit : "Fail";
@@ -340,11 +355,86 @@ final class StatusScreen {
     };
     out.add(("  " + pad(cut(name, 15), 16) + pad(cut(value, 9), 10) + pad(cut(bound, 27), 28)
         + style.result(result, verdict)).stripTrailing());
-    if (result != null && result != MetricResult.Pass && m.getMessage() != null) {
+    for (String line : numbers) {
+      wrap(line, width - 4).forEach(l -> out.add("    " + l));
+    }
+    // A verdict the numbers show needs no second line; a failed query or missing data does.
+    boolean explained = !numbers.isEmpty() && result != MetricResult.Error && result != MetricResult.NoData;
+    if (result != null && result != MetricResult.Pass && !explained && m.getMessage() != null) {
       for (String line : wrap(m.getMessage(), width - 4)) {
         out.add("    " + style.dim(line));
       }
     }
+  }
+
+  /**
+   * A cohort metric: flag-on's value against the allowance over flag-off, then each cohort's value and
+   * samples, and the difference with its interval. A rate reads in percent and points, as the revert's
+   * message does; a continuous value in its unit, its difference relative.
+   */
+  private void cohortRow(List<String> out, String name, CohortMetric metric, Cohorts cohorts, MetricStatus m,
+      int errorLimit) {
+    CohortStatus c = m == null ? null : m.getCohort();
+    boolean rate = metric.isRate();
+    String allowance = metric.getMaxIncrease() == null ? "0" : metric.getMaxIncrease();
+    String bound = "flag-off " + (allowance.endsWith("%") ? "+" + allowance
+        : OnCallText.points(Double.parseDouble(allowance), decimals(allowance)) + " points");
+    List<String> numbers = new ArrayList<>();
+    String shown = null;
+    if (c != null && (c.getOn() != null || c.getOff() != null)) {
+      double on = number(c.getOn());
+      double off = number(c.getOff());
+      int decimals = OnCallText.percentDecimals(finite(on), finite(off));
+      shown = rate ? cohortValue(on, decimals, true) : c.getOn();
+      String unit = rate ? " requests" : " values";
+      String minimum = rate ? OnCallText.count(cohorts.minSamplesOrDefault())
+          : Integer.toString(Math.max(ContinuousCheck.FEWEST_VALUES, cohorts.minValuesOrDefault()));
+      String median = rate ? "" : "median ";
+      numbers.add("flag-on " + median + cohortValue(on, decimals, rate) + " of " + samples(c.getOnSamples()) + unit
+          + ", flag-off " + cohortValue(off, decimals, rate) + " of " + samples(c.getOffSamples())
+          + " (min " + minimum + " each)");
+      if (c.getDifference() != null) {
+        String confidence = OnCallText.confidence(cohorts.confidenceOrDefault());
+        String[] ends = c.getInterval() == null ? null : c.getInterval().split("\\.\\.", 2);
+        String interval = ends == null || ends.length < 2 ? "not bounded yet"
+            : difference(ends[0], decimals, rate) + ".." + difference(ends[1], decimals, rate);
+        numbers.add((rate ? "difference " + difference(c.getDifference(), decimals, true) + " points"
+            : "change " + c.getDifference()) + ", " + confidence + " interval " + interval + "; allowed "
+            + (c.getAllowed() == null ? "-" : difference(c.getAllowed(), decimals, rate)));
+      }
+    }
+    metricRow(out, name, shown, bound, m, 0, errorLimit, numbers);
+  }
+
+  /** Decimals that show an absolute allowance in points whole: 0.005 as +0.50, 0.0001 as +0.010. */
+  private static int decimals(String allowance) {
+    return OnCallText.percentDecimals(Double.parseDouble(allowance));
+  }
+
+  private static double number(String kept) {
+    try {
+      return kept == null ? Double.NaN : Double.parseDouble(kept);
+    } catch (NumberFormatException e) {
+      return Double.NaN;  // status edited by hand: shown as unknown, not a crash
+    }
+  }
+
+  private static double finite(double v) {
+    return Double.isFinite(v) ? v : 0;
+  }
+
+  private static String cohortValue(double v, int decimals, boolean rate) {
+    return !Double.isFinite(v) ? "-" : rate ? OnCallText.percent(v, decimals) : Numbers.format(v);
+  }
+
+  private static String samples(Long count) {
+    return count == null ? "0" : OnCallText.count(count);
+  }
+
+  /** A rate's difference (a proportion, "+0.198") in points; a continuous one as kept ("+50%"). */
+  private static String difference(String kept, int decimals, boolean rate) {
+    double v = number(kept);
+    return !rate ? kept : Double.isFinite(v) ? OnCallText.points(v, decimals) : kept;
   }
 
   /** "max 0.01", "min 0.9, max 1", "max 0.5, +50% of 0.2" (the baseline, once measured). */

@@ -266,6 +266,92 @@ class StatusScreenTest {
     assertThat(colour.replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(pending);
   }
 
+  /** The new checkout at 1%: its error rate by cohort, and its median latency by cohort. */
+  static final String NEW_CHECKOUT = """
+      apiVersion: flagramp.io/v1alpha1
+      kind: ScalingChange
+      metadata: {name: new-checkout, namespace: shop}
+      spec:
+        flag: {configMapName: checkout-flags, percentageKey: NEW_CHECKOUT_PERCENTAGE}
+        steps:
+          - {weight: 1, pause: 1h}
+          - {weight: 100}
+        analysis:
+          prometheus: {address: "http://prometheus.monitoring.svc:9090"}
+          interval: 1m
+          cohorts: {minSamples: 100}
+          metrics:
+            - name: error-rate
+              cohort: {errors: "e{$cohort}[$range]", requests: "r{$cohort}[$range]", maxIncrease: "0.005"}
+            - name: latency
+              cohort: {value: "l{$cohort}", maxIncrease: "20%"}
+      """;
+
+  /**
+   * Both cohorts' traffic at 200 requests a second, 1% of it flag-on, counted since the rollout began:
+   * flag-on fails {@code onErrors} of its requests, flag-off 0.2%; both answer in 50 ms.
+   */
+  private static Rollouts checkout(double onErrors) {
+    Rollouts r = Rollouts.of(NEW_CHECKOUT);
+    r.sim.metrics = (name, promql) -> {
+      double seconds = Duration.between(Rollouts.START, r.now()).toSeconds();
+      return new Measurement.Value(switch (name) {
+        case "error-rate#on-requests" -> 2 * seconds;
+        case "error-rate#on-errors" -> Math.floor(2 * seconds * onErrors);
+        case "error-rate#off-requests" -> 198 * seconds;
+        case "error-rate#off-errors" -> Math.floor(198 * seconds * 0.002);
+        default -> 0.05;
+      });
+    };
+    return r;
+  }
+
+  @Test
+  void aCohortMetricShowsFlagOnAgainstFlagOffTheirSamplesTheDifferenceWithItsIntervalAndTheAllowance() {
+    Rollouts r = checkout(0.002).until(s -> s.getMetrics() != null && s.getMetrics().stream()
+        .anyMatch(m -> m.getCohort() != null && m.getCohort().getOnSamples() != null && m.getCohort().getOnSamples() == 10));
+    assertThat(plain(r)).contains("""
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      0.17%     flag-off +0.50 points       Undecided
+            flag-on 0.17% of 1,200 requests, flag-off 0.20% of 118,800 (min 100 each)
+            difference -0.03 points, 95% interval -0.23..+0.87; allowed +0.50
+          latency         0.05      flag-off +20%               Pass
+            flag-on median 0.05 of 10 values, flag-off 0.05 of 10 (min 10 each)
+            change 0%, 95% interval 0%..0%; allowed +20%
+          every 1m; last measured 02:10:00 (0s ago)
+        """);
+  }
+
+  @Test
+  void aCohortMetricThatFailedShowsTheNumbersThatFailedIt() {
+    Rollouts r = checkout(0.2).until(s -> s.getPhase() == Phase.RolledBack);
+    assertThat(plain(r)).isEqualTo("""
+        new-checkout  namespace shop                             attempt 1  02:01:00 UTC
+        Phase     RolledBack  CohortWorse
+        Flag      checkout-flags: original values restored
+
+        Weight    [------------------------------------------------]   0%  step 0/2
+
+            STEP  WEIGHT  PAUSE  STATE        DETAIL
+            1/2     1%    1h     rolled back  at Mon 02:01
+            2/2   100%    -
+
+          METRIC          VALUE     BOUND                       RESULT
+          error-rate      20.00%    flag-off +0.50 points       Fail
+            flag-on 20.00% of 120 requests, flag-off 0.19% of 11,880 (min 100 each)
+            difference +19.81 points, 95% interval +11.03..+33.19; allowed +0.50
+          latency         0.05      flag-off +20%               Undecided
+            flag-on median 0.05 of 1 values, flag-off 0.05 of 1 (min 10 each)
+            change 0%, 95% interval not bounded yet; allowed +20%
+          every 1m; last measured 02:01:00 (0s ago)
+
+        Decision  error-rate flag-on 20.00% vs flag-off 0.19% (+19.81 points, 95%
+                  interval +11.03..+33.19; allowed +0.50) fails at weight 1: reverted,
+                  removed NEW_CHECKOUT_PERCENTAGE (was absent)
+        Do        fix the cause, then: kubectl flagramp retry new-checkout
+        """);
+  }
+
   /** The error rate climbs to 3.1% once the flag reaches 10%. */
   static java.util.function.BiFunction<String, String, Measurement> breachAtTen(Rollouts r) {
     var healthy = r.sim.metrics;

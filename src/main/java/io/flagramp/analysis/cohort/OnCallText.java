@@ -4,8 +4,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;
 
-/** Numbers in the judgements' lines, rounded the way on-call reads them. */
-final class OnCallText {
+/** Numbers in the judgements' lines and on the plugin's screen, rounded the way on-call reads them. */
+public final class OnCallText {
 
   private OnCallText() {}
 
@@ -13,7 +13,7 @@ final class OnCallText {
    * Decimals for the percentages of one rates line: two, or more when the larger rate is below 0.1%, so
    * that it keeps two significant digits (0.012%); every number of the line uses the same count.
    */
-  static int percentDecimals(double... rates) {
+  public static int percentDecimals(double... rates) {
     double largest = 0;
     for (double rate : rates) {
       largest = Math.max(largest, Math.abs(rate));
@@ -26,17 +26,17 @@ final class OnCallText {
   }
 
   /** 0.0051 as "0.51%". */
-  static String percent(double rate, int decimals) {
+  public static String percent(double rate, int decimals) {
     return plain(rate * 100, decimals) + "%";
   }
 
   /** A difference of proportions in percentage points, signed: 0.0031 as "+0.31". */
-  static String points(double difference, int decimals) {
+  public static String points(double difference, int decimals) {
     return signed(difference * 100, decimals);
   }
 
   /** A relative change, signed: 0.18 as "+18%", 0.046 as "+4.6%". */
-  static String change(double relative) {
+  public static String change(double relative) {
     if (relative == Double.POSITIVE_INFINITY) {
       return "+∞";
     }
@@ -45,12 +45,12 @@ final class OnCallText {
   }
 
   /** The confidence as "95%" or "99.5%". */
-  static String confidence(double confidence) {
+  public static String confidence(double confidence) {
     return BigDecimal.valueOf(confidence * 100).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros()
         .toPlainString() + "%";
   }
 
-  static String count(long count) {
+  public static String count(long count) {
     return String.format(Locale.ROOT, "%,d", count);
   }
 

@@ -65,7 +65,10 @@ public class CohortMetric {
     return c;
   }
 
-  /** A rate (errors over requests) rather than a continuous value. */
+  /**
+   * A rate (errors over requests) rather than a continuous value. Not a field: written out as "rate", it
+   * would not read back (the operator's cloner and every client would fail on it).
+   */
   @JsonIgnore
   public boolean isRate() {
     return errors != null;

@@ -17,6 +17,12 @@ public class CohortStatus {
 
   /** Values kept per cohort: a step judged every minute keeps its first four hours. */
   public static final int MAX_VALUES = 240;
+  /**
+   * The most samples a cohort's count says: 10^15 requests, beyond any step. Not Long.MAX_VALUE: the CRD
+   * holds a maximum as a float, 2^63 rounds past the int64 the API server compares with, and it then
+   * refuses every count.
+   */
+  public static final long MAX_SAMPLES = 1_000_000_000_000_000L;
   /** A value as kept: 6 significant digits, a sign, an exponent; "-" where an interval had none. */
   public static final int VALUE_CHARS = 14;
 
@@ -29,11 +35,11 @@ public class CohortStatus {
   private String off;
 
   @JsonPropertyDescription("Requests (rates) or values (continuous) counted for flag-on in the step.")
-  @Max(Long.MAX_VALUE)
+  @Max(MAX_SAMPLES)
   private Long onSamples;
 
   @JsonPropertyDescription("Requests (rates) or values (continuous) counted for flag-off in the step.")
-  @Max(Long.MAX_VALUE)
+  @Max(MAX_SAMPLES)
   private Long offSamples;
 
   @JsonPropertyDescription("Flag-on minus flag-off (a rate in points, a value in its unit), or the relative"
