@@ -70,7 +70,7 @@ class GitOpsIT {
 
   /** The README's table ("GitOps"): Argo CD's health and kstatus's status of each phase. */
   private static final Map<Phase, String> ARGO_HEALTH = new EnumMap<>(Map.of(
-      Phase.Pending, "Progressing", Phase.Progressing, "Progressing", Phase.AwaitingApproval, "Progressing",
+      Phase.Pending, "Progressing", Phase.Progressing, "Progressing", Phase.AwaitingApproval, "Suspended",
       Phase.Baking, "Progressing", Phase.Paused, "Suspended", Phase.Held, "Degraded",
       Phase.RolledBack, "Degraded", Phase.Invalid, "Degraded", Phase.Succeeded, "Healthy"));
   private static final Map<Phase, String> KSTATUS = new EnumMap<>(Map.of(
