@@ -2,6 +2,7 @@
 # Builds the small Go programs of src/test/go/ that the integration tests run, from the Go module proxy:
 #   - argolua: Argo CD's Lua setup on gopher-lua, for helm/flagramp/argocd/'s health and action scripts;
 #   - kstatus: cli-utils' kstatus, the library behind Flux's health checks;
+#   - fluxcel: cel-go set up as Flux's kustomize-controller sets it up, for the README's healthCheckExprs;
 #   - promlabelproxy: prom-label-proxy itself, unchanged, for the tenant-scoped queries' test.
 # A dir with *.go builds its own main package; one with none builds the single `tool` its go.mod names
 # (Go 1.24's tool directive), i.e. an upstream command exactly as released, with no code of ours.

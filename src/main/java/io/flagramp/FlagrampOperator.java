@@ -57,6 +57,7 @@ public final class FlagrampOperator {
       System.exit(2);
       return;
     }
+    settings.logLevel().apply();
     log.info("flagramp starting: {}", settings);
     if (settings.prometheusAllowlist().isEmpty()) {
       log.info("FLAGRAMP_PROMETHEUS_ALLOWLIST is empty and there is no FLAGRAMP_PROMETHEUS_ADDRESS: a ScalingChange"

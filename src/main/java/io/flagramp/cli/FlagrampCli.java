@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     description = "Follow and steer flagramp's ScalingChanges in the cluster of the current kubeconfig context.",
     subcommands = {StatusCommand.class, WaitCommand.class, OnCallCommands.Approve.class,
         OnCallCommands.Promote.class, OnCallCommands.Abort.class, OnCallCommands.Retry.class,
-        SuspendCommands.Suspend.class, SuspendCommands.Resume.class, LintCommand.class},
+        SuspendCommands.Suspend.class, SuspendCommands.Resume.class, LintCommand.class, VersionCommand.class,
+        CompletionCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         " 0:done; wait: Succeeded; lint: accepted",
         " 1:the cluster could not be asked or refused (unreachable, forbidden, not found), or a bad file",

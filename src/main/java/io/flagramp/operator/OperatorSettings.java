@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, Duration pendingRetryInterval,
     int historyLimit, String instance, Optional<String> prometheusAddress, AddressAllowlist prometheusAllowlist,
     Optional<String> prometheusTenantLabel, AddressAllowlist webhookAllowlist, boolean requireConfigMapOptIn, int httpPort, boolean leaderElection,
-    String leaseName, Optional<String> leaseNamespace, String logFormat, int maxConcurrentSteps, Shard shard,
+    String leaseName, Optional<String> leaseNamespace, String logFormat, LogLevel logLevel, int maxConcurrentSteps,
+    Shard shard,
     Approvers approvers) {
 
   /** Every setting the operator knows. */
@@ -85,6 +86,9 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         "text: one line per event, a stack trace included; json: one JSON object per line, decisions with"
             + " namespace, name, phase, reason and weight as fields. Either way control characters in a message"
             + " (an abort's reason, a ConfigMap's value) are shown as escapes: \\e, \\n, \\u202e."),
+    LOG_LEVEL("FLAGRAMP_LOG_LEVEL", "info",
+        "error, warn, info or debug: the least severe event logged. error and warn apply to the libraries too;"
+            + " debug adds flagramp's own debug lines, the libraries (JOSDK, Fabric8) staying at info."),
     SHARD("FLAGRAMP_SHARD", "",
         "This deployment's shard: it owns only the ScalingChanges labelled flagramp.io/shard=<shard> (the default"
             + " shard also those labelled for no other shard) and has a Lease of its own. Empty: it owns every"
@@ -160,6 +164,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException(Setting.LOG_FORMAT.key + ": \"" + logFormat + "\" is neither text nor json");
     }
+    LogLevel logLevel = LogLevel.parse(Setting.LOG_LEVEL.key, raw.get(Setting.LOG_LEVEL));
     Shard shard = shard(raw);
     Approvers approvers = approvers(raw);
     String leaseName = raw.get(Setting.LEASE_NAME).isEmpty() ? shard.leaseName(DEFAULT_LEASE_NAME)
@@ -172,7 +177,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         tenantLabel.isEmpty() ? Optional.empty() : Optional.of(tenantLabel), webhooks,
         bool(Setting.REQUIRE_CONFIGMAP_OPT_IN, raw), port(Setting.HTTP_PORT, raw), bool(Setting.LEADER_ELECTION, raw),
         leaseName, leaseNamespace.isEmpty() ? Optional.empty() : Optional.of(leaseNamespace), logFormat,
-        positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
+        logLevel, positive(Setting.MAX_CONCURRENT_STEPS, raw), shard, approvers);
   }
 
   private static Approvers approvers(Map<Setting, String> raw) {
@@ -339,7 +344,7 @@ public record OperatorSettings(Set<String> namespaces, Duration resyncInterval, 
         + " verifiedApprover=" + approvers.verified() + " lastEditorCannotApprove=" + approvers.lastEditorExcluded()
         + " httpPort=" + httpPort + " leaderElection=" + leaderElection
         + (leaderElection ? " lease=" + leaseNamespace.orElse("<own namespace>") + "/" + leaseName : "")
-        + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat
+        + " maxConcurrentSteps=" + maxConcurrentSteps + " logFormat=" + logFormat + " logLevel=" + logLevel
         + (shard.sharded() ? " shard=" + shard : "");
   }
 }

@@ -11,7 +11,8 @@ import java.util.stream.Stream;
 /**
  * The Argo CD resource customizations in {@code helm/flagramp/argocd/}, laid out as Argo CD lays out its
  * own: {@code health.lua}, {@code actions/discovery.lua} and {@code actions/<name>/action.lua}; and the
- * {@code argocd-cm.yaml} patch that embeds them under the keys Argo CD reads.
+ * {@code argocd-cm.yaml} patch that embeds them under the keys Argo CD reads. Their tests are laid out as
+ * Argo CD's are too ({@code health_test.yaml}, {@code actions/action_test.yaml}, {@code testdata/}).
  */
 public final class ArgoCdCustomizations {
 
@@ -29,7 +30,8 @@ public final class ArgoCdCustomizations {
   public static Map<String, Path> actions() {
     try (Stream<Path> dirs = Files.list(DIR.resolve("actions"))) {
       Map<String, Path> actions = new LinkedHashMap<>();
-      dirs.filter(Files::isDirectory).sorted()
+      // testdata/ beside them holds the action tests' expected objects, not an action.
+      dirs.filter(dir -> Files.isRegularFile(dir.resolve("action.lua"))).sorted()
           .forEach(dir -> actions.put(dir.getFileName().toString(), dir.resolve("action.lua")));
       return actions;
     } catch (IOException e) {

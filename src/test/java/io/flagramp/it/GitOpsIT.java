@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * phase against the real API server, and each live object, as the API server returns it, is saved under
  * {@code target/phase-objects/<Phase>.json} and given to Argo CD's health and action scripts
  * (helm/flagramp/argocd/, run by argolua: gopher-lua set up as Argo CD sets it up) and to kstatus (the
- * library behind Flux's health checks). The actions' output is applied as Argo CD applies it (a JSON
+ * library behind Flux's health checks) and to the README's Flux healthCheckExprs. The actions' output
+ * is applied as Argo CD applies it (a JSON
  * merge patch from the live object to the script's), and kubectl's wait recipes run for real.
  */
 @ExtendWith(KubeApiServerExtension.class)
@@ -70,7 +71,7 @@ class GitOpsIT {
 
   /** The README's table ("GitOps"): Argo CD's health and kstatus's status of each phase. */
   private static final Map<Phase, String> ARGO_HEALTH = new EnumMap<>(Map.of(
-      Phase.Pending, "Progressing", Phase.Progressing, "Progressing", Phase.AwaitingApproval, "Progressing",
+      Phase.Pending, "Progressing", Phase.Progressing, "Progressing", Phase.AwaitingApproval, "Suspended",
       Phase.Baking, "Progressing", Phase.Paused, "Suspended", Phase.Held, "Degraded",
       Phase.RolledBack, "Degraded", Phase.Invalid, "Degraded", Phase.Succeeded, "Healthy"));
   private static final Map<Phase, String> KSTATUS = new EnumMap<>(Map.of(
@@ -278,6 +279,21 @@ class GitOpsIT {
         .as("kstatus's rule for an object without conditions: before flagramp's first status write, Flux"
             + " would take a new change for done (README, GitOps)")
         .isEqualTo("Current");
+  }
+
+  @Test
+  void theReadmesFluxHealthCheckExprsGiveEveryLivePhaseItsVerdictAndAChangeWithoutStatusInProgress() {
+    FluxHealthCheckRecipe recipe = FluxHealthCheckRecipe.fromReadme();
+    List<String> table = new ArrayList<>();
+    for (Phase phase : Phase.values()) {
+      JsonNode verdict = recipe.verdict(captured.get(phase));
+      // As kstatus, but from the phase; Held here is ExternalChange, a fault.
+      assertThat(verdict.get("status").asText()).as(phase + " " + verdict).isEqualTo(KSTATUS.get(phase));
+      table.add(phase + " -> " + verdict.get("status").asText());
+    }
+    log.info("Flux healthCheckExprs by phase: {}", table);
+    assertThat(recipe.verdict(unobservedGeneration).get("status").asText()).isEqualTo("InProgress");
+    assertThat(recipe.verdict(withoutStatus).get("status").asText()).isEqualTo("InProgress");
   }
 
   @Test

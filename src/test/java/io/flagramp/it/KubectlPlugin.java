@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,31 +16,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The packaged {@code kubectl flagramp}, installed as the README says (a symlink to
- * target/kubectl-flagramp in a folder on the PATH, which the launcher follows back to the jar) and run
- * through the real kubectl's plugin mechanism.
+ * The packaged {@code kubectl flagramp}, installed as the README says: the one file target/kubectl-flagramp
+ * copied, alone, into a folder on the PATH, and run through the real kubectl's plugin mechanism. Its first
+ * run unpacks its jars under XDG_CACHE_HOME, here a folder of the test's own.
  */
 final class KubectlPlugin {
 
   private static final Logger log = LoggerFactory.getLogger(KubectlPlugin.class);
-  static final Path LAUNCHER = Path.of("target", "kubectl-flagramp").toAbsolutePath();
+  static final Path SINGLE_FILE = Path.of("target", "kubectl-flagramp").toAbsolutePath();
 
-  /** The environment kubectl runs in: the plugin on its PATH, and the Java this build runs on. */
+  /** The environment kubectl runs in: the plugin on its PATH, the Java this build runs on, a fresh cache. */
   final Map<String, String> env;
 
   private KubectlPlugin(Map<String, String> env) {
     this.env = env;
   }
 
-  /** Links the launcher into {@code bin}; skips the test when the build has not packaged it. */
+  /** Copies the single file into {@code bin}; a build that has not packaged it fails (CI) or skips. */
   static KubectlPlugin installIn(Path bin) throws IOException {
-    if (!Files.isExecutable(LAUNCHER) || !Files.isRegularFile(Path.of("target", "flagramp-operator.jar"))) {
-      TestBed.missing("the packaged plugin (" + LAUNCHER + " and target/flagramp-operator.jar)",
-          "./mvnw package builds them");
+    if (!Files.isExecutable(SINGLE_FILE)) {
+      TestBed.missing("the packaged plugin (" + SINGLE_FILE + ")", "./mvnw package builds it");
     }
-    Files.createSymbolicLink(bin.resolve("kubectl-flagramp"), LAUNCHER);
+    Path installed = bin.resolve("kubectl-flagramp");
+    Files.copy(SINGLE_FILE, installed, StandardCopyOption.COPY_ATTRIBUTES);
+    Path cache = Files.createDirectories(bin.resolve(".cache"));
     return new KubectlPlugin(Map.of("PATH", bin + File.pathSeparator + System.getenv("PATH"),
-        "JAVA_HOME", System.getProperty("java.home")));
+        "JAVA_HOME", System.getProperty("java.home"), "XDG_CACHE_HOME", cache.toString()));
+  }
+
+  /** Where the first run unpacked the jars. */
+  Path cache() {
+    return Path.of(env.get("XDG_CACHE_HOME"));
   }
 
   /** {@code kubectl flagramp args...}, with the test cluster's kubeconfig unless args name another. */

@@ -46,8 +46,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code kubectl flagramp} as a user runs it: the real kubectl finds the packaged launcher
- * (target/kubectl-flagramp, linked into a folder on the PATH it is given) through its plugin
+ * {@code kubectl flagramp} as a user runs it: the real kubectl finds the packaged single file
+ * (target/kubectl-flagramp, copied alone into a folder on the PATH it is given) through its plugin
  * mechanism, with KUBECONFIG pointing at the test cluster, while the operator runs in this JVM.
  */
 @ExtendWith(KubeApiServerExtension.class)
@@ -71,6 +71,46 @@ class KubectlPluginIT {
 
   private static KubectlResult flagramp(KubeTestCluster cluster, String... args) {
     return plugin.run(cluster, args);
+  }
+
+  @Test
+  void versionRunsFromTheSingleInstalledFileAndNamesTheBuildsVersion(KubeTestCluster cluster) throws IOException {
+    KubectlResult version = flagramp(cluster, "version");
+
+    assertThat(version.exitCode()).as(version.output()).isZero();
+    assertThat(version.output().strip())
+        .matches("kubectl-flagramp " + System.getProperty("flagramp.version", "[^ ]+") + " \\(Java 17.*\\)");
+    try (var files = Files.list(bin)) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("one file installed, and the cache")
+          .containsExactlyInAnyOrder("kubectl-flagramp", ".cache");
+    }
+    try (var unpacked = Files.list(plugin.cache().resolve("flagramp"))) {
+      assertThat(unpacked.map(f -> f.getFileName().toString()))
+          .singleElement().asString().matches("kubectl-flagramp-[0-9a-f]{16}");
+    }
+  }
+
+  @Test
+  void completionBashCompletesTheSubcommandsAndOptionsInBash(KubeTestCluster cluster) throws Exception {
+    KubectlResult script = flagramp(cluster, "completion", "bash");
+    assertThat(script.exitCode()).as(script.output()).isZero();
+    Path file = Files.writeString(bin.resolveSibling(bin.getFileName() + "-completion.bash"), script.output());
+
+    // What bash offers after "kubectl-flagramp " and after "kubectl-flagramp wait --t".
+    String complete = "source " + file + "; complete -p kubectl-flagramp;"
+        + " COMP_WORDS=(kubectl-flagramp ''); COMP_CWORD=1; _complete_kubectl-flagramp 2>/dev/null;"
+        + " echo \"subcommands: ${COMPREPLY[*]}\";"
+        + " COMP_WORDS=(kubectl-flagramp wait --t); COMP_CWORD=2; _complete_kubectl-flagramp 2>/dev/null;"
+        + " echo \"wait options: ${COMPREPLY[*]}\"";
+    Process bash = new ProcessBuilder("bash", "-c", complete).redirectErrorStream(true).start();
+    String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(bash.waitFor()).as(output).isZero();
+    assertThat(output).containsPattern("complete .*-F _complete_kubectl-flagramp kubectl-flagramp\\n")
+        .contains("subcommands: status get wait approve promote abort retry suspend resume lint version completion")
+        .contains("wait options: --timeout");
+    KubectlResult fish = flagramp(cluster, "completion", "fish");
+    assertThat(fish.exitCode()).isEqualTo(2);
+    assertThat(fish.output()).contains("unsupported shell \"fish\": bash only");
   }
 
   @Test

@@ -169,7 +169,7 @@ class LogLinesTest {
     for (int i = 0; i < events.size(); i++) {
       String line = lines.get(i);
       log.info("a JSON log line holds {}", ControlText.describe(line.stripTrailing()));
-      assertThat(line).endsWith("\r\n");
+      assertThat(line).endsWith("\n");
       assertThat(line.lines()).as("one event, one line").hasSize(1);
       assertThat(ControlText.count(line.stripTrailing())).as(line).isZero();
       JsonNode json = new ObjectMapper().readTree(line);
@@ -177,7 +177,48 @@ class LogLinesTest {
           .isEqualTo(Printable.escape(events.get(i).getMessage().getFormattedMessage()))
           .contains("aborted by flagramp.io/abort=\"x\\e[2J\\e]0;owned\\a\\rFAKE\\nFAKE line\\x00\\b\\x7f\\u009b31m"
               + "\\u202etxt.exe\\u2066\\u2028end\"");
-      assertThat(json.get("contextMap").get("name").asText()).isEqualTo("use-redis");
+      assertThat(json.get("name").asText()).isEqualTo("use-redis");
     }
+  }
+
+  @Test
+  void aJsonLineHasAnIsoTimestampAndTheChangesFieldsAtTheTopLevel() throws IOException {
+    List<LogEvent> events = abortWithControlCharacters();
+    String line;
+    try (Console console = new Console(Files.readString(CONFIG).replace(JSON_ARBITER,
+        "<EnvironmentArbiter propertyName=\"PATH\">"), dir)) {
+      line = console.write(events.get(0));
+    }
+
+    JsonNode json = new ObjectMapper().readTree(line);
+    assertThat(Instant.parse(json.get("@timestamp").asText()))
+        .isEqualTo(Instant.ofEpochMilli(events.get(0).getTimeMillis()));
+    assertThat(json.get("@timestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+    assertThat(json.get("log.level").asText()).isEqualTo("WARN");
+    assertThat(json.get("log.logger").asText()).isEqualTo(Reconciliation.class.getName());
+    assertThat(json.get("namespace").asText()).isEqualTo("social");
+    assertThat(json.get("name").asText()).isEqualTo("use-redis");
+    assertThat(json.get("phase").asText()).isEqualTo("RolledBack");
+    assertThat(json.get("reason").asText()).isEqualTo("Aborted");
+    assertThat(json.has("instant")).isFalse();
+    assertThat(json.has("contextMap")).isFalse();
+    json.fields().forEachRemaining(f -> assertThat(f.getValue().isValueNode()).as(f.getKey()).isTrue());
+  }
+
+  @Test
+  void aStackTraceIsOneJsonFieldOfItsEventsLine() throws IOException {
+    LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("io.flagramp.operator.Test").setLevel(Level.ERROR)
+        .setMessage(new SimpleMessage("failed")).setThrown(new IllegalStateException("bad")).build();
+    String line;
+    try (Console console = new Console(Files.readString(CONFIG).replace(JSON_ARBITER,
+        "<EnvironmentArbiter propertyName=\"PATH\">"), dir)) {
+      line = console.write(event);
+    }
+
+    assertThat(line.lines()).as(line).hasSize(1);
+    JsonNode json = new ObjectMapper().readTree(line);
+    assertThat(json.get("error.type").asText()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(json.get("error.message").asText()).isEqualTo("bad");
+    assertThat(json.get("error.stack_trace").asText()).contains("\tat io.flagramp.operator.LogLinesTest.");
   }
 }

@@ -25,10 +25,19 @@ class OperatorSettingsTest {
         "namespaces=<all> resyncInterval=1m pendingRetryInterval=15s historyLimit=20 instance=pod-1"
             + " prometheusAddress=<none> prometheusAllowlist=<none> webhookAllowlist=<none> requireConfigMapOptIn=true"
             + " verifiedApprover=false lastEditorCannotApprove=false httpPort=8080"
-            + " leaderElection=false maxConcurrentSteps=8 logFormat=text");
+            + " leaderElection=false maxConcurrentSteps=8 logFormat=text logLevel=info");
     assertThat(s.prometheusAllowlist().isEmpty()).as("no allow-all default").isTrue();
     assertThat(s.webhookAllowlist().isEmpty()).as("no allow-all default").isTrue();
     assertThat(s.requireConfigMapOptIn()).isTrue();
+  }
+
+  @Test
+  void readsTheLogLevelInAnyCaseAndRefusesOneItDoesNotKnow() {
+    assertThat(OperatorSettings.defaults().logLevel()).isEqualTo(LogLevel.info);
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_LOG_LEVEL", "DEBUG")).logLevel()).isEqualTo(LogLevel.debug);
+    assertThat(OperatorSettings.from(Map.of("FLAGRAMP_LOG_LEVEL", "warn")).logLevel()).isEqualTo(LogLevel.warn);
+    assertThatThrownBy(() -> OperatorSettings.from(Map.of("FLAGRAMP_LOG_LEVEL", "verbose")))
+        .hasMessage("FLAGRAMP_LOG_LEVEL: \"verbose\" is none of error, warn, info, debug");
   }
 
   @Test
@@ -167,7 +176,7 @@ class OperatorSettingsTest {
     assertThat(s.shard().selector()).hasToString("flagramp.io/shard in (b)");
     assertThat(s.shard().takesUnlabelled()).isFalse();
     assertThat(s.leaseName()).isEqualTo("flagramp-operator-b");
-    assertThat(s.toString()).endsWith(" leaderElection=true lease=flagramp/flagramp-operator-b maxConcurrentSteps=8 logFormat=text"
+    assertThat(s.toString()).endsWith(" leaderElection=true lease=flagramp/flagramp-operator-b maxConcurrentSteps=8 logFormat=text logLevel=info"
         + " shard=b (flagramp.io/shard in (b))");
     assertThat(OperatorSettings.from(Map.of("FLAGRAMP_SHARD", "b")).shard().selector())
         .as("without the others named").hasToString("flagramp.io/shard in (b)");
