@@ -2,7 +2,9 @@
 # Installs what the container image test (src/test/java/io/flagramp/image) runs the image with: podman and
 # runc from Debian's packages. Idempotent: a second run only checks. The settings this machine needs are
 # in src/test/podman/containers.conf, which the test passes through CONTAINERS_CONF; its image storage is
-# its own, under target/, so nothing is pulled and nothing is left in the system's storage.
+# its own, under target/, so nothing is pulled and nothing is left in the system's storage. Its runtime
+# state (--runroot, --tmpdir) is in a private directory the test makes under $XDG_RUNTIME_DIR or /tmp and
+# deletes: podman refuses a runroot longer than 50 characters, which target/ of a deep checkout is.
 set -euo pipefail
 
 log() { printf '[podman] %s\n' "$*" >&2; }

@@ -5,6 +5,7 @@
 #   - kwok and the stage configs it plays, from sigs.k8s.io/kwok on the Go module proxy;
 #   - etcd, built from go.etcd.io/etcd/server/v3 on the Go module proxy (Debian's etcd-server as a fallback);
 #   - Prometheus and promtool from Debian's packages;
+#   - tmux from Debian's packages: the terminal KubectlPluginIT runs `kubectl flagramp status --watch` in;
 #   - the test programs of src/test/go/ (gotools.sh), from the Go module proxy.
 # Idempotent: the binaries are cached outside the repo and a second run only checks them.
 # Prints the KUBE_API_TEST_DIR to use on its last line of stdout.
@@ -153,6 +154,8 @@ main() {
   fi
   [ -z "$(missing_kwok_stages)" ] || copy_kwok_stages
   install_prometheus
+  command -v tmux >/dev/null || { sudo_if_needed apt-get update -qq \
+    && sudo_if_needed apt-get install -y -qq --no-install-recommends tmux >/dev/null; }
   # The Go programs the tests run beside the servers (Argo CD's Lua, kstatus): cached the same way.
   "$(dirname "$0")/gotools.sh"
   local b

@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flagramp.api.v1alpha1.ScalingChange;
-import io.flagramp.core.AddressAllowlist;
 import io.flagramp.core.Lowering;
+import io.flagramp.core.OptIn;
 import io.flagramp.core.SpecProblem;
 import io.flagramp.core.SpecValidator;
 import io.flagramp.operator.Clients;
@@ -34,12 +34,14 @@ import picocli.CommandLine.ParentCommand;
  * {@code lint FILE}: would the cluster take these ScalingChanges, would the planner, and what would
  * each do, step by step, with the times. The API server judges the schema and its CEL rules in a dry
  * run (dryRun=All: a create, or an update of the object that exists, so immutability is checked too);
- * the planner's own validation ({@link SpecValidator}) judges what the schema cannot say; then a
+ * the planner's own validation ({@link SpecValidator}) judges what the schema cannot say, with the
+ * settings of the operator that will run the change ({@link OperatorsInCluster}); then a
  * {@link Timeline} shows the steps.
  */
 @Command(name = "lint", sortOptions = false,
     description = {"Check the ScalingChanges in FILE (\"-\": standard input) with a server-side dry run and the"
-        + " planner's validation, then show what each would do, step by step, with the times: simulated with the"
+        + " planner's validation, against the Prometheus allowlist and ConfigMap opt-in of the operator that will"
+        + " run each (read from its Deployment; a default Helm install's when it cannot be read), then show what each would do, step by step, with the times: simulated with the"
         + " operator's own planner, metrics that pass, approvals given at once, deploy windows as they are.",
         "Other kinds in the file are skipped."})
 final class LintCommand implements Callable<Integer> {
@@ -64,6 +66,7 @@ final class LintCommand implements Callable<Integer> {
     List<ScalingChange> changes = read();
     PrintWriter out = root.out();
     Kube kube = local ? null : root.connect();
+    OperatorsInCluster operators = kube == null ? OperatorsInCluster.notAsked() : OperatorsInCluster.read(kube);
     boolean rejected = false;
     try {
       for (ScalingChange sc : changes) {
@@ -77,9 +80,16 @@ final class LintCommand implements Callable<Integer> {
           print(out, "server", refused.map(r -> "rejected: " + r).orElse("accepted (dry run)"));
           ok = refused.isEmpty();
         }
-        Optional<SpecProblem> problem = SpecValidator.validate(sc.getSpec(), true, AddressAllowlist.any());
+        OperatorsInCluster.Choice operator = operators.forChange(sc);
+        print(out, "operator", operator.said());
+        Optional<SpecProblem> problem = SpecValidator.validate(sc.getSpec(), operator.settings().planner());
         print(out, "planner", problem.map(p -> "rejected: " + p).orElse("no problem found"));
         ok &= problem.isEmpty();
+        if (kube != null && ok) {
+          Optional<String> refusal = notOptedIn(kube, sc, operator.settings().requireConfigMapOptIn());
+          refusal.ifPresent(line -> print(out, "flag", "rejected: " + line));
+          ok = refusal.isEmpty();
+        }
         if (kube != null && ok) {
           lowering(kube, sc).ifPresent(line -> print(out, "flag", line));
         }
@@ -107,6 +117,31 @@ final class LintCommand implements Callable<Integer> {
     Timeline.render(result, zone).forEach(line -> out.println("    " + line));
     result.notes().forEach(note -> StatusScreen.wrap("note: " + note, Terminal.WIDTH - 4)
         .forEach(line -> out.println("    " + line)));
+  }
+
+  /**
+   * The ConfigMap exists without its owner's consent, which the operator requires: the change would be
+   * Invalid (ConfigMapNotOptedIn) before its first write. A ConfigMap that is missing or cannot be read
+   * says nothing yet.
+   */
+  private Optional<String> notOptedIn(Kube kube, ScalingChange sc, boolean required) {
+    if (!required || sc.getSpec().getFlag() == null) {
+      return Optional.empty();
+    }
+    String name = sc.getSpec().getFlag().getConfigMapName();
+    io.fabric8.kubernetes.api.model.ConfigMap cm;
+    try {
+      cm = kube.client.configMaps().inNamespace(sc.getMetadata().getNamespace()).withName(name).get();
+    } catch (KubernetesClientException e) {
+      return Optional.empty();  // lowering() says it could not be read
+    }
+    if (cm == null || (cm.getMetadata().getLabels() != null
+        && OptIn.VALUE.equals(cm.getMetadata().getLabels().get(OptIn.FLAGS)))) {
+      return Optional.empty();
+    }
+    return Optional.of("ConfigMap " + name + " does not carry the label " + OptIn.FLAGS + "=" + OptIn.VALUE
+        + ", which this operator requires before it writes a ConfigMap: label it (kubectl label configmap " + name
+        + " " + OptIn.FLAGS + "=" + OptIn.VALUE + ")");
   }
 
   /**

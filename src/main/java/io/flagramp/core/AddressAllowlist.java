@@ -97,8 +97,8 @@ public final class AddressAllowlist {
 
   /** This list and one address besides, as a base URL (the operator's own default Prometheus). */
   public AddressAllowlist including(HttpAddress address) {
-    if (any) {
-      return this;
+    if (any || entries.stream().anyMatch(e -> e.text().equals(address.toString()))) {
+      return this;  // listed already, as the chart's defaults do: shown once in the log and in messages
     }
     List<Entry> more = new ArrayList<>(entries);
     more.add(new Entry(Optional.of(address), address.host(), false, address.toString()));

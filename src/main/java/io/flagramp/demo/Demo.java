@@ -10,6 +10,7 @@ import io.flagramp.core.Measurement;
 import io.flagramp.core.Plan;
 import io.flagramp.core.PlannerSettings;
 import io.flagramp.operator.OperatorSettings;
+import io.flagramp.operator.Reconciliation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,14 +24,19 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * The operator's main job without a cluster: the planner drives a ScalingChange (the playbook's
  * use-redis example, or a YAML file given as the argument) against an in-memory ConfigMap on a
  * simulated clock, so days of soaks pass in a second. Metrics come from a simulated app instead of
- * Prometheus: a metric whose name contains "error" reads 0.002, one with "latency" 0.2, minSamples
- * 5000. Four runs: a rollout to the end; on-call aborting at 25%; the error rate climbing at
- * 10%, which the analysis catches and reverts without a person; and the same schedule on a flagd flag.
+ * Prometheus: a metric whose name contains "error" reads APP_ERROR_RATE, one with "latency" APP_LATENCY,
+ * minSamples APP_SAMPLES. Five runs: a rollout to the end; on-call aborting at ABORT_AT; the error rate
+ * climbing at BREACH_AT, which the analysis catches and reverts without a person; the cohort judge; and
+ * the same schedule on a flagd flag. Every figure printed is either one of these inputs or counted.
  */
 public final class Demo {
 
@@ -42,6 +48,18 @@ public final class Demo {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("EEE HH:mm").withZone(ZoneOffset.UTC);
 
+  /** The simulated app's healthy readings. */
+  private static final double APP_ERROR_RATE = 0.002;
+  private static final double APP_LATENCY = 0.2;
+  private static final int APP_SAMPLES = 5000;
+  /** Run 2: the weight at which on-call aborts. */
+  private static final int ABORT_AT = 25;
+  /** Runs 3 and 5: the error rate once the flag reaches BREACH_AT. */
+  private static final double BREACH_RATE = 0.031;
+  private static final int BREACH_AT = 10;
+  /** Run 4: how often a request with the flag fails. */
+  private static final double FLAG_ON_ERROR_RATE = 0.2;
+
   private final PrintStream out;
 
   Demo(PrintStream out) {
@@ -51,7 +69,35 @@ public final class Demo {
   public static void main(String[] args) throws IOException {
     ScalingChange change = args.length > 0 ? load(Files.newInputStream(Path.of(args[0])))
         : load(Demo.class.getResourceAsStream(EMBEDDED));
-    new Demo(System.out).run(change);
+    try (Quiet quiet = quietOperatorLog()) {
+      new Demo(System.out).run(change);
+    }
+  }
+
+  /** Undoes {@link #quietOperatorLog()}. */
+  interface Quiet extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * The operator logs each decision on the real clock, and the demo prints each one itself on the
+   * simulated clock: the operator's log of them is off until closed, so a decision is one line.
+   */
+  static Quiet quietOperatorLog() {
+    String name = Reconciliation.class.getName();
+    LoggerContext context = (LoggerContext) LogManager.getContext(false);
+    boolean configured = context.getConfiguration().getLoggers().containsKey(name);
+    Level before = configured ? context.getConfiguration().getLoggerConfig(name).getLevel() : null;
+    Configurator.setLevel(name, Level.OFF);
+    return () -> {
+      if (configured) {
+        Configurator.setLevel(name, before);
+      } else {
+        context.getConfiguration().removeLogger(name);
+        context.updateLoggers();
+      }
+    };
   }
 
   static ScalingChange load(InputStream in) throws IOException {
@@ -70,15 +116,17 @@ public final class Demo {
     Simulation rollout = simulation(copy(template), START);
     show(rollout, Integer.MAX_VALUE, "");
     Duration took = Duration.between(START, rollout.now);
-    out.printf("   %s after %dd %dh of simulated time: %d ConfigMap writes, %d status writes (%s).%n",
-        rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(), rollout.flagWrites(),
-        rollout.statusWrites(), template.getSpec().getAnalysis() == null ? "one per transition"
-            : "one per measurement round, with the values on-call reads");
+    out.printf("   %s after %dd %dh of simulated time: %,d measurement rounds, %,d ConfigMap writes, %,d status"
+            + " writes.%n", rollout.change.getStatus().getPhase(), took.toDays(), took.toHoursPart(),
+        rollout.measurementRounds(), rollout.flagWrites(), rollout.statusWrites());
+    if (rollout.measurementRounds() > rollout.statusWrites()) {
+      out.println("   Status is written when what on-call reads in it changes, not every round.");
+    }
 
     out.println();
-    out.println("2) The revert: on-call aborts at weight 25");
+    out.println("2) The revert: on-call aborts at weight " + ABORT_AT);
     Simulation revert = simulation(copy(template), START);
-    show(revert, 25, "");
+    show(revert, ABORT_AT, "");
     revert.advance(Duration.ofHours(3));
     out.println("   $ kubectl annotate schg/" + template.getMetadata().getName() + " "
         + Annotations.ABORT + "=\"error rate up\"");
@@ -88,34 +136,35 @@ public final class Demo {
 
     if (template.getSpec().getAnalysis() != null) {
       out.println();
-      out.println("3) The automatic revert: the error rate climbs to 3.1% once the flag reaches 10%");
+      out.println("3) The automatic revert: the error rate climbs to " + percent(BREACH_RATE, 1)
+          + " once the flag reaches " + BREACH_AT + "%");
       Simulation breach = simulation(copy(template), START);
-      breach.metrics = (name, promql) -> name.contains("error") && weight(breach) >= 10
-          ? new Measurement.Value(0.031) : app(name, promql);
+      breach.metrics = (name, promql) -> name.contains("error") && weight(breach) >= BREACH_AT
+          ? new Measurement.Value(BREACH_RATE) : app(name, promql);
       show(breach, Integer.MAX_VALUE, "");
       out.println("   " + breach.change.getStatus().getPhase() + " without a person: " + cm
           + " holds exactly what it held before.");
     }
 
     try {
-      cohorts(load(Demo.class.getResourceAsStream(COHORTS)));
+      cohorts(load(Demo.class.getResourceAsStream(COHORTS)), errorRateBound(template));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("the packaged " + COHORTS + " cannot be read", e);
     }
     out.println();
     out.println("5) The same schedule on a flagd flag: " + FLAGD_KEY + "#" + FLAGD_FLAG + " in ConfigMap "
-        + FLAGD_CONFIG_MAP + (template.getSpec().getAnalysis() == null ? ", aborted at weight 25"
-        : ", the error rate climbing at 10%"));
+        + FLAGD_CONFIG_MAP + (template.getSpec().getAnalysis() == null ? ", aborted at weight " + ABORT_AT
+        : ", the error rate climbing at " + BREACH_AT + "%"));
     ScalingChange flagd = copy(template);
     flagd.getSpec().setFlag(io.flagramp.api.v1alpha1.FlagTarget.flagd(FLAGD_CONFIG_MAP, FLAGD_KEY, FLAGD_FLAG));
     flagd.getMetadata().setName(FLAGD_FLAG);
     Simulation ramp = new Simulation(settings(flagd), flagd, START);
     ramp.deleteConfigMap();
     ramp.createConfigMap(Map.of(FLAGD_KEY, FLAGD_DOCUMENT));
-    ramp.metrics = (name, promql) -> name.contains("error") && weight(ramp) >= 10
-        ? new Measurement.Value(0.031) : app(name, promql);
+    ramp.metrics = (name, promql) -> name.contains("error") && weight(ramp) >= BREACH_AT
+        ? new Measurement.Value(BREACH_RATE) : app(name, promql);
     out.println("   " + FLAGD_FLAG + " before: " + flagText(ramp));
-    show(ramp, template.getSpec().getAnalysis() == null ? 25 : Integer.MAX_VALUE, Demo::flagText);
+    show(ramp, template.getSpec().getAnalysis() == null ? ABORT_AT : Integer.MAX_VALUE, Demo::flagText);
     if (template.getSpec().getAnalysis() == null) {
       ramp.annotate(Annotations.ABORT, "demo");
       show(ramp, Integer.MAX_VALUE, Demo::flagText);
@@ -125,31 +174,46 @@ public final class Demo {
   }
 
   /**
-   * The fourth run: a flag whose users see a fifth of their requests fail, judged by its cohorts, on
-   * 50 requests a second of which 0.2% fail without it; then what the whole service's error rate said.
+   * The fourth run: a flag whose users see FLAG_ON_ERROR_RATE of their requests fail, judged by its
+   * cohorts, on 50 requests a second of which APP_ERROR_RATE fail without it; then what the whole
+   * service's error rate said, against {@code serviceBound}, the first run's error-rate max.
    */
-  private void cohorts(ScalingChange template) {
+  private void cohorts(ScalingChange template, Optional<Double> serviceBound) {
     out.println();
-    out.println("4) The cohort judge (examples/use-redis-cohorts.yaml): with the flag, 20% of requests fail");
+    out.println("4) The cohort judge (examples/use-redis-cohorts.yaml): with the flag, "
+        + percent(FLAG_ON_ERROR_RATE, 0) + " of requests fail");
     Simulation sim = simulation(copy(template), START);
-    CohortTraffic traffic = new CohortTraffic(50, 0.002, 0.2, () -> weight(sim), () -> sim.now, 20261206L);
+    CohortTraffic traffic = new CohortTraffic(50, APP_ERROR_RATE, FLAG_ON_ERROR_RATE, () -> weight(sim),
+        () -> sim.now, 20261206L);
     sim.metrics = traffic::answer;
-    show(sim, Integer.MAX_VALUE, "");
+    int reached = show(sim, Integer.MAX_VALUE, s -> data(s.configMap()));
     Duration took = Duration.between(START, sim.now);
     double service = (traffic.onErrors() + traffic.offErrors())
         / (double) Math.max(1, traffic.onRequests() + traffic.offRequests());
-    out.printf("   %s after %s at weight 1: %d of %d flag-on requests failed, %d of %d flag-off.%n",
+    out.printf("   %s after %s at weight %d: %d of %d flag-on requests failed, %d of %d flag-off.%n",
         sim.change.getStatus().getPhase(), took.toMinutes() == 1 ? "1 minute" : took.toMinutes() + " minutes",
-        traffic.onErrors(), traffic.onRequests(),
-        traffic.offErrors(), traffic.offRequests());
-    out.printf("   The whole service's error rate over the same requests was %s: under the %s bound of the"
-        + " first example, that judge would have passed the step and gone on to 5%%, where a twentieth of"
-        + " all users would have met the failures.%n", percent(service), percent(0.01));
+        reached, traffic.onErrors(), traffic.onRequests(), traffic.offErrors(), traffic.offRequests());
+    Optional<Integer> next = template.getSpec().getSteps().stream().map(io.flagramp.api.v1alpha1.Step::getWeight)
+        .filter(w -> w > reached).findFirst();
+    if (serviceBound.isPresent() && service <= serviceBound.get() && next.isPresent()) {
+      out.printf("   The whole service's error rate over the same requests was %s: under the %s bound of the"
+          + " first example, that judge would have passed the step and gone on to %d%%, where %d%% of all users"
+          + " would have met the failures.%n", percent(service, 2), percent(serviceBound.get(), 2), next.get(),
+          next.get());
+    } else {
+      out.printf("   The whole service's error rate over the same requests was %s.%n", percent(service, 2));
+    }
   }
 
-  private static String percent(double rate) {
-    return String.format(java.util.Locale.ROOT, "%.2f%%", rate * 100);
+  /** The bound on the first run's error-rate metric (the first metric named with "error" that has a max). */
+  private static Optional<Double> errorRateBound(ScalingChange change) {
+    return Optional.ofNullable(change.getSpec().getAnalysis()).map(Analysis::getMetrics).stream()
+        .flatMap(java.util.List::stream).filter(m -> m.getName().contains("error") && m.getMax() != null)
+        .map(m -> m.getMax()).findFirst();
+  }
 
+  private static String percent(double rate, int decimals) {
+    return String.format(java.util.Locale.ROOT, "%." + decimals + "f%%", rate * 100);
   }
 
   private static final String FLAGD_CONFIG_MAP = "checkout-flags";
@@ -175,9 +239,9 @@ public final class Demo {
   /** The simulated app's healthy readings. */
   private static Measurement app(String name, String promql) {
     if (name.equals("minSamples")) {
-      return new Measurement.Value(5000);
+      return new Measurement.Value(APP_SAMPLES);
     }
-    return new Measurement.Value(name.contains("latency") ? 0.2 : 0.002);
+    return new Measurement.Value(name.contains("latency") ? APP_LATENCY : APP_ERROR_RATE);
   }
 
   /**
@@ -215,8 +279,12 @@ public final class Demo {
     show(sim, stopAtWeight, s -> data(s.configMap()));
   }
 
-  /** As above, printing {@code written} of the ConfigMap after each write. */
-  private void show(Simulation sim, int stopAtWeight, java.util.function.Function<Simulation, String> written) {
+  /**
+   * As above, printing {@code written} of the ConfigMap after each write; returns the highest weight
+   * written.
+   */
+  private int show(Simulation sim, int stopAtWeight, java.util.function.Function<Simulation, String> written) {
+    int highest = 0;
     for (int i = 0; i < 100_000; i++) {
       Plan plan = sim.reconcile();
       plan.notice().ifPresent(n -> {
@@ -228,11 +296,13 @@ public final class Demo {
         }
       });
       Integer weight = sim.change.getStatus().getCurrentWeight();
+      highest = Math.max(highest, weight == null ? 0 : weight);
       if (plan.requeueAfter().isEmpty() || (weight != null && weight >= stopAtWeight)) {
-        return;
+        return highest;
       }
       sim.advance(plan.requeueAfter().get());
     }
+    return highest;
   }
 
   private static String data(Map<String, String> configMap) {

@@ -53,6 +53,8 @@ public final class Simulation {
   /** When set, every round is refused with this reason (credentials the operator may not use). */
   public String refuse;
   public int queries;
+  /** Measurement rounds the planner asked for (each a set of queries at one time). */
+  private int rounds;
   private final Reconciliation reconciliation;
 
   /** A change in a fresh in-memory API, with its ConfigMap (empty) in place. */
@@ -82,7 +84,10 @@ public final class Simulation {
     this.change = change;
     Clock clock = clock(() -> now);
     this.reconciliation = new Reconciliation(planner, api.flagStore(NAMESPACE),
-        (c, request, at, ready) -> Optional.of(answer(c, request, at)), (c, notice) -> events.add(notice),
+        (c, request, at, ready) -> {
+          rounds++;
+          return Optional.of(answer(c, request, at));
+        }, (c, notice) -> events.add(notice),
         api.changes(), clock).restartingThrough(new InMemoryWorkloads(api.workloads, () -> now), true);
   }
 
@@ -151,6 +156,10 @@ public final class Simulation {
 
   public int statusWrites() {
     return api.statusWrites;
+  }
+
+  public int measurementRounds() {
+    return rounds;
   }
 
   /** What the planner would see now, without acting on it. */

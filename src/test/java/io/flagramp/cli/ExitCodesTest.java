@@ -64,6 +64,11 @@ class ExitCodesTest {
     assertThat(run("lint", "--local", "examples/use-redis.yaml")).isEqualTo(ExitCodes.OK);
     assertThat(out.toString()).startsWith("""
         scalingchange use-redis (namespace social)
+          operator  the cluster was not asked (--local); assumed a default Helm
+                    install's settings: Prometheus allowlist
+                    http://prometheus-operated.monitoring.svc:9090 (default
+                    http://prometheus-operated.monitoring.svc:9090); ConfigMaps opt in
+                    with flagramp.io/flags=true
           planner   no problem found
           timeline  if created Mon 2026-11-23 02:00 UTC, with metrics that pass:
             +0          Mon 02:00  weight 1    step 1/6, soak 1h
@@ -80,6 +85,11 @@ class ExitCodesTest {
     assertThat(run("lint", "--local", bad.toString())).isEqualTo(ExitCodes.LINT_REJECTED);
     assertThat(out.toString()).isEqualTo("""
         scalingchange use-redis (namespace social)
+          operator  the cluster was not asked (--local); assumed a default Helm
+                    install's settings: Prometheus allowlist
+                    http://prometheus-operated.monitoring.svc:9090 (default
+                    http://prometheus-operated.monitoring.svc:9090); ConfigMaps opt in
+                    with flagramp.io/flags=true
           planner   rejected: spec.steps[0].pause: "99999999999999999999h" is out of
                     range
 

@@ -145,6 +145,13 @@ class AddressAllowlistTest {
   }
 
   @Test
+  void theDefaultAddressAlreadyListedIsListedOnce() {
+    AddressAllowlist allowlist = AddressAllowlist.parse(PROMETHEUS).including(HttpAddress.base(PROMETHEUS));
+
+    assertThat(allowlist).hasToString(AddressAllowlist.parse(PROMETHEUS).toString());
+  }
+
+  @Test
   void printedWithoutPathsWhenAPathCouldBeASecret() {
     AddressAllowlist allowlist = AddressAllowlist.parse("https://hooks.slack.com/services/T0001/B0002/s3cr3t,"
         + " *.Chat.Example.com, HTTP://127.0.0.1:8080");

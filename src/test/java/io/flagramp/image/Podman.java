@@ -9,12 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The podman CLI on an image store of its own, which it empties and deletes on {@link #close()}: nothing is
- * pulled, and nothing is left in the machine's store. This machine's engine settings (runc, cgroupfs,
+ * pulled, and nothing is left in the machine's store. The store is under the build's directory; podman's
+ * runtime state is in a short private directory of its own (podman refuses a runroot longer than 50
+ * characters, which a checkout a few folders deep already gives), deleted on close too. This machine's engine settings (runc, cgroupfs,
  * ulimits under the hard limit) come from the containers.conf given, through {@code CONTAINERS_CONF}.
  */
 final class Podman implements AutoCloseable {
@@ -25,6 +28,8 @@ final class Podman implements AutoCloseable {
   private final Path executable;
   private final Path containersConf;
   private final Path dir;
+  /** --runroot and --tmpdir: a fresh directory only this user can enter, on a path short at any checkout. */
+  private final Path state;
   private final String storageDriver;
   private int commands;
 
@@ -33,6 +38,7 @@ final class Podman implements AutoCloseable {
     this.containersConf = containersConf;
     this.dir = dir;
     this.storageDriver = storageDriver;
+    this.state = shortPrivateDirectory();
     if (Files.exists(dir)) {
       // Left by a run that did not get to close(): let podman unmount what it still holds first.
       removeEverything();
@@ -66,8 +72,8 @@ final class Podman implements AutoCloseable {
   Process start(Path log, String... args) {
     List<String> command = new ArrayList<>(List.of(executable.toString(),
         "--root", dir.resolve("root").toString(),
-        "--runroot", dir.resolve("run").toString(),
-        "--tmpdir", dir.resolve("tmp").toString(),
+        "--runroot", state.resolve("run").toString(),
+        "--tmpdir", state.resolve("tmp").toString(),
         "--storage-driver", storageDriver));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -96,6 +102,33 @@ final class Podman implements AutoCloseable {
   public void close() {
     removeEverything();
     delete(dir);
+    delete(state);
+  }
+
+  /** The runroot podman takes at most: it keeps sockets there, whose paths the kernel limits. */
+  static final int MAX_RUNROOT = 50;
+
+  /**
+   * A new directory, rwx for this user only (as {@link Files#createTempDirectory} makes it), under
+   * $XDG_RUNTIME_DIR or else /tmp, whichever gives a runroot podman accepts.
+   */
+  static Path shortPrivateDirectory() {
+    List<Path> bases = new ArrayList<>();
+    Optional.ofNullable(System.getenv("XDG_RUNTIME_DIR")).filter(d -> !d.isBlank()).map(Path::of)
+        .filter(Files::isDirectory).ifPresent(bases::add);
+    bases.add(Path.of("/tmp"));
+    for (Path base : bases) {
+      // createTempDirectory adds up to 19 digits to the prefix.
+      if (base.toString().length() + "/frp-".length() + 19 + "/run".length() <= MAX_RUNROOT) {
+        try {
+          return Files.createTempDirectory(base, "frp-");
+        } catch (IOException e) {
+          // not writable here: the next base
+        }
+      }
+    }
+    throw new IllegalStateException("no directory for podman's runtime state with a path of at most " + MAX_RUNROOT
+        + " characters: tried " + bases);
   }
 
   private void removeEverything() {
@@ -104,6 +137,9 @@ final class Podman implements AutoCloseable {
   }
 
   private static void delete(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

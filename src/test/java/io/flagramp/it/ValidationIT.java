@@ -65,7 +65,10 @@ class ValidationIT {
         Arguments.of("weight 0", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(0).setWeight(0),
             "spec.steps[0].weight in body should be greater than or equal to 1"),
         Arguments.of("a pause that is not a duration", (Consumer<ScalingChange>) sc -> sc.getSpec().getSteps().get(0).setPause("1d"),
-            "spec.steps[0].pause in body should match '^([0-9]+(ms|s|m|h))+$'"),
+            "spec.steps[0].pause: Invalid value: \"string\": \"1d\" is not a duration: write whole numbers each"
+                + " followed by its unit, ms, s, m or h, such as 30s, 5m, 1h30m or 24h (there is no unit for days)"),
+        Arguments.of("a bake that is not a duration", (Consumer<ScalingChange>) sc -> sc.getSpec().setBake("an hour"),
+            "spec.bake: Invalid value: \"string\": \"an hour\" is not a duration"),
         Arguments.of("no steps", (Consumer<ScalingChange>) sc -> sc.getSpec().setSteps(new ArrayList<>()),
             "spec.steps: Invalid value: 0: spec.steps in body should have at least 1 items"),
         Arguments.of("21 steps", (Consumer<ScalingChange>) sc -> sc.getSpec().setSteps(new ArrayList<>(
@@ -192,6 +195,31 @@ class ValidationIT {
 
     assertThat(applied.exitCode()).isNotZero();
     assertThat(applied.output()).contains("spec.steps: weights must be strictly increasing");
+  }
+
+  /**
+   * The interval and the query timeout have range rules besides; a value that is no duration at all is
+   * told so in words, once, without the regex and without a CEL rule failing on it.
+   */
+  @Test
+  void aDurationThatIsNoDurationIsRefusedInASentenceWithoutTheRegex() {
+    ScalingChange sc = change(ns, "bad-interval", step(1, "1m"), step(100, null));
+    sc.getSpec().setAnalysis(timeout("five seconds"));
+    sc.getSpec().getAnalysis().setInterval("1 minute");
+
+    assertThatThrownBy(() -> harness.changes().resource(sc).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(c -> c.getField() + ": " + c.getMessage())
+              .containsExactlyInAnyOrder(
+                  "spec.analysis.interval: Invalid value: \"string\": \"1 minute\" is not a duration: write whole"
+                      + " numbers each followed by its unit, ms, s, m or h, such as 30s, 5m, 1h30m or 24h (there is"
+                      + " no unit for days)",
+                  "spec.analysis.prometheus.timeout: Invalid value: \"string\": \"five seconds\" is not a duration:"
+                      + " write whole numbers each followed by its unit, ms, s, m or h, such as 30s, 5m, 1h30m or 24h"
+                      + " (there is no unit for days)");
+          assertThat(e.getMessage()).doesNotContain("should match").doesNotContain("^([0-9]");
+        });
   }
 
   @Test

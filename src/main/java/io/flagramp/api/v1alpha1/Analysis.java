@@ -3,7 +3,6 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -15,6 +14,8 @@ import java.util.List;
 @ValidationRule(value = "!self.metrics.exists(m, has(m.maxIncrease)) || has(self.baseline)",
     message = "spec.analysis.baseline is required when a metric sets maxIncrease")
 @ValidationRule(value = "!has(self.prometheus) || !has(self.prometheus.timeout) || !has(self.interval)"
+    + " || !self.prometheus.timeout.matches('" + Step.DURATION_PATTERN + "')"
+    + " || !self.interval.matches('" + Step.DURATION_PATTERN + "')"
     + " || duration(self.prometheus.timeout) <= duration(self.interval)",
     message = "spec.analysis.prometheus.timeout must not be longer than spec.analysis.interval",
     fieldPath = ".prometheus.timeout")
@@ -32,8 +33,9 @@ public class Analysis {
 
   @Default("1m")
   @Size(max = 32)
-  @Pattern(Step.DURATION_PATTERN)
-  @ValidationRule(value = "duration(self) >= duration('" + MIN_INTERVAL + "') && duration(self) <= duration('"
+  @ValidationRule(value = Step.DURATION_RULE, message = "the value " + Step.DURATION_MESSAGE,
+      messageExpression = Step.DURATION_MESSAGE_EXPRESSION)
+  @ValidationRule(value = "!" + Step.DURATION_RULE + " || duration(self) >= duration('" + MIN_INTERVAL + "') && duration(self) <= duration('"
       + MAX_INTERVAL + "')", message = "spec.analysis.interval must be between " + MIN_INTERVAL + " and " + MAX_INTERVAL)
   @JsonPropertyDescription("How often each metric is measured while a step soaks, while held for metrics, and"
       + " while baking: one interval after the step was entered, then every interval. 1s to 24h.")

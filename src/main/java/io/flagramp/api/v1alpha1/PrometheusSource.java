@@ -18,8 +18,9 @@ public class PrometheusSource {
   public static final String MAX_TIMEOUT = "30s";
 
   @Size(max = 32)
-  @Pattern(Step.DURATION_PATTERN)
-  @ValidationRule(value = "duration(self) > duration('0s') && duration(self) <= duration('" + MAX_TIMEOUT + "')",
+  @ValidationRule(value = Step.DURATION_RULE, message = "the value " + Step.DURATION_MESSAGE,
+      messageExpression = Step.DURATION_MESSAGE_EXPRESSION)
+  @ValidationRule(value = "!" + Step.DURATION_RULE + " || duration(self) > duration('0s') && duration(self) <= duration('" + MAX_TIMEOUT + "')",
       message = "spec.analysis.prometheus.timeout must be above 0s and at most " + MAX_TIMEOUT)
   @JsonPropertyDescription("Timeout of each query, connect to last byte: above 0s, at most 30s and at most"
       + " spec.analysis.interval. Default: 10s, or the interval when that is shorter.")

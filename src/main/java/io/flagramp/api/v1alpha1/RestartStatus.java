@@ -129,6 +129,7 @@ public class RestartStatus {
     private WorkloadKind kind;
 
     @Size(max = 253)
+    @JsonPropertyDescription("The workload's name, in the ScalingChange's namespace.")
     private String name;
 
     @JsonPropertyDescription("Its rollout: e.g. \"2/3 updated, 1/3 ready, 1/3 available\", or \"rolled out\".")

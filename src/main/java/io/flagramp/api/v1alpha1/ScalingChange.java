@@ -3,6 +3,7 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
@@ -16,9 +17,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ScalingChange.VERSION)
 @Plural("scalingchanges")
 @ShortNames("schg")
+// kubectl get flagramp lists every kind of the operator's, as kubectl get all does for the built-in ones.
+@Categories("flagramp")
 // The printer columns (Phase, Reason, Step, Weight, Age; with -o wide Next and Decision) are declared in
 // src/main/crd/printer-columns.yml and put into the generated CRD by the build: Fabric8's generator
-// orders columns by their jsonPath, which would put Age first or force recursive-descent paths.
+// orders columns by their jsonPath, which would put Age first or force recursive-descent paths. Next is a
+// string column, the time as the operator wrote it: kubectl renders a date column as an age, and shows a
+// time in the future, which has none, as <invalid>.
 public class ScalingChange extends CustomResource<ScalingChangeSpec, ScalingChangeStatus>
     implements Namespaced {
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -43,7 +42,8 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
   private Analysis analysis;
 
   @Size(max = 32)
-  @Pattern(Step.DURATION_PATTERN)
+  @ValidationRule(value = Step.DURATION_RULE, message = "the value " + Step.DURATION_MESSAGE,
+      messageExpression = Step.DURATION_MESSAGE_EXPRESSION)
   @JsonPropertyDescription("After the last step passed: keep measuring for this long (phase Baking) before"
       + " Succeeded.")
   private String bake;
@@ -72,7 +72,8 @@ public class ScalingChangeSpec implements TolerantReading.Readable {
   private List<RestartTarget> restartTargets;
 
   @Size(max = 32)
-  @Pattern(Step.DURATION_PATTERN)
+  @ValidationRule(value = Step.DURATION_RULE, message = "the value " + Step.DURATION_MESSAGE,
+      messageExpression = Step.DURATION_MESSAGE_EXPRESSION)
   @JsonPropertyDescription("How long the restart targets may take to roll out after a step's write (default"
       + " 10m). Longer fails the step, and onFailure applies.")
   private String restartTimeout;

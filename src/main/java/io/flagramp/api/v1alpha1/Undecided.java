@@ -3,8 +3,8 @@ package io.flagramp.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** A cohort metric still undecided, with too few samples, when the step's pause is over. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,7 +17,8 @@ public class Undecided {
   private UndecidedAction action;
 
   @Size(max = 32)
-  @Pattern(Step.DURATION_PATTERN)
+  @ValidationRule(value = Step.DURATION_RULE, message = "the value " + Step.DURATION_MESSAGE,
+      messageExpression = Step.DURATION_MESSAGE_EXPRESSION)
   @JsonPropertyDescription("With Extend: how long past the step's pause; the step's pause again by default"
       + " (a 1h step soaks up to 2h).")
   private String extendBy;
