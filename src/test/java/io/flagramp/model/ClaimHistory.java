@@ -229,11 +229,32 @@ final class ClaimHistory {
     public CompletableFuture<Double> ask(Query query, Sender sender) {
       CompletableFuture<Double> answer = new CompletableFuture<>();
       boolean broken = breaksAt != null && weightNow() >= breaksAt;
-      pending.add(new Pending(answer, broken ? 0.05 : 0.001, now.isBefore(errorsUntil)));
+      pending.add(new Pending(answer, value(query.promql(), broken), now.isBefore(errorsUntil)));
       report.asked++;
       return answer;
     }
   };
+
+  private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("\\[(\\d+)s\\]");
+
+  /**
+   * What the app's Prometheus answers: a threshold metric's error rate, or a cohort's counts since the
+   * stage began (20 requests a second, split by the weight; the flag-on cohort failing 30% of them once
+   * the app breaks, 0.1% otherwise).
+   */
+  private double value(String promql, boolean broken) {
+    java.util.regex.Matcher range = RANGE.matcher(promql);
+    if (!range.find()) {
+      return broken ? 0.05 : 0.001;
+    }
+    boolean on = promql.contains("=\"on\"");
+    int weight = weightNow();
+    double requests = 20.0 * Long.parseLong(range.group(1)) * (on ? weight : 100 - weight) / 100.0;
+    if (promql.contains("requests_")) {
+      return Math.floor(requests);
+    }
+    return Math.floor(requests * (on && broken ? 0.3 : 0.001));
+  }
 
   ClaimHistory(long seed, ClaimReport report) {
     this.seed = seed;
@@ -307,9 +328,23 @@ final class ClaimHistory {
       source.setAddress("http://prometheus.monitoring:9090");
       a.setPrometheus(source);
       a.setInterval(new String[] {"2s", "10s", "30s"}[rnd.nextInt(3)]);
-      MetricCheck errors = new MetricCheck("error-rate", "errors_" + t.name);
-      errors.setMax(0.01);
-      errors.setFailureLimit(1 + rnd.nextInt(2));
+      MetricCheck errors;
+      if (rnd.nextInt(3) == 0) {
+        // Judged by its cohorts: flag-on against flag-off, undecided steps extended, held or reverted.
+        errors = new MetricCheck("error-rate", null);
+        errors.setCohort(io.flagramp.api.v1alpha1.CohortMetric.rate("sum(increase(errors_" + t.name
+            + "{$cohort}[$range]))", "sum(increase(requests_" + t.name + "{$cohort}[$range]))", "0.01"));
+        io.flagramp.api.v1alpha1.Cohorts cohorts = new io.flagramp.api.v1alpha1.Cohorts();
+        io.flagramp.api.v1alpha1.Undecided undecided = new io.flagramp.api.v1alpha1.Undecided();
+        undecided.setAction(io.flagramp.api.v1alpha1.UndecidedAction.values()[rnd.nextInt(3)]);
+        cohorts.setUndecided(undecided);
+        a.setCohorts(cohorts);
+        report.count(report.actions, "cohort-judged change");
+      } else {
+        errors = new MetricCheck("error-rate", "errors_" + t.name);
+        errors.setMax(0.01);
+        errors.setFailureLimit(1 + rnd.nextInt(2));
+      }
       a.setMetrics(new ArrayList<>(List.of(errors)));
       spec.setAnalysis(a);
     }
