@@ -21,7 +21,7 @@ public final class CohortTraffic {
 
   private static final Pattern RANGE = Pattern.compile("\\[(\\d+)s\\]");
 
-  private final double requestsPerSecond;
+  private double requestsPerSecond;
   private final double offErrorRate;
   private final double onErrorRate;
   private final IntSupplier weight;
@@ -76,6 +76,11 @@ public final class CohortTraffic {
       return new Measurement.Value(onRequests + offRequests);
     }
     return new Measurement.Value(serviceErrorRate());
+  }
+
+  /** From now on, {@code perSecond} requests a second. */
+  public void requestsPerSecond(double perSecond) {
+    this.requestsPerSecond = perSecond;
   }
 
   /** Latency: {@code seconds} without the flag, {@code onFactor} times that with it. */

@@ -184,6 +184,30 @@ class CohortPlannerTest {
   }
 
   @Test
+  void aBakeBelowOneHundredThatStaysUndecidedIsExtendedAsBakingThenHeld() {
+    ScalingChange change = Changes.change("use-redis").step(1, "30m").step(5, "30m").build();
+    change.getSpec().setAnalysis(change(null).getSpec().getAnalysis());
+    change.getSpec().setBake("30m");
+    Simulation sim = new Simulation(AnalysisPlannerTest.SETTINGS, change, T0);
+    sim.externalWrite("USE_REDIS", "false", "kubectl-client-side-apply");
+    CohortTraffic traffic = new CohortTraffic(500, 0.002, 0.002, () -> AnalysisPlannerTest.weight(sim),
+        () -> sim.now, 20261206L);
+    sim.metrics = traffic::answer;
+
+    runUntil(sim, s -> s.change.getStatus() != null && s.change.getStatus().getBakeStartedAt() != null,
+        Duration.ofHours(3));
+    // The bake starts: from now on, too little traffic to decide in its 30 minutes.
+    traffic.requestsPerSecond(5);
+    runUntil(sim, s -> s.change.getStatus().getReason() == Reason.Undecided, Duration.ofHours(1));
+
+    assertThat(sim.change.getStatus().getPhase()).isEqualTo(Phase.Baking);
+    assertThat(sim.change.getStatus().getLastDecision()).contains("extended until");
+    runUntil(sim, s -> s.change.getStatus().getPhase() == Phase.Held, Duration.ofHours(2));
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.Undecided);
+    assertThat(sim.change.getStatus().getCurrentWeight()).isEqualTo(5);
+  }
+
+  @Test
   void undecidedWithActionRevertRestoresTheOriginalsOnceThePauseIsOver() {
     Undecided revert = new Undecided();
     revert.setAction(UndecidedAction.Revert);

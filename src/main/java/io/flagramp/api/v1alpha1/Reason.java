@@ -152,9 +152,10 @@ public enum Reason {
   CohortWorse(Phase.Held, Phase.RolledBack),
   /**
    * A cohort metric is still undecided, a cohort below its minimum sample, past the step's pause:
-   * Progressing while extended, then Held (or RolledBack, as spec.analysis.cohorts.undecided says).
+   * Progressing (Baking, in a bake below weight 100) while extended, then Held (or RolledBack, as
+   * spec.analysis.cohorts.undecided says).
    */
-  Undecided(Phase.Progressing, Phase.Held, Phase.RolledBack),
+  Undecided(Phase.Progressing, Phase.Baking, Phase.Held, Phase.RolledBack),
   /** spec.steps was edited to end below the weight already written; a spec edit never lowers it. */
   ScheduleEdited(Phase.Held),
   /** flagramp.io/abort. */
