@@ -348,6 +348,9 @@ final class ClaimHistory {
       a.setMetrics(new ArrayList<>(List.of(errors)));
       spec.setAnalysis(a);
     }
+    if (rnd.nextInt(4) == 0) {
+      spec.setBake(new String[] {"10s", "30s"}[rnd.nextInt(2)]);
+    }
     spec.setOnFailure(rnd.nextInt(5) == 0 ? OnFailure.Hold : OnFailure.Revert);
     spec.setOnDelete(rnd.nextInt(4) == 0 ? OnDelete.Keep : OnDelete.Restore);
     if (rnd.nextInt(5) == 0) {
