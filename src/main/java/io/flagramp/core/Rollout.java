@@ -50,7 +50,8 @@ final class Rollout {
       // The flag was not at this step's weight meanwhile, so the step did not really soak.
       return resume(d, analyzer, "the flag holds what flagramp wrote again");
     }
-    if (d.is(Phase.Held, Reason.ThresholdBreached) || d.is(Phase.Held, Reason.RestartTimedOut)) {
+    if (d.is(Phase.Held, Reason.ThresholdBreached) || d.is(Phase.Held, Reason.CohortWorse)
+        || d.is(Phase.Held, Reason.RestartTimedOut)) {
       if (!d.generationChanged()) {
         return d.keep(Optional.empty());  // frozen by onFailure: Hold until abort or a spec change
       }

@@ -23,7 +23,7 @@ public final class CohortTraffic {
 
   private double requestsPerSecond;
   private final double offErrorRate;
-  private final double onErrorRate;
+  private double onErrorRate;
   private final IntSupplier weight;
   private final Supplier<Instant> clock;
   private final Random random;
@@ -76,6 +76,11 @@ public final class CohortTraffic {
       return new Measurement.Value(onRequests + offRequests);
     }
     return new Measurement.Value(serviceErrorRate());
+  }
+
+  /** From now on, flag-on requests fail at {@code rate}. */
+  public void onErrorRate(double rate) {
+    this.onErrorRate = rate;
   }
 
   /** From now on, {@code perSecond} requests a second. */

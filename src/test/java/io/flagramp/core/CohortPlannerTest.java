@@ -208,6 +208,34 @@ class CohortPlannerTest {
   }
 
   @Test
+  void withOnFailureHoldACohortFailFreezesTheFlagEvenWhenTheCohortsLaterLookAlike() {
+    ScalingChange change = change(null);
+    change.getSpec().setOnFailure(io.flagramp.api.v1alpha1.OnFailure.Hold);
+    Simulation sim = new Simulation(AnalysisPlannerTest.SETTINGS, change, T0);
+    sim.externalWrite("USE_REDIS", "false", "kubectl-client-side-apply");
+    CohortTraffic traffic = new CohortTraffic(50, 0.002, 0.2, () -> AnalysisPlannerTest.weight(sim),
+        () -> sim.now, 20261206L);
+    sim.metrics = traffic::answer;
+
+    runUntil(sim, s -> s.change.getStatus() != null && s.change.getStatus().getPhase() == Phase.Held,
+        Duration.ofHours(1));
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.CohortWorse);
+    // The flag's path is fixed under it: its cohort soon reads as well as the other.
+    traffic.onErrorRate(0.002);
+    traffic.requestsPerSecond(500);
+    Instant held = sim.now;
+    for (int i = 0; i < 500 && sim.now.isBefore(held.plus(Duration.ofHours(3))); i++) {
+      var plan = sim.reconcile();
+      sim.now = sim.now.plus(plan.requeueAfter().orElse(Duration.ofMinutes(1)));
+    }
+
+    assertThat(sim.change.getStatus().getPhase()).as("frozen by onFailure: Hold until abort or a spec change")
+        .isEqualTo(Phase.Held);
+    assertThat(sim.change.getStatus().getReason()).isEqualTo(Reason.CohortWorse);
+    assertThat(AnalysisPlannerTest.weight(sim)).isEqualTo(1);
+  }
+
+  @Test
   void undecidedWithActionRevertRestoresTheOriginalsOnceThePauseIsOver() {
     Undecided revert = new Undecided();
     revert.setAction(UndecidedAction.Revert);
