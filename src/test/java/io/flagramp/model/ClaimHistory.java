@@ -371,6 +371,11 @@ final class ClaimHistory {
       reconcile(randomProcess(), t, lag());
     } else if (roll < 60) {
       now = now.plusSeconds(1 + rnd.nextInt(rnd.nextInt(4) == 0 ? 120 : 15));
+      if (breaksAt != null && rnd.nextInt(30) == 0) {
+        // The app is fixed under a flag that broke it: a hold for the failure must stay a hold.
+        breaksAt = null;
+        report.count(report.actions, "the app fixed");
+      }
       reconcile(randomProcess(), t, lag());
     } else if (roll < 68) {
       deliverAnswers();
@@ -822,6 +827,14 @@ final class ClaimHistory {
       }
       if (spec.suspended()) {
         throw violation(me + " wrote weight " + weight + " while suspended", null);
+      }
+      var held = copy.getStatus();
+      if (held != null && held.getPhase() == io.flagramp.api.v1alpha1.Phase.Held
+          && java.util.Set.of(io.flagramp.api.v1alpha1.Reason.ThresholdBreached,
+              io.flagramp.api.v1alpha1.Reason.CohortWorse).contains(held.getReason())
+          && java.util.Objects.equals(held.getObservedGeneration(), copy.getMetadata().getGeneration())) {
+        throw violation(me + " wrote weight " + weight + " while held by onFailure: Hold (" + held.getReason()
+            + "), the spec unchanged", null);
       }
       if (spec.getWindows() != null && !windowOpen(spec.getWindows(), now)) {
         throw violation(me + " wrote weight " + weight + " at " + now + ", outside its deploy windows", null);
