@@ -120,7 +120,7 @@ public final class FlagrampOperator {
             settings.leaseNamespace().orElse(null), settings.instance()));
       }
     });
-    EventRecorder events = new EventRecorder(client, clock, settings.instance());
+    EventRecorder events = EventRecorder.queued(client, clock, settings.instance());
     // Reconciles a change again: its measurements are ready, or its notifications' outcomes are to be recorded.
     SimpleInboundEventSource<ScalingChange> measured = new SimpleInboundEventSource<>("measurements");
     Consumer<ScalingChange> again = change -> measured.propagateEvent(ResourceID.fromResource(change));

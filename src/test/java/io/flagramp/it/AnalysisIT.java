@@ -148,10 +148,10 @@ class AnalysisIT {
     assertThat(stalled.getMessage()).isEqualTo(sc.getStatus().getLastDecision());
     assertThat(sc.getStatus().getHistory().get(1).getOutcome()).isEqualTo(StepOutcome.RolledBack);
     assertThat(sc.getStatus().getHistory().get(1).getVerdict()).matches("error-rate 0\\.[0-9]+ > max 0\\.05 \\(2/2\\) at weight 5");
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("ThresholdBreached");
-    });
+    }));
   }
 
   @Test
@@ -206,10 +206,10 @@ class AnalysisIT {
       assertThat(stalled.getReason()).isEqualTo("ThresholdBreached");
       assertThat(stalled.getMessage()).matches("error-rate 0\\.[0-9]+ > max 0\\.05 \\(2/2\\) at weight 5: holding at"
           + " weight 5 \\(onFailure: Hold\\); abort to restore the original values");
-      assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
         assertThat(e.getType()).isEqualTo("Warning");
         assertThat(e.getReason()).isEqualTo("ThresholdBreached");
-      });
+      }));
       await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() ->
           harness.phase(ns, "use-redis") == Phase.Held && "5".equals(pct(ns)));
     }

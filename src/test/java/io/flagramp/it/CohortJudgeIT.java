@@ -131,8 +131,8 @@ class CohortJudgeIT {
     String line = "error-rate flag-on [0-9.]+% vs flag-off [0-9.]+% \\(\\+[0-9.]+ points, 95% interval"
         + " \\+[0-9.]+\\.\\.\\+[0-9.]+; allowed \\+0\\.50\\) fails at weight 1";
     assertThat(reverted.getStatus().getLastDecision()).matches(line + ": reverted, restored " + PCT + "=\"0\"");
-    Event revert = harness.events(ns, "new-checkout").stream().filter(e -> "CohortWorse".equals(e.getReason()))
-        .findFirst().orElseThrow();
+    Event revert = await().atMost(Duration.ofSeconds(15)).until(() -> harness.events(ns, "new-checkout").stream()
+        .filter(e -> "CohortWorse".equals(e.getReason())).findFirst(), java.util.Optional::isPresent).orElseThrow();
     log.info("the revert's Event: {}", revert.getMessage());
     assertThat(revert.getType()).isEqualTo("Warning");
     assertThat(revert.getMessage()).matches(line + ": reverted.*");

@@ -30,9 +30,11 @@ class EventOrderIT {
           step(100, null))).create();
       await().atMost(Duration.ofSeconds(30)).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
 
-      List<Event> events = cluster.client().events().v1().events().inNamespace(ns).list().getItems().stream()
-          .filter(e -> "use-redis".equals(e.getRegarding().getName()))
-          .sorted(Comparator.comparing(e -> Instant.parse(e.getEventTime().getTime()))).toList();
+      // Events are sent after the writes they tell of: the last, Succeeded, may still be on its way.
+      List<Event> events = await().atMost(Duration.ofSeconds(15)).until(() -> cluster.client().events().v1().events()
+          .inNamespace(ns).list().getItems().stream().filter(e -> "use-redis".equals(e.getRegarding().getName()))
+          .sorted(Comparator.comparing(e -> Instant.parse(e.getEventTime().getTime()))).toList(),
+          list -> !list.isEmpty() && "Succeeded".equals(list.get(list.size() - 1).getReason()));
 
       assertThat(events).extracting(Event::getNote).filteredOn(n -> n.contains("entered step"))
           .extracting(n -> n.substring(n.indexOf("entered step"), n.indexOf(" at weight")))
@@ -48,8 +50,8 @@ class EventOrderIT {
       assertThat(Duration.between(first, last)).as("the whole rollout within a second or two, so whole seconds"
           + " would have tied").isLessThan(Duration.ofSeconds(3));
       // The same Events through the core API, as kubectl describe reads them.
-      assertThat(harness.events(ns, "use-redis")).hasSameSizeAs(events)
-          .allSatisfy(e -> assertThat(e.getEventTime()).isNotNull());
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).hasSameSizeAs(events)
+          .allSatisfy(e -> assertThat(e.getEventTime()).isNotNull()));
     }
   }
 }

@@ -75,9 +75,10 @@ class LeaderElectionIT {
       await().atMost(Duration.ofSeconds(90)).until(() -> follower.equals(holder(cluster, ns)));
       Instant tookOver = Instant.now();
       await().atMost(Duration.ofSeconds(90)).until(() -> phase(cluster, ns) == Phase.Succeeded);
-      Instant firstWriteAfter = events(cluster, ns).stream().filter(e -> follower.equals(e.getReportingInstance()))
+      Instant firstWriteAfter = await().atMost(Duration.ofSeconds(15)).until(() -> events(cluster, ns).stream()
+          .filter(e -> follower.equals(e.getReportingInstance()))
           .map(e -> Instant.parse(e.getLastTimestamp() != null ? e.getLastTimestamp() : e.getEventTime().getTime()))
-          .min(Instant::compareTo).orElseThrow();
+          .min(Instant::compareTo), java.util.Optional::isPresent).orElseThrow();
 
       ScalingChange done = cluster.client().resources(ScalingChange.class).inNamespace(ns).withName("use-redis").get();
       List<Integer> entered = done.getStatus().getHistory().stream().map(HistoryEntry::getWeight).toList();

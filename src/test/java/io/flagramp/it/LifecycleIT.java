@@ -90,7 +90,7 @@ class LifecycleIT {
     assertThat(harness.get(ns, "second").getStatus().getOriginalValues())
         .as("recorded after the first change had restored its originals")
         .containsExactly(Map.entry("USE_REDIS", "false"));
-    assertThat(harness.events(ns, "second")).extracting(Event::getReason).contains("Conflict", "Succeeded");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "second")).extracting(Event::getReason).contains("Conflict", "Succeeded"));
   }
 
   @Test
@@ -106,11 +106,11 @@ class LifecycleIT {
     assertThat(harness.get(ns, "use-redis")).isNull();
     assertThat(harness.configMapData(ns, "app-features"))
         .containsExactlyInAnyOrderEntriesOf(Map.of("USE_REDIS", "false", "OTHER", "x"));
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getReason()).isEqualTo("DeletedRestored");
       assertThat(e.getMessage()).isEqualTo("deleted at weight 25 (step 2/3): onDelete=Restore removed"
           + " USE_REDIS_PERCENTAGE (was absent), restored USE_REDIS=\"false\"");
-    });
+    }));
   }
 
   @Test
@@ -130,10 +130,10 @@ class LifecycleIT {
     assertThat(stuck.getMetadata().getFinalizers()).contains("flagramp.io/on-delete");
     assertThat(harness.condition(ns, "use-redis", Condition.RECONCILING).orElseThrow().getMessage())
         .startsWith("writing ConfigMap app-features failed: HTTP 422").endsWith("; retrying");
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("ConfigMapRejected");
-    });
+    }));
     assertThat(harness.configMapData(ns, "app-features")).containsEntry("USE_REDIS_PERCENTAGE", "10");
 
     // What on-call does when the flag cannot be restored: let the object go by hand.
@@ -176,11 +176,11 @@ class LifecycleIT {
     assertThat(sc.getStatus().getLastHandled().getRetry()).isEqualTo("2026-11-26T10:00");
     assertThat(sc.getStatus().getLastHandled().getAbort()).as("the old abort is not acted on again").isEqualTo("rehearsal");
     assertThat(harness.configMapData(ns, "app-features")).containsEntry("USE_REDIS_PERCENTAGE", "100");
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getReason()).isEqualTo("NewAttempt");
       assertThat(e.getMessage()).isEqualTo("retry requested by flagramp.io/retry=\"2026-11-26T10:00\" after"
           + " RolledBack: starting attempt 2 from the first step");
-    });
+    }));
   }
 
   @Test
@@ -199,17 +199,17 @@ class LifecycleIT {
     assertThat(stalled.getMessage()).isEqualTo("USE_REDIS_PERCENTAGE in ConfigMap app-features is \"0\" but flagramp"
         + " wrote \"5\" (changed by kubectl-patch): holding at weight 5; put the value back to resume, or abort"
         + " to restore the original values");
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("ExternalChange");
-    });
+    }));
     assertThat(harness.configMapData(ns, "app-features")).as("flagramp does not fight it")
         .containsEntry("USE_REDIS_PERCENTAGE", "0");
 
     patchConfigMap(ns, "{\"data\":{\"USE_REDIS_PERCENTAGE\":\"5\"}}");
 
     await().atMost(WAIT).until(() -> harness.phase(ns, "use-redis") == Phase.Succeeded);
-    assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Resumed");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Resumed"));
     ScalingChange done = harness.get(ns, "use-redis");
     java.time.Instant resumedAt = harness.events(ns, "use-redis").stream().filter(e -> e.getReason().equals("Resumed"))
         .map(e -> java.time.Instant.parse(e.getEventTime().getTime())).findFirst().orElseThrow();
@@ -243,8 +243,8 @@ class LifecycleIT {
     assertThat(raceInjected).isTrue();
     assertThat(Counters.value(harness.operatorMetrics.registry(), "flagramp_api_write_failures", "reason",
         "WriteConflict")).as("the 409 is counted").isEqualTo(before + 1);
-    assertThat(harness.events(ns, "use-redis")).as("a conflict decided again at once is no failure to report")
-        .noneSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).as("a conflict decided again at once is no failure to report")
+        .noneSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning")));
     assertThat(harness.configMapData(ns, "app-features")).containsExactlyInAnyOrderEntriesOf(Map.of(
         "USE_REDIS", "true", "USE_REDIS_PERCENTAGE", "100", "RACER", "was here"));
     assertThat(harness.get(ns, "use-redis").getStatus().getOriginalValues())

@@ -249,9 +249,9 @@ class NotificationIT {
     assertThat(stub.to(path("hanging", noisy)).size()).as("one attempt at a time").isBetween(1, 15);
     assertThat(Counters.value(harness.operatorMetrics.registry(), "flagramp_notification_failures", "cause",
         "http_error")).isGreaterThanOrEqualTo(5.0);
-    assertThat(harness.events(noisy, "use-redis")).filteredOn(e -> e.getReason().equals("NotificationFailed"))
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(noisy, "use-redis")).filteredOn(e -> e.getReason().equals("NotificationFailed"))
         .extracting(Event::getMessage).contains("receiver failing: not delivered to 127.0.0.1 (the operator's log says"
-            + " why)");
+            + " why)"));
     log.info("requests: failing receiver {} for 5 messages (bound 3 each), hanging receiver {} so far",
         stub.to(path("failing", noisy)).size(), stub.to(path("hanging", noisy)).size());
   }
@@ -278,10 +278,10 @@ class NotificationIT {
     assertThat(receiverStatus(ns, "elsewhere").orElseThrow().getLastFailure()).isEqualTo("Secret elsewhere-hook"
         + " points at host localhost, which FLAGRAMP_WEBHOOK_ALLOWLIST does not allow: nothing was sent (the operator's"
         + " administrators can add it to FLAGRAMP_WEBHOOK_ALLOWLIST, Helm value webhookAllowlist)");
-    assertThat(harness.events(ns, "use-redis")).filteredOn(e -> e.getReason().equals("NotificationRefused"))
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).filteredOn(e -> e.getReason().equals("NotificationRefused"))
         .as("once per receiver, not once per message").extracting(Event::getMessage)
         .containsExactlyInAnyOrder("receiver unlabelled: " + receiverStatus(ns, "unlabelled").get().getLastFailure(),
-            "receiver elsewhere: " + receiverStatus(ns, "elsewhere").get().getLastFailure());
+            "receiver elsewhere: " + receiverStatus(ns, "elsewhere").get().getLastFailure()));
     assertThat(harness.get(ns, "use-redis").getStatus().getConditions())
         .as("never a condition: the rollout is fine").allSatisfy(c -> assertThat(c.getMessage()).doesNotContain("Secret"));
   }

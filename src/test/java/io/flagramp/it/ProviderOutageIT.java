@@ -94,10 +94,10 @@ class ProviderOutageIT {
     assertThat(stalled.getReason()).isEqualTo("MetricsUnavailable");
     assertThat(stalled.getMessage()).contains("unreachable").contains("(2/2) at weight 5: holding at weight 5 until"
         + " Prometheus answers");
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("MetricsUnavailable");
-    });
+    }));
     await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() ->
         harness.phase(ns, "use-redis") == Phase.Held && "5".equals(pct(ns)));
 

@@ -119,7 +119,7 @@ class RestartTargetsIT {
       Deployment api = harness.client.apps().deployments().inNamespace(ns).withName("api").get();
       assertThat(api.getSpec().getTemplate().getMetadata().getAnnotations().get(Workloads.RESTARTED_AT))
           .as("restarted again after the restore").endsWith("/1.restore");
-      assertThat(harness.events(ns, "use-redis")).anyMatch(e -> "RestartTimedOut".equals(e.getReason()));
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anyMatch(e -> "RestartTimedOut".equals(e.getReason())));
     }
   }
 

@@ -56,8 +56,8 @@ class RolloutControlsIT {
       assertThat(harness.configMapData(ns, "app-features")).containsEntry(PCT, "10");
       assertThat(harness.condition(ns, "use-redis", "Ready")).hasValueSatisfying(c ->
           assertThat(c.getReason()).isEqualTo("AwaitingApproval"));
-      assertThat(harness.events(ns, "use-redis")).anyMatch(e -> "AwaitingApproval".equals(e.getReason())
-          && e.getMessage().contains("kubectl annotate scalingchange use-redis flagramp.io/approve=<a new value>"));
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anyMatch(e -> "AwaitingApproval".equals(e.getReason())
+          && e.getMessage().contains("kubectl annotate scalingchange use-redis flagramp.io/approve=<a new value>")));
 
       assertThat(cluster.kubectl("annotate", "-n", ns, "scalingchange/use-redis", "flagramp.io/approve=first")
           .exitCode()).isZero();
@@ -152,8 +152,7 @@ class RolloutControlsIT {
       assertThat(entered).isAfterOrEqualTo(opening.toInstant()).isBefore(opening.toInstant().plusSeconds(5));
       log.info("windows: the first step was entered {} ms after the window opened; an abort outside the window"
           + " restored within {} ms", Duration.between(opening.toInstant(), entered).toMillis(), restoreMs);
-      List<Event> events = harness.events(ns, "waits");
-      assertThat(events).anyMatch(e -> "OutsideWindow".equals(e.getReason()) && e.getMessage().contains("waiting until"));
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "waits")).anyMatch(e -> "OutsideWindow".equals(e.getReason()) && e.getMessage().contains("waiting until")));
     }
   }
 

@@ -118,8 +118,8 @@ class RolloutIT {
     assertThat(done.getStatus().getHistory()).extracting(HistoryEntry::getOutcome).containsOnly(StepOutcome.Passed);
     assertThat(done.getStatus().condition(Condition.READY).orElseThrow().isTrue()).isTrue();
     assertThat(done.getStatus().condition(Condition.READY).orElseThrow().getObservedGeneration()).isEqualTo(1L);
-    assertThat(harness.events(ns, "use-redis")).extracting(e -> e.getReason())
-        .containsExactlyInAnyOrder("StepEntered", "StepEntered", "StepEntered", "StepEntered", "Succeeded");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).extracting(e -> e.getReason())
+        .containsExactlyInAnyOrder("StepEntered", "StepEntered", "StepEntered", "StepEntered", "Succeeded"));
 
     Map<String, Long> writes = harness.requests.writesIn(ns).stream()
         .collect(Collectors.groupingBy(ApiRequests.Request::kind, Collectors.counting()));
@@ -170,11 +170,11 @@ class RolloutIT {
     assertThat(sc.getStatus().condition(Condition.STALLED).orElseThrow())
         .satisfies(c -> assertThat(c.isTrue()).isTrue())
         .satisfies(c -> assertThat(c.getReason()).isEqualTo("Aborted"));
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("Aborted");
       assertThat(e.getMessage()).isEqualTo(sc.getStatus().getLastDecision());
-    });
+    }));
   }
 
   @Test

@@ -254,7 +254,7 @@ class SafetyIT {
     Instant succeeded = Instant.parse(harness.get(ns, "use-redis").getStatus().getConditions().get(0)
         .getLastTransitionTime());
     assertThat(succeeded).as("baked its 6s after the analysis passed").isAfterOrEqualTo(trafficBack.plusSeconds(5));
-    assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Baking");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).extracting(Event::getReason).contains("Baking"));
   }
 
   // ---- 6. a new attempt keeps the old baseline ----

@@ -234,9 +234,9 @@ class ShardingIT {
         assertThat(sc.getStatus().getHistory()).as(h.name() + ": one history row per step")
             .extracting(HistoryEntry::getWeight).containsExactly(1, 10, 25, 50, 100);
         assertThat(sc.getStatus().getHistory()).extracting(HistoryEntry::getAttempt).containsOnly(1);
-        List<Event> entered = events(client, ns, h.name()).stream()
-            .filter(e -> "StepEntered".equals(e.getReason())).toList();
-        assertThat(entered).as(h.name() + ": one StepEntered Event per step, from either shard").hasSize(5);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(events(client, ns, h.name()).stream()
+            .filter(e -> "StepEntered".equals(e.getReason())).toList())
+            .as(h.name() + ": one StepEntered Event per step, from either shard").hasSize(5));
         String last = h.relabels().get(h.relabels().size() - 1).to();
         ShardProcess owner = shards.get(last);
         ShardProcess other = owner == a ? b : a;

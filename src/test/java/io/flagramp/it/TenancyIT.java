@@ -126,7 +126,7 @@ class TenancyIT {
     assertThat(sc.getStatus().getLastDecision()).contains("does not carry the label flagramp.io/flags=true");
     assertThat(harness.client.configMaps().inNamespace(ns).withName("app-features").get().getMetadata()
         .getResourceVersion()).as("not written at all").isEqualTo(version);
-    assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ConfigMapNotOptedIn"));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "use-redis")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ConfigMapNotOptedIn")));
 
     KubeTestCluster.KubectlResult labelled = harness.cluster.kubectl("label", "-n", ns, "configmap/app-features",
         OptIn.FLAGS + "=" + OptIn.VALUE);

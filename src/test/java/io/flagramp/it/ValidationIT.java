@@ -251,10 +251,10 @@ class ValidationIT {
     assertThat(stalled.getMessage())
         .isEqualTo("invalid spec: spec.steps[0].pause: \"99999999999999999999h\" is out of range");
     assertThat(invalid.getStatus().condition(Condition.READY).orElseThrow().isTrue()).isFalse();
-    assertThat(harness.events(ns, "overflow")).anySatisfy(e -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(harness.events(ns, "overflow")).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getReason()).isEqualTo("InvalidSpec");
-    });
+    }));
 
     String version = invalid.getMetadata().getResourceVersion();
     List<ApiRequests.Request> writes = harness.requests.writesIn(ns);
