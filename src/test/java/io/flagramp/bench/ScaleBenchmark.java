@@ -41,6 +41,71 @@ class ScaleBenchmark {
   private static final Logger log = LoggerFactory.getLogger(ScaleBenchmark.class);
   private static final Settings SETTINGS = Settings.fromSystemProperties();
 
+  /**
+   * The burst the issue is about, against the API server's own floor measured in the same run: 1,000
+   * first steps due in the same millisecond, written by the operator, and the same writes made by a
+   * lean client with no operator running, before and after it (the lower floor counts).
+   */
+  @Test
+  void firstStepsAgainstTheFloor(KubeTestCluster cluster, TestPrometheus prometheus) {
+    int n = SETTINGS.floorBurst();
+    List<ScaleBed.Floor> floors = new ArrayList<>();
+    List<ScaleBed.Figures> runs = new ArrayList<>();
+    try (ScaleBed bed = ScaleBed.start(cluster, prometheus, SETTINGS.setupPerChange())) {
+      for (int inFlight : SETTINGS.floorInFlight()) {
+        floors.add(bed.floor("floor-" + n + "-" + inFlight, n, SETTINGS.namespaces(), inFlight));
+      }
+      runs.add(bed.run(ScaleBed.Run.withoutAnalysis("bursts-" + n, n, SETTINGS.namespaces(), SETTINGS.pause())));
+      floors.add(bed.floor("floor-" + n + "-" + SETTINGS.floorInFlight().get(0) + "-after", n, SETTINGS.namespaces(),
+          SETTINGS.floorInFlight().get(0)));
+    }
+    report("floor", n + " first steps due at once against the API server's own floor, " + SETTINGS.namespaces()
+        + " namespaces", List.of(ScaleTables.floor(floors, runs), ScaleTables.lag(runs), ScaleTables.writes(runs)));
+    assertEverySucceeded(runs);
+  }
+
+  /**
+   * Reverts first: while {@code stepping} first steps fall due at once, {@code breaching} changes
+   * soaking with analysis see their shared query turn bad and revert. Every revert must land within one
+   * analysis interval plus 1 s of its breaching answer.
+   */
+  @Test
+  void revertsDuringABurstOfSteps(KubeTestCluster cluster, TestPrometheus prometheus) {
+    ScaleBed.Reverts reverts;
+    try (ScaleBed bed = ScaleBed.start(cluster, prometheus, SETTINGS.setupPerChange())) {
+      reverts = bed.revertsDuringABurst("reverts-" + SETTINGS.revertsBreaching() + "-in-" + SETTINGS.floorBurst(),
+          SETTINGS.floorBurst() - SETTINGS.revertsBreaching(), SETTINGS.revertsBreaching(), SETTINGS.namespaces(),
+          SETTINGS.revertsInterval(), Duration.ofSeconds(1));
+    }
+    report("reverts", SETTINGS.revertsBreaching() + " changes reverting while " + (SETTINGS.floorBurst()
+        - SETTINGS.revertsBreaching()) + " first steps fall due at once", List.of(ScaleTables.reverts(reverts)));
+    long bound = reverts.interval().plusSeconds(1).toMillis();
+    assertThat(reverts.fromAnswer().max()).as("every revert within one interval + 1 s of its breaching answer")
+        .isLessThanOrEqualTo(bound);
+  }
+
+  /**
+   * Ten thousand changes on one replica, steps spread over the schedule: 1,000 then 10,000 in 10
+   * namespaces, then 10,000 in one, created at the same rate, each with five steps. The cost per
+   * reconcile and per change at 10,000 is reported against 1,000's.
+   */
+  @Test
+  void tenThousandChangesOnOneReplica(KubeTestCluster cluster, TestPrometheus prometheus) {
+    List<ScaleBed.Spreading> runs = new ArrayList<>();
+    try (ScaleBed bed = ScaleBed.start(cluster, prometheus, SETTINGS.setupPerChange())) {
+      for (String shape : SETTINGS.spread()) {
+        String[] parts = shape.split("x");
+        int n = Integer.parseInt(parts[0].trim());
+        int namespaces = Integer.parseInt(parts[1].trim());
+        runs.add(bed.spread("spread-" + n + "-in-" + namespaces, n, namespaces, SETTINGS.spreadRate(),
+            SETTINGS.spreadPause()));
+      }
+    }
+    report("spread", "Steps spread over the schedule: changes created " + SETTINGS.spreadRate() + " a second, five"
+        + " steps " + Durations.format(SETTINGS.spreadPause()) + " apart", List.of(ScaleTables.spread(runs)));
+    assertThat(runs).allSatisfy(r -> assertThat(r.succeeded()).as(r.label()).isEqualTo(r.changes()));
+  }
+
   @Test
   void stepsDueInBurstsWithoutAnalysis(KubeTestCluster cluster, TestPrometheus prometheus) {
     List<ScaleBed.Figures> runs = new ArrayList<>();
@@ -109,12 +174,18 @@ class ScaleBenchmark {
    * numbers of changes, empty for none), {@code namespaces}, {@code pause}, {@code interval}, {@code soak}
    * and {@code setupPerChange} (durations such as 20s or 1m) overrides its default.
    */
-  record Settings(List<Integer> bursts, List<Integer> analysed, List<Integer> oneNamespace, int namespaces,
+  record Settings(int floorBurst, List<Integer> floorInFlight, int revertsBreaching, Duration revertsInterval,
+      List<String> spread, double spreadRate, Duration spreadPause, List<Integer> bursts, List<Integer> analysed, List<Integer> oneNamespace, int namespaces,
       Duration pause, Duration interval, Duration soak, Duration setupPerChange) {
 
     static Settings fromSystemProperties() {
       boolean smoke = System.getProperty("flagramp.bench.scale", "full").equals("smoke");
-      return new Settings(sizes("bursts", smoke ? "10,50" : "10,100,300,1000"),
+      return new Settings(Integer.parseInt(property("floorBurst", smoke ? "100" : "1000")),
+          sizes("floorInFlight", "8,32"), Integer.parseInt(property("revertsBreaching", smoke ? "10" : "100")),
+          duration("revertsInterval", "5s"),
+          List.of(property("spread", smoke ? "100x10,500x10,500x1" : "1000x10,10000x10,10000x1").split(",")),
+          Double.parseDouble(property("spreadRate", "30")), duration("spreadPause", smoke ? "20s" : "60s"),
+          sizes("bursts", smoke ? "10,50" : "10,100,300,1000"),
           sizes("analysed", smoke ? "50" : "100,300,1000"), sizes("oneNamespace", smoke ? "10,50" : "100,1000"),
           Integer.parseInt(property("namespaces", "10")), duration("pause", smoke ? "5s" : "20s"),
           duration("interval", smoke ? "5s" : "1m"), duration("soak", smoke ? "30s" : "10m"),

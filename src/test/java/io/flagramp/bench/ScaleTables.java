@@ -33,6 +33,71 @@ final class ScaleTables {
         .toString();
   }
 
+  /**
+   * The operator's first steps against the floor: each floor run, then each operator run, as a ratio to
+   * the lowest floor measured, whatever its in-flight bound.
+   */
+  static String floor(List<ScaleBed.Floor> floors, List<Figures> runs) {
+    StringBuilder t = header("run", "steps due at once", "steps in flight", "lag p50", "p99", "max", "steps/s",
+        "writes per step", "p99 ÷ floor");
+    int paced = Integer.parseInt(System.getProperty("flagramp.bench.scale.maxConcurrentSteps", "8").trim());
+    long floor = floors.stream().mapToLong(f -> f.lag().p99()).min().orElse(0);
+    for (ScaleBed.Floor f : floors) {
+      row(t, f.label() + " (lean client, no operator)", f.changes(), f.inFlight(), seconds(f.lag().p50()),
+          seconds(f.lag().p99()), seconds(f.lag().max()), format("%.0f", f.stepsPerSecond()),
+          format("%.2f", f.writesPerStep().values().stream().mapToDouble(Double::doubleValue).sum()),
+          ratio(f.lag().p99(), floor));
+    }
+    for (Figures f : runs) {
+      row(t, f.run().label() + " (operator, first steps)", f.run().changes(), paced, seconds(f.openingLag().p50()),
+          seconds(f.openingLag().p99()), seconds(f.openingLag().max()),
+          format("%.0f", f.openingLag().count() * 1000.0 / Math.max(1, f.openingLag().max())), "—",
+          ratio(f.openingLag().p99(), floor));
+    }
+    return t.append("\nFloor: the same first steps written by a lean client in the benchmark's JVM with no operator"
+        + " running: each step planned ahead by the operator's own planner, then its three writes (status merge"
+        + " patch, ConfigMap merge patch of the flag's key and claim, events.k8s.io Event) made with the operator's"
+        + " write code, in its order, that many steps at a time. Lag for both: from the moment the steps are due to"
+        + " the ConfigMap write arriving at a watch. The ratio is to the lowest floor measured in the same run,"
+        + " whatever its steps in flight.\n").toString();
+  }
+
+  static String reverts(ScaleBed.Reverts r) {
+    long bound = r.interval().plusSeconds(1).toMillis();
+    StringBuilder t = header("what", "count", "p50", "p99", "max", "p99 ÷ (interval + 1 s)");
+    row(t, "revert: breaching answer → ConfigMap restored", r.fromAnswer().count(), seconds(r.fromAnswer().p50()),
+        seconds(r.fromAnswer().p99()), seconds(r.fromAnswer().max()), ratio(r.fromAnswer().p99(), bound));
+    row(t, "revert: query turned bad → ConfigMap restored", r.fromBreach().count(), seconds(r.fromBreach().p50()),
+        seconds(r.fromBreach().p99()), seconds(r.fromBreach().max()), ratio(r.fromBreach().p99(), bound));
+    row(t, "first steps of the burst: due → ConfigMap written", r.firstSteps().count(), seconds(r.firstSteps().p50()),
+        seconds(r.firstSteps().p99()), seconds(r.firstSteps().max()), "—");
+    return t.append("\nInterval " + seconds(r.interval().toMillis()) + "; the burst's last first step landed "
+        + seconds(r.burstEndMillis()) + " after it fell due, the last revert " + seconds(r.lastRevertMillis())
+        + "; " + r.stepsAfterLastRevert() + " first steps landed after the last revert. The breaching answer is the"
+        + " round's `measuredAt` in status (when the round was asked, so the Prometheus query is counted too).\n")
+        .toString();
+  }
+
+  /** Spread runs; cost ratios against the first run (1,000 changes). */
+  static String spread(List<ScaleBed.Spreading> runs) {
+    StringBuilder t = header("run", "changes", "namespaces", "Succeeded", "step lag p50", "p99", "max",
+        "reconciles per change", "CPU per reconcile", "÷ first run's", "CPU per change", "÷ first run's",
+        "API requests per reconcile", "API writes per step", "heap after GC", "threads", "run");
+    ScaleBed.Spreading first = runs.isEmpty() ? null : runs.get(0);
+    for (ScaleBed.Spreading r : runs) {
+      row(t, r.label(), r.changes(), r.namespaces(), r.succeeded(), seconds(r.lag().p50()), seconds(r.lag().p99()),
+          seconds(r.lag().max()), format("%.1f", r.reconcilesPerChange()), format("%.2f ms", r.cpuMillisPerReconcile()),
+          ratio(r.cpuMillisPerReconcile(), first.cpuMillisPerReconcile()), format("%.1f ms", r.cpuMillisPerChange()),
+          ratio(r.cpuMillisPerChange(), first.cpuMillisPerChange()), format("%.2f", r.apiRequestsPerReconcile()),
+          format("%.2f", r.writesPerStep()), format("%.1f MiB", r.heapAfterGcBytes() / 1048576.0), r.threads(),
+          seconds(r.millis()));
+    }
+    return t.append("\nStep lag: steps 2–5 of every change, from the previous step's `startedAt` + pause to the"
+        + " ConfigMap write at the watch. CPU: the operator's `process_cpu_seconds_total` over the whole run (creation"
+        + " to the last Succeeded, everything it did); heap: after `jcmd GC.run` with every change still there.\n")
+        .toString();
+  }
+
   static String writes(List<Figures> runs) {
     StringBuilder t = header("run", "API writes per step", "÷ " + ScaleBed.MINIMUM_WRITES_PER_STEP,
         "per step, by resource and verb", "ConfigMap GETs per reconcile", "Lease writes per minute",

@@ -21,6 +21,7 @@ import io.flagramp.api.v1alpha1.ScalingChange;
 import io.flagramp.api.v1alpha1.ScalingChangeSpec;
 import io.flagramp.api.v1alpha1.Step;
 import io.flagramp.core.Durations;
+import io.flagramp.operator.LeanWrites;
 import io.flagramp.core.OptIn;
 import io.flagramp.core.Timestamps;
 import io.flagramp.testbed.KubeTestCluster;
@@ -96,6 +97,8 @@ public final class ScaleBed implements AutoCloseable {
   static final String PERCENTAGE_KEY = "FEATURE_PERCENTAGE";
   static final String ENABLED_KEY = "FEATURE";
   static final String INSTANCE = "scale-bench";
+  /** In {@link #written}: when the percentage key was removed again (restored to absent). */
+  static final String RESTORED = "<restored>";
   /** What the operator is counted on in apiserver_request_total: it writes these, and reads the first two. */
   static final Set<String> RESOURCES = Set.of("configmaps", "scalingchanges", "scalingchanges/status", "events");
   static final Set<String> WRITE_VERBS = Set.of("POST", "PUT", "PATCH", "APPLY", "DELETE");
@@ -292,6 +295,315 @@ public final class ScaleBed implements AutoCloseable {
     }
   }
 
+  /**
+   * The API server's own floor for a burst of first steps, on the same servers and with no operator
+   * running: {@code changes} created exactly as {@link #run} creates them, each brought Pending by the
+   * operator's own reconcile (untimed), each first step planned ahead by the operator's planner, then
+   * all of them written at once by a lean client, {@code inFlight} steps at a time, each step's three
+   * writes in the operator's order with the operator's write code ({@link LeanWrites}). Lag is measured
+   * as for the operator: from the moment the burst starts to the ConfigMap write arriving at the watch.
+   */
+  public Floor floor(String label, int changes, int namespaces, int inFlight) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < namespaces; i++) {
+      names.add(cluster.createNamespace("floor-" + label));
+    }
+    Run run = Run.withoutAnalysis(label, changes, namespaces, Duration.ofSeconds(20));
+    Instant opening = opening(run);
+    create(run, names, opening, List.of());
+    KubernetesClient lean = leanClient();
+    LeanWrites writes = new LeanWrites(lean, INSTANCE + "-floor");
+    ExecutorService pool = Executors.newFixedThreadPool(inFlight);
+    try {
+      await().atMost(Duration.ofMinutes(2)).until(() -> changesIn(names).size() == changes);
+      Instant now = Instant.now();
+      all(pool, changesIn(names).stream().map(sc -> (Runnable) () -> writes.settle(sc, now)).toList());
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).alias("all Pending")
+          .until(() -> changesIn(names).stream().filter(ScaleBed::waitingForTheWindow).count() == changes);
+      List<LeanWrites.Step> steps = changesIn(names).stream().map(sc -> writes.plan(lean.resource(sc).get(), opening)
+          .orElseThrow(() -> new IllegalStateException(sc.getMetadata().getName() + ": no step at the opening")))
+          .toList();
+      awaitQuiet(Instant.MAX);
+      Map<String, Double> before = apiRequests();
+      Instant start = Instant.now();
+      all(pool, steps.stream().map(step -> (Runnable) () -> writes.write(step)).toList());
+      Instant end = Instant.now();
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).alias("every write seen")
+          .until(() -> steps.stream().allMatch(s -> seenAt(s, "1") != null));
+      Map<String, Double> perStep = new TreeMap<>();
+      writes(delta(apiRequests(), before)).forEach((k, v) -> {
+        if (v > 0) {
+          perStep.put(k, v / changes);
+        }
+      });
+      List<Long> lags = steps.stream().map(s -> Duration.between(start, seenAt(s, "1")).toMillis()).toList();
+      Floor floor = new Floor(label, changes, namespaces, inFlight, Spread.of(lags),
+          changes * 1000.0 / Math.max(1, Duration.between(start, end).toMillis()), perStep);
+      log.info("{}", floor);
+      return floor;
+    } finally {
+      pool.shutdownNow();
+      lean.close();
+      tearDown(names, changes);
+    }
+  }
+
+  /** The floor of one burst: lag as for {@link Figures#openingLag}, the steps a second the lean client made. */
+  public record Floor(String label, int changes, int namespaces, int inFlight, Spread lag, double stepsPerSecond,
+      Map<String, Double> writesPerStep) {}
+
+  private Instant seenAt(LeanWrites.Step step, String value) {
+    return written.getOrDefault(step.observed().getMetadata().getNamespace() + "/" + step.configMap(), Map.of())
+        .get(value);
+  }
+
+  /** A client of its own, made as the operator makes its client, from the same kubeconfig. */
+  private KubernetesClient leanClient() {
+    try {
+      return io.flagramp.operator.Clients.client(
+          io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(cluster.kubeconfig())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void all(ExecutorService pool, List<Runnable> tasks) {
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (Runnable task : tasks) {
+        done.add(pool.submit(task));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a write of the floor failed", e.getCause());
+    }
+  }
+
+  /**
+   * Reverts during a burst: {@code breaching} changes soak their first step with analysis every
+   * {@code interval} on one query every one of them shares (a dependency's error rate, {@code
+   * vector(time() > bool T)}), which turns bad at T, {@code breakAfter} after the moment {@code
+   * stepping} other changes' first steps all fall due. Each breaching change is measured on its own
+   * cadence, sees the breach at its next round and reverts while the burst is being written. Measured
+   * from outside: the ConfigMap restored (the key removed again, at the watch) against the breaching
+   * round's {@code measuredAt} in the change's status, and against T.
+   */
+  public Reverts revertsDuringABurst(String label, int stepping, int breaching, int namespaces, Duration interval,
+      Duration breakAfter) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < namespaces; i++) {
+      names.add(cluster.createNamespace("reverts-" + label));
+    }
+    runs++;
+    int port = freePort();
+    String lease = "flagramp-" + runs;
+    Run run = Run.withoutAnalysis(label, stepping, namespaces, Duration.ofSeconds(20));
+    try (OperatorProcess operator = startOperator(run, port, lease)) {
+      Instant opening = opening(new Run(label, stepping + breaching, namespaces, run.pause(), Optional.empty(),
+          Optional.empty()));
+      Instant turnsBad = opening.plus(breakAfter);
+      List<ScalingChange> bad = new ArrayList<>();
+      for (int i = 0; i < breaching; i++) {
+        bad.add(breachingChange(names.get(i % namespaces), String.format("b-%04d", i), interval, turnsBad));
+      }
+      List<ScalingChange> steps = new ArrayList<>();
+      for (int i = 0; i < stepping; i++) {
+        String ns = names.get(i % namespaces);
+        steps.add(change(run, ns, String.format("c-%04d", i), opening, null));
+      }
+      create(bad);
+      create(steps);
+      await().atMost(positive(Duration.between(Instant.now(), opening))).pollInterval(Duration.ofMillis(500))
+          .alias("every stepping change Pending for the window, every breaching one measured once at weight 1")
+          .until(() -> changesIn(names).stream().filter(ScaleBed::waitingForTheWindow).count() == stepping
+              && changesIn(names).stream().filter(ScaleBed::passedARound).count() == breaching);
+      log.info("{}: {} changes soaking with analysis every {}, {} stepping from {}; the shared query turns bad at {}",
+          label, breaching, Durations.format(interval), stepping, opening, turnsBad);
+      await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+          .alias("every breaching change RolledBack, every first step written")
+          .until(() -> changesIn(names).stream().filter(sc -> sc.getMetadata().getName().startsWith("b-"))
+              .allMatch(sc -> sc.getStatus() != null && sc.getStatus().getPhase() == Phase.RolledBack
+                  && seen(sc, RESTORED) != null)
+              && changesIn(names).stream().filter(sc -> sc.getMetadata().getName().startsWith("c-"))
+                  .allMatch(sc -> seen(sc, "1") != null));
+      List<Long> fromAnswer = new ArrayList<>();
+      List<Long> fromBreach = new ArrayList<>();
+      List<Instant> restores = new ArrayList<>();
+      for (ScalingChange sc : changesIn(names)) {
+        if (!sc.getMetadata().getName().startsWith("b-")) {
+          continue;
+        }
+        Instant restored = seen(sc, RESTORED);
+        Instant answer = sc.getStatus().getMetrics().stream().filter(m -> m.getMeasuredAt() != null)
+            .map(m -> Timestamps.parse(m.getMeasuredAt())).max(Comparator.naturalOrder()).orElseThrow();
+        fromAnswer.add(Duration.between(answer, restored).toMillis());
+        fromBreach.add(Duration.between(turnsBad, restored).toMillis());
+        restores.add(restored);
+      }
+      List<Long> firstSteps = new ArrayList<>();
+      List<Instant> landed = new ArrayList<>();
+      for (ScalingChange sc : changesIn(names)) {
+        if (sc.getMetadata().getName().startsWith("c-")) {
+          Instant at = seen(sc, "1");
+          firstSteps.add(Duration.between(opening, at).toMillis());
+          landed.add(at);
+        }
+      }
+      Instant lastRevert = restores.stream().max(Comparator.naturalOrder()).orElseThrow();
+      Instant lastStep = landed.stream().max(Comparator.naturalOrder()).orElseThrow();
+      long stepsAfterLastRevert = landed.stream().filter(a -> a.isAfter(lastRevert)).count();
+      Reverts reverts = new Reverts(label, stepping, breaching, interval, Spread.of(fromAnswer), Spread.of(fromBreach),
+          Spread.of(firstSteps), Duration.between(opening, lastStep).toMillis(),
+          Duration.between(opening, lastRevert).toMillis(), (int) stepsAfterLastRevert);
+      log.info("{}", reverts);
+      tearDown(names, stepping + breaching);
+      return reverts;
+    }
+  }
+
+  /**
+   * Reverts measured during a burst. Milliseconds: from each breaching round's {@code measuredAt}, and
+   * from the moment the query turned bad, to the ConfigMap restored; the burst's first steps from the
+   * moment they fell due; when the burst's last first step and the last revert landed, after the
+   * opening; how many first steps landed after the last revert (so reverts did not wait for the burst).
+   */
+  public record Reverts(String label, int stepping, int breaching, Duration interval, Spread fromAnswer,
+      Spread fromBreach, Spread firstSteps, long burstEndMillis, long lastRevertMillis, int stepsAfterLastRevert) {}
+
+  private Instant seen(ScalingChange sc, String value) {
+    return written.getOrDefault(sc.getMetadata().getNamespace() + "/" + sc.getSpec().getFlag().getConfigMapName(),
+        Map.of()).get(value);
+  }
+
+  private static boolean passedARound(ScalingChange sc) {
+    return sc.getStatus() != null && Integer.valueOf(WEIGHTS[0]).equals(sc.getStatus().getCurrentWeight())
+        && sc.getStatus().getMetrics() != null && !sc.getStatus().getMetrics().isEmpty()
+        && sc.getStatus().getMetrics().stream().allMatch(m -> m.getMeasuredAt() != null);
+  }
+
+  /** A change soaking 1% for half an hour, judged every {@code interval} on a query that turns bad at {@code at}. */
+  private ScalingChange breachingChange(String ns, String name, Duration interval, Instant at) {
+    ScalingChange sc = new ScalingChange();
+    sc.getMetadata().setName(name);
+    sc.getMetadata().setNamespace(ns);
+    ScalingChangeSpec spec = new ScalingChangeSpec();
+    spec.setFlag(new FlagTarget(name, PERCENTAGE_KEY, ENABLED_KEY));
+    spec.setSteps(new ArrayList<>(List.of(new Step(WEIGHTS[0], "30m"), new Step(100, null))));
+    Analysis analysis = new Analysis();
+    PrometheusSource source = new PrometheusSource();
+    source.setAddress(prometheus.baseUrl());
+    source.setTimeout(Durations.format(Durations.min(interval, Duration.ofSeconds(5))));
+    analysis.setPrometheus(source);
+    analysis.setInterval(Durations.format(interval));
+    MetricCheck errors = new MetricCheck("dependency-errors", "vector(time() > bool " + at.getEpochSecond() + ")");
+    errors.setMax(0.5);
+    errors.setFailureLimit(1);
+    analysis.setMetrics(new ArrayList<>(List.of(errors)));
+    spec.setAnalysis(analysis);
+    sc.setSpec(spec);
+    return sc;
+  }
+
+  /**
+   * Many changes whose steps are spread over the schedule rather than due at once: {@code changes}
+   * created at {@code perSecond}, each starting at once (no window) with five steps {@code pause} apart,
+   * so steps fall due at about the rate the changes were created. Measures the lag of every step after
+   * the first (due exactly at the previous {@code startedAt} + pause), what the operator spent per
+   * reconcile and per change while they ran (CPU, reconciles, API requests), and its heap after a full
+   * GC with every change still there, Succeeded.
+   */
+  public Spreading spread(String label, int changes, int namespaces, double perSecond, Duration pause) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < namespaces; i++) {
+      names.add(cluster.createNamespace("spread-" + label));
+    }
+    runs++;
+    int port = freePort();
+    String lease = "flagramp-" + runs;
+    Run run = Run.withoutAnalysis(label, changes, namespaces, pause);
+    try (OperatorProcess operator = startOperator(run, port, lease)) {
+      Scrape before = scrape(port, lease);
+      Instant started = Instant.now();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<?>> created = new ArrayList<>();
+        long periodNanos = (long) (1e9 / perSecond);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < changes; i++) {
+          ScalingChange sc = change(run, names.get(i % namespaces), String.format("s-%05d", i), null, null);
+          long due = t0 + i * periodNanos;
+          await().atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+              .until(() -> System.nanoTime() - due >= 0);
+          created.add(pool.submit(() -> create(List.of(sc))));
+        }
+        for (Future<?> f : created) {
+          f.get();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("creating the changes failed", e.getCause());
+      } finally {
+        pool.shutdownNow();
+      }
+      log.info("{}: {} changes created in {} ms", label, changes, Duration.between(started, Instant.now()).toMillis());
+      await().atMost(pause.multipliedBy(WEIGHTS.length + 2).plus(Duration.ofMinutes(5)))
+          .pollInterval(Duration.ofSeconds(2))
+          .failFast("a change ended other than Succeeded", () -> anyFailed(names))
+          .alias("all " + changes + " changes Succeeded")
+          .until(() -> changesIn(names).stream().filter(ScaleBed::succeeded).count() == changes);
+      awaitQuiet(Instant.MAX);
+      Scrape after = scrape(port, lease);
+      fullGc(operator.pid());
+      MetricsText afterGc = operatorMetrics(port);
+      List<Long> lags = new ArrayList<>();
+      for (ScalingChange sc : changesIn(names)) {
+        Map<String, Instant> seen = written.getOrDefault(sc.getMetadata().getNamespace() + "/"
+            + sc.getMetadata().getName(), Map.of());
+        List<HistoryEntry> rows = sc.getStatus().getHistory().stream()
+            .sorted(Comparator.comparing(HistoryEntry::getStep)).toList();
+        for (int i = 1; i < rows.size(); i++) {
+          Instant due = Timestamps.parse(rows.get(i - 1).getStartedAt()).plus(run.pause(rows.get(i - 1).getStep()));
+          Instant write = seen.get(String.valueOf(rows.get(i).getWeight()));
+          if (write != null) {
+            lags.add(Duration.between(due, write).toMillis());
+          }
+        }
+      }
+      double reconciles = counter(after, before, "flagramp_reconcile_duration_seconds_count");
+      double cpu = counter(after, before, "process_cpu_seconds_total");
+      Map<String, Double> requests = delta(after.apiRequests(), before.apiRequests());
+      double apiCalls = requests.entrySet().stream().filter(e -> verb(e.getKey()).equals("GET")
+          || WRITE_VERBS.contains(verb(e.getKey()))).mapToDouble(Map.Entry::getValue).sum();
+      double writes = writes(requests).entrySet().stream().filter(e -> !e.getKey().equals("configmaps POST")
+          && !e.getKey().equals("scalingchanges POST")).mapToDouble(Map.Entry::getValue).sum();
+      Spreading spreading = new Spreading(label, changes, namespaces, perSecond, pause,
+          (int) changesIn(names).stream().filter(ScaleBed::succeeded).count(), Spread.of(lags),
+          reconciles / changes, 1000 * cpu / reconciles, 1000 * cpu / changes, apiCalls / reconciles,
+          writes / (changes * (double) WEIGHTS.length),
+          (long) afterGc.sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area"))),
+          (int) afterGc.sum("jvm_threads_current"), Duration.between(before.at(), after.at()).toMillis());
+      log.info("{}", spreading);
+      tearDown(names, changes);
+      return spreading;
+    }
+  }
+
+  /**
+   * A {@link #spread} run's figures: lag of the steps after the first (ms); reconciles per change; the
+   * operator's CPU per reconcile and per change (ms, everything it did); API requests per reconcile; the
+   * operator's API writes per step (the benchmark's creates left out); heap after a full GC (bytes).
+   */
+  public record Spreading(String label, int changes, int namespaces, double perSecond, Duration pause,
+      int succeeded, Spread lag, double reconcilesPerChange, double cpuMillisPerReconcile, double cpuMillisPerChange,
+      double apiRequestsPerReconcile, double writesPerStep, long heapAfterGcBytes, int threads, long millis) {}
+
   /** The packaged operator, leading on its own Lease, the chart's settings otherwise. */
   private OperatorProcess startOperator(Run run, int port, String lease) {
     Map<String, String> settings = new HashMap<>(Map.of("FLAGRAMP_HTTP_PORT", Integer.toString(port),
@@ -302,8 +614,14 @@ public final class ScaleBed implements AutoCloseable {
     if (!paced.isEmpty()) {
       settings.put("FLAGRAMP_MAX_CONCURRENT_STEPS", paced);
     }
+    // -Dflagramp.bench.scale.jvm="-XX:StartFlightRecording=..." profiles the operator (space-separated options).
+    List<String> jvm = new ArrayList<>(JVM);
+    String extra = System.getProperty("flagramp.bench.scale.jvm", "").trim();
+    if (!extra.isEmpty()) {
+      jvm.addAll(List.of(extra.replace("{run}", run.label()).split("\\s+")));
+    }
     OperatorProcess operator = new OperatorProcess(cluster.kubeconfig(), settings, directory(logs.resolve(run.label())),
-        JVM);
+        jvm);
     operator.start();
     try {
       await().atMost(Duration.ofMinutes(2)).ignoreExceptions().alias("the operator leads and is ready")
@@ -348,13 +666,22 @@ public final class ScaleBed implements AutoCloseable {
   }
 
   private void create(Run run, List<String> namespaces, Instant opening, List<TestApp> teams) {
+    List<ScalingChange> changes = new ArrayList<>();
+    for (int i = 0; i < run.changes(); i++) {
+      String ns = namespaces.get(i % namespaces.size());
+      changes.add(change(run, ns, String.format("c-%04d", i), opening, teams.isEmpty() ? null : analysis(run, teams, i)));
+    }
+    create(changes);
+  }
+
+  /** Each change and its opted-in ConfigMap of the same name, eight at a time. */
+  private void create(List<ScalingChange> changes) {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<?>> created = new ArrayList<>();
-      for (int i = 0; i < run.changes(); i++) {
-        String ns = namespaces.get(i % namespaces.size());
-        String name = String.format("c-%04d", i);
-        ScalingChange sc = change(run, ns, name, opening, teams.isEmpty() ? null : analysis(run, teams, i));
+      for (ScalingChange sc : changes) {
+        String ns = sc.getMetadata().getNamespace();
+        String name = sc.getMetadata().getName();
         created.add(pool.submit(() -> {
           client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName(name)
               .addToLabels(OptIn.FLAGS, OptIn.VALUE).endMetadata().addToData(ENABLED_KEY, "false").build()).create();
@@ -374,7 +701,7 @@ public final class ScaleBed implements AutoCloseable {
     }
   }
 
-  /** Five steps, allowed from the opening minute on (for three hours, UTC). */
+  /** Five steps, allowed from the opening minute on (for three hours, UTC); without an opening, at once. */
   private static ScalingChange change(Run run, String ns, String name, Instant opening, Analysis analysis) {
     ScalingChange sc = new ScalingChange();
     sc.getMetadata().setName(name);
@@ -387,8 +714,10 @@ public final class ScaleBed implements AutoCloseable {
       steps.add(new Step(WEIGHTS[i], pause.isZero() ? null : Durations.format(pause)));
     }
     spec.setSteps(steps);
-    spec.setWindows(new DeployWindows("UTC", List.of(new AllowedWindow(null, HH_MM.format(opening),
-        HH_MM.format(opening.plus(Duration.ofHours(3))))), null));
+    if (opening != null) {
+      spec.setWindows(new DeployWindows("UTC", List.of(new AllowedWindow(null, HH_MM.format(opening),
+          HH_MM.format(opening.plus(Duration.ofHours(3))))), null));
+    }
     spec.setAnalysis(analysis);
     sc.setSpec(spec);
     return sc;
@@ -454,9 +783,12 @@ public final class ScaleBed implements AutoCloseable {
   private void seen(ConfigMap cm) {
     Instant at = Instant.now();
     String value = cm.getData() == null ? null : cm.getData().get(PERCENTAGE_KEY);
+    String key = cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName();
     if (value != null) {
-      written.computeIfAbsent(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName(),
-          k -> new ConcurrentHashMap<>()).putIfAbsent(value, at);
+      written.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).putIfAbsent(value, at);
+    } else if (written.containsKey(key)) {
+      // The key removed after it had a value: a restore to its original absence.
+      written.get(key).putIfAbsent(RESTORED, at);
     }
   }
 
