@@ -54,13 +54,16 @@ class ScaleBenchmark {
     try (ScaleBed bed = ScaleBed.start(cluster, prometheus, SETTINGS.setupPerChange())) {
       for (int inFlight : SETTINGS.floorInFlight()) {
         floors.add(bed.floor("floor-" + n + "-" + inFlight, n, SETTINGS.namespaces(), inFlight));
+        // The operator's own shape: two writes on the step's path, the Event after.
+        floors.add(bed.floor("floor-" + n + "-" + inFlight + "-events-after", n, SETTINGS.namespaces(), inFlight,
+            true));
       }
       runs.add(bed.run(ScaleBed.Run.withoutAnalysis("bursts-" + n, n, SETTINGS.namespaces(), SETTINGS.pause())));
       floors.add(bed.floor("floor-" + n + "-" + SETTINGS.floorInFlight().get(0) + "-after", n, SETTINGS.namespaces(),
           SETTINGS.floorInFlight().get(0)));
     }
     report("floor", n + " first steps due at once against the API server's own floor, " + SETTINGS.namespaces()
-        + " namespaces", List.of(ScaleTables.floor(floors, runs), ScaleTables.lag(runs), ScaleTables.writes(runs)));
+        + " namespaces", List.of(ScaleTables.floor(floors, runs), ScaleTables.lag(runs), ScaleTables.writes(runs), ScaleTables.cost(runs)));
     assertEverySucceeded(runs);
   }
 

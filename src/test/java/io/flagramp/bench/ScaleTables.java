@@ -43,7 +43,8 @@ final class ScaleTables {
     int paced = Integer.parseInt(System.getProperty("flagramp.bench.scale.maxConcurrentSteps", "8").trim());
     long floor = floors.stream().mapToLong(f -> f.lag().p99()).min().orElse(0);
     for (ScaleBed.Floor f : floors) {
-      row(t, f.label() + " (lean client, no operator)", f.changes(), f.inFlight(), seconds(f.lag().p50()),
+      row(t, f.label() + (f.eventsAfter() ? " (lean client, Events after the ConfigMap)" : " (lean client)"),
+          f.changes(), f.inFlight(), seconds(f.lag().p50()),
           seconds(f.lag().p99()), seconds(f.lag().max()), format("%.0f", f.stepsPerSecond()),
           format("%.2f", f.writesPerStep().values().stream().mapToDouble(Double::doubleValue).sum()),
           ratio(f.lag().p99(), floor));
@@ -57,7 +58,8 @@ final class ScaleTables {
     return t.append("\nFloor: the same first steps written by a lean client in the benchmark's JVM with no operator"
         + " running: each step planned ahead by the operator's own planner, then its three writes (status merge"
         + " patch, ConfigMap merge patch of the flag's key and claim, events.k8s.io Event) made with the operator's"
-        + " write code, in its order, that many steps at a time. Lag for both: from the moment the steps are due to"
+        + " write code, in its order, that many steps at a time; \"Events after\": each step's Event handed to two"
+        + " threads of their own once its ConfigMap is written, as the operator does. Lag for both: from the moment the steps are due to"
         + " the ConfigMap write arriving at a watch. The ratio is to the lowest floor measured in the same run,"
         + " whatever its steps in flight.\n").toString();
   }

@@ -304,6 +304,15 @@ public final class ScaleBed implements AutoCloseable {
    * as for the operator: from the moment the burst starts to the ConfigMap write arriving at the watch.
    */
   public Floor floor(String label, int changes, int namespaces, int inFlight) {
+    return floor(label, changes, namespaces, inFlight, false);
+  }
+
+  /**
+   * As {@link #floor(String, int, int, int)}; with {@code eventsAfter}, each step's Event is handed to two
+   * threads of their own once its ConfigMap write is made, as the operator's queued recorder does, so the
+   * step's path is two writes.
+   */
+  public Floor floor(String label, int changes, int namespaces, int inFlight, boolean eventsAfter) {
     List<String> names = new ArrayList<>();
     for (int i = 0; i < namespaces; i++) {
       names.add(cluster.createNamespace("floor-" + label));
@@ -325,9 +334,24 @@ public final class ScaleBed implements AutoCloseable {
           .toList();
       awaitQuiet(Instant.MAX);
       Map<String, Double> before = apiRequests();
+      ExecutorService events = Executors.newFixedThreadPool(2);
       Instant start = Instant.now();
-      all(pool, steps.stream().map(step -> (Runnable) () -> writes.write(step)).toList());
+      List<Future<?>> sent = new ArrayList<>();
+      all(pool, steps.stream().map(step -> (Runnable) () -> {
+        if (eventsAfter) {
+          writes.writeFlag(step);
+          synchronized (sent) {
+            sent.add(events.submit(() -> writes.writeEvents(step)));
+          }
+        } else {
+          writes.write(step);
+        }
+      }).toList());
+      for (Future<?> f : sent) {
+        f.get();
+      }
       Instant end = Instant.now();
+      events.shutdown();
       await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).alias("every write seen")
           .until(() -> steps.stream().allMatch(s -> seenAt(s, "1") != null));
       Map<String, Double> perStep = new TreeMap<>();
@@ -337,10 +361,15 @@ public final class ScaleBed implements AutoCloseable {
         }
       });
       List<Long> lags = steps.stream().map(s -> Duration.between(start, seenAt(s, "1")).toMillis()).toList();
-      Floor floor = new Floor(label, changes, namespaces, inFlight, Spread.of(lags),
+      Floor floor = new Floor(label, changes, namespaces, inFlight, eventsAfter, Spread.of(lags),
           changes * 1000.0 / Math.max(1, Duration.between(start, end).toMillis()), perStep);
       log.info("{}", floor);
       return floor;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("an Event of the floor failed", e.getCause());
     } finally {
       pool.shutdownNow();
       lean.close();
@@ -349,7 +378,8 @@ public final class ScaleBed implements AutoCloseable {
   }
 
   /** The floor of one burst: lag as for {@link Figures#openingLag}, the steps a second the lean client made. */
-  public record Floor(String label, int changes, int namespaces, int inFlight, Spread lag, double stepsPerSecond,
+  public record Floor(String label, int changes, int namespaces, int inFlight, boolean eventsAfter, Spread lag,
+      double stepsPerSecond,
       Map<String, Double> writesPerStep) {}
 
   private Instant seenAt(LeanWrites.Step step, String value) {

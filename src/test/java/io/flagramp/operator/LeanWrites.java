@@ -92,10 +92,20 @@ public final class LeanWrites {
         List.copyOf(notices)));
   }
 
-  /** Makes {@code step}'s writes, one after the other, as the operator's reconcile does. */
+  /** Makes {@code step}'s writes, one after the other: status, ConfigMap, Event. */
   public void write(Step step) {
+    writeFlag(step);
+    writeEvents(step);
+  }
+
+  /** The status and ConfigMap writes of {@code step}, without its Event. */
+  public void writeFlag(Step step) {
     StatusWriter.patch(client, step.observed(), step.next());
     flags.write(step.observed().getMetadata().getNamespace(), step.configMap(), step.write(), step.read());
+  }
+
+  /** The Events of {@code step}. */
+  public void writeEvents(Step step) {
     step.notices().forEach(n -> events.record(step.observed(), n));
   }
 
