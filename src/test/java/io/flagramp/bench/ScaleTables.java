@@ -1,5 +1,6 @@
 package io.flagramp.bench;
 
+import io.flagramp.core.Durations;
 import io.flagramp.it.ScaleBed;
 import io.flagramp.it.ScaleBed.Figures;
 import java.util.Arrays;
@@ -94,8 +95,10 @@ final class ScaleTables {
           format("%.2f", r.writesPerStep()), format("%.1f MiB", r.heapAfterGcBytes() / 1048576.0), r.threads(),
           seconds(r.millis()));
     }
-    return t.append("\nStep lag: steps 2–5 of every change, from the previous step's `startedAt` + pause to the"
-        + " ConfigMap write at the watch. CPU: the operator's `process_cpu_seconds_total` over the whole run (creation"
+    return t.append("\nTwo steps per change, the first soaking " + (runs.isEmpty() ? "" : runs.stream()
+        .map(r -> Durations.format(r.soak())).distinct().collect(Collectors.joining(" / "))) + " (at least until"
+        + " every change was created, so the second steps come due at the creation rate). Step lag: the second step,"
+        + " from the first's `startedAt` + soak to the ConfigMap write at the watch. CPU: the operator's `process_cpu_seconds_total` over the whole run (creation"
         + " to the last Succeeded, everything it did); heap: after `jcmd GC.run` with every change still there.\n")
         .toString();
   }

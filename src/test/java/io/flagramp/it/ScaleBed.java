@@ -541,11 +541,13 @@ public final class ScaleBed implements AutoCloseable {
 
   /**
    * Many changes whose steps are spread over the schedule rather than due at once: {@code changes}
-   * created at {@code perSecond}, each starting at once (no window) with five steps {@code pause} apart,
-   * so steps fall due at about the rate the changes were created. Measures the lag of every step after
-   * the first (due exactly at the previous {@code startedAt} + pause), what the operator spent per
-   * reconcile and per change while they ran (CPU, reconciles, API requests), and its heap after a full
-   * GC with every change still there, Succeeded.
+   * created at {@code perSecond}, each starting at once (no window) with two steps, the first soaking
+   * {@code pause} or, if longer, until every change was created and 30 s more, so the second steps fall
+   * due at the rate the changes were created and not on top of the creations (with five steps a minute
+   * apart, 10,000 changes made up to five waves of steps at once, each at the creation rate, on top of the
+   * creations: more than this API server takes). Measures the lag of the second steps (due exactly at the
+   * first's {@code startedAt} + soak), what the operator spent per reconcile and per change while they ran
+   * (CPU, reconciles, API requests), and its heap after a full GC with every change still there, Succeeded.
    */
   public Spreading spread(String label, int changes, int namespaces, double perSecond, Duration pause) {
     List<String> names = new ArrayList<>();
@@ -555,7 +557,10 @@ public final class ScaleBed implements AutoCloseable {
     runs++;
     int port = freePort();
     String lease = "flagramp-" + runs;
-    Run run = Run.withoutAnalysis(label, changes, namespaces, pause);
+    // The second steps come due as the first came, at the creation rate, and never on top of creations.
+    Duration creating = Duration.ofMillis((long) (changes * 1000 / perSecond));
+    Duration soak = pause.compareTo(creating.plusSeconds(30)) >= 0 ? pause : creating.plusSeconds(30);
+    Run run = Run.withoutAnalysis(label, changes, namespaces, soak);
     try (OperatorProcess operator = startOperator(run, port, lease)) {
       Scrape before = scrape(port, lease);
       Instant started = Instant.now();
@@ -566,6 +571,8 @@ public final class ScaleBed implements AutoCloseable {
         long t0 = System.nanoTime();
         for (int i = 0; i < changes; i++) {
           ScalingChange sc = change(run, names.get(i % namespaces), String.format("s-%05d", i), null, null);
+          sc.getSpec().setSteps(new ArrayList<>(List.of(new Step(WEIGHTS[0], Durations.format(soak)),
+              new Step(100, null))));
           long due = t0 + i * periodNanos;
           await().atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
               .until(() -> System.nanoTime() - due >= 0);
@@ -583,7 +590,7 @@ public final class ScaleBed implements AutoCloseable {
         pool.shutdownNow();
       }
       log.info("{}: {} changes created in {} ms", label, changes, Duration.between(started, Instant.now()).toMillis());
-      await().atMost(pause.multipliedBy(WEIGHTS.length + 2).plus(Duration.ofMinutes(5)))
+      await().atMost(soak.plus(Duration.ofMinutes(5)))
           .pollInterval(Duration.ofSeconds(2))
           .failFast("a change ended other than Succeeded", () -> anyFailed(names))
           .alias("all " + changes + " changes Succeeded")
@@ -599,7 +606,7 @@ public final class ScaleBed implements AutoCloseable {
         List<HistoryEntry> rows = sc.getStatus().getHistory().stream()
             .sorted(Comparator.comparing(HistoryEntry::getStep)).toList();
         for (int i = 1; i < rows.size(); i++) {
-          Instant due = Timestamps.parse(rows.get(i - 1).getStartedAt()).plus(run.pause(rows.get(i - 1).getStep()));
+          Instant due = Timestamps.parse(rows.get(i - 1).getStartedAt()).plus(soak);
           Instant write = seen.get(String.valueOf(rows.get(i).getWeight()));
           if (write != null) {
             lags.add(Duration.between(due, write).toMillis());
@@ -613,10 +620,10 @@ public final class ScaleBed implements AutoCloseable {
           || WRITE_VERBS.contains(verb(e.getKey()))).mapToDouble(Map.Entry::getValue).sum();
       double writes = writes(requests).entrySet().stream().filter(e -> !e.getKey().equals("configmaps POST")
           && !e.getKey().equals("scalingchanges POST")).mapToDouble(Map.Entry::getValue).sum();
-      Spreading spreading = new Spreading(label, changes, namespaces, perSecond, pause,
+      Spreading spreading = new Spreading(label, changes, namespaces, perSecond, soak,
           (int) changesIn(names).stream().filter(ScaleBed::succeeded).count(), Spread.of(lags),
           reconciles / changes, 1000 * cpu / reconciles, 1000 * cpu / changes, apiCalls / reconciles,
-          writes / (changes * (double) WEIGHTS.length),
+          writes / (changes * 2.0),
           (long) afterGc.sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area"))),
           (int) afterGc.sum("jvm_threads_current"), Duration.between(before.at(), after.at()).toMillis());
       log.info("{}", spreading);
@@ -626,11 +633,11 @@ public final class ScaleBed implements AutoCloseable {
   }
 
   /**
-   * A {@link #spread} run's figures: lag of the steps after the first (ms); reconciles per change; the
+   * A {@link #spread} run's figures: lag of the second steps (ms); the first step's soak; reconciles per change; the
    * operator's CPU per reconcile and per change (ms, everything it did); API requests per reconcile; the
    * operator's API writes per step (the benchmark's creates left out); heap after a full GC (bytes).
    */
-  public record Spreading(String label, int changes, int namespaces, double perSecond, Duration pause,
+  public record Spreading(String label, int changes, int namespaces, double perSecond, Duration soak,
       int succeeded, Spread lag, double reconcilesPerChange, double cpuMillisPerReconcile, double cpuMillisPerChange,
       double apiRequestsPerReconcile, double writesPerStep, long heapAfterGcBytes, int threads, long millis) {}
 
