@@ -64,6 +64,7 @@ class ChartManifestsIT {
         serviceMonitor: {enabled: true, labels: {release: prometheus}}
         dashboard: {enabled: true}
         rbac: {aggregateToDefaultRoles: true}
+        apiPriority: {enabled: true}
         """.formatted(a, b));
     Rendered clusterWide = HelmChart.render(release, "");
     // Every policy the chart can render: the approval policy in both its forms, the write policy without
@@ -115,6 +116,7 @@ class ChartManifestsIT {
         """.formatted("0123456789abcdef".repeat(4)));
     assertThat(bent.objects()).extracting(HasMetadata::getKind).contains("CustomResourceDefinition",
         "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor");
+    assertThat(namespaced.objects()).extracting(HasMetadata::getKind).contains("FlowSchema");
     assertThat(lastEditor.ofKind("ValidatingAdmissionPolicy")).hasSize(4);
     assertThat(lastEditor.ofKind("ValidatingAdmissionPolicyBinding")).hasSize(4);
     assertThat(noPolicies.objects()).extracting(HasMetadata::getKind).doesNotContain("ValidatingAdmissionPolicy");
