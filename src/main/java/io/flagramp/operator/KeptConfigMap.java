@@ -5,9 +5,6 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.flagramp.core.ClaimAnnotations;
 import io.flagramp.core.OptIn;
 import java.util.ArrayList;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * What the operator's cache keeps of a ConfigMap: what a read of a flag takes from it
@@ -223,43 +219,10 @@ public final class KeptConfigMap {
   }
 
   /** The informer's store: each ConfigMap as {@link #of} keeps it, the operator's own writes included. */
-  static final class Store implements ItemStore<ConfigMap> {
+  static final class Store extends KeptStore<ConfigMap> {
 
-    private final BasicItemStore<ConfigMap> kept = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
-
-    @Override
-    public String getKey(ConfigMap cm) {
-      return kept.getKey(cm);
-    }
-
-    @Override
-    public ConfigMap put(String key, ConfigMap cm) {
-      return kept.put(key, of(cm));
-    }
-
-    @Override
-    public ConfigMap remove(String key) {
-      return kept.remove(key);
-    }
-
-    @Override
-    public Stream<String> keySet() {
-      return kept.keySet();
-    }
-
-    @Override
-    public Stream<ConfigMap> values() {
-      return kept.values();
-    }
-
-    @Override
-    public int size() {
-      return kept.size();
-    }
-
-    @Override
-    public ConfigMap get(String key) {
-      return kept.get(key);
+    Store() {
+      super(KeptConfigMap::of);
     }
   }
 }

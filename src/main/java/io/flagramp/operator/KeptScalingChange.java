@@ -4,15 +4,11 @@ import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.flagramp.api.v1alpha1.ScalingChange;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * What the operator's cache keeps of a ScalingChange: all of it but its managedFields, of which only
@@ -68,43 +64,10 @@ public final class KeptScalingChange {
   }
 
   /** The controller's informer store: each ScalingChange as {@link #of} keeps it. */
-  public static final class Store implements ItemStore<ScalingChange> {
+  public static final class Store extends KeptStore<ScalingChange> {
 
-    private final BasicItemStore<ScalingChange> kept = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
-
-    @Override
-    public String getKey(ScalingChange change) {
-      return kept.getKey(change);
-    }
-
-    @Override
-    public ScalingChange put(String key, ScalingChange change) {
-      return kept.put(key, of(change));
-    }
-
-    @Override
-    public ScalingChange remove(String key) {
-      return kept.remove(key);
-    }
-
-    @Override
-    public Stream<String> keySet() {
-      return kept.keySet();
-    }
-
-    @Override
-    public Stream<ScalingChange> values() {
-      return kept.values();
-    }
-
-    @Override
-    public int size() {
-      return kept.size();
-    }
-
-    @Override
-    public ScalingChange get(String key) {
-      return kept.get(key);
+    public Store() {
+      super(KeptScalingChange::of);
     }
   }
 }

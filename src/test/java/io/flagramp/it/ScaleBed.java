@@ -347,9 +347,7 @@ public final class ScaleBed implements AutoCloseable {
           writes.write(step);
         }
       }).toList());
-      for (Future<?> f : sent) {
-        f.get();
-      }
+      awaitAll(sent, "an Event of the floor");
       Instant end = Instant.now();
       events.shutdown();
       await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).alias("every write seen")
@@ -365,11 +363,6 @@ public final class ScaleBed implements AutoCloseable {
           changes * 1000.0 / Math.max(1, Duration.between(start, end).toMillis()), perStep);
       log.info("{}", floor);
       return floor;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("an Event of the floor failed", e.getCause());
     } finally {
       pool.shutdownNow();
       lean.close();
@@ -397,20 +390,26 @@ public final class ScaleBed implements AutoCloseable {
     }
   }
 
+  /** Runs every one of {@code tasks} on {@code pool} and waits for them all. */
   private static void all(ExecutorService pool, List<Runnable> tasks) {
+    List<Future<?>> done = new ArrayList<>();
+    for (Runnable task : tasks) {
+      done.add(pool.submit(task));
+    }
+    awaitAll(done, "a task of the benchmark");
+  }
+
+  /** Waits for every one of {@code futures}; the first that failed fails the run, saying {@code what} failed. */
+  private static void awaitAll(List<Future<?>> futures, String what) {
     try {
-      List<Future<?>> done = new ArrayList<>();
-      for (Runnable task : tasks) {
-        done.add(pool.submit(task));
-      }
-      for (Future<?> f : done) {
+      for (Future<?> f : futures) {
         f.get();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("a write of the floor failed", e.getCause());
+      throw new IllegalStateException(what + " failed", e.getCause());
     }
   }
 
@@ -578,14 +577,7 @@ public final class ScaleBed implements AutoCloseable {
               .until(() -> System.nanoTime() - due >= 0);
           created.add(pool.submit(() -> create(List.of(sc))));
         }
-        for (Future<?> f : created) {
-          f.get();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("creating the changes failed", e.getCause());
+        awaitAll(created, "creating the changes");
       } finally {
         pool.shutdownNow();
       }
@@ -725,14 +717,7 @@ public final class ScaleBed implements AutoCloseable {
           client.resources(ScalingChange.class).resource(sc).create();
         }));
       }
-      for (Future<?> f : created) {
-        f.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("creating the changes failed", e.getCause());
+      awaitAll(created, "creating the changes");
     } finally {
       pool.shutdownNow();
     }
