@@ -10,7 +10,10 @@ import io.flagramp.core.Notice;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,14 +38,19 @@ import org.slf4j.LoggerFactory;
  * <p>The operator's recorder is {@link #queued}: an Event is stamped when it is recorded and sent
  * afterwards by at most {@value #SENDERS} sender threads, as client-go's recorder does, so a step's
  * ConfigMap write never waits for its Event (in a burst of 1,000 steps the Event was a third of each
- * step's writes). Warnings (reverts, aborts, faults) are sent before queued Normal Events. At most
- * {@value #CAPACITY} wait; past that the oldest Normal one is dropped (a Warning only when nothing else
- * is left to drop), and the log says how many.
+ * step's writes). Each namespace has a lane of its own and the lanes take turns, one Event each, so one
+ * tenant's flood of Events delays another's by at most one Event per busy namespace; within a lane,
+ * Warnings (reverts, aborts, faults) go before queued Normal Events. At most {@value #PER_NAMESPACE}
+ * wait in a lane and {@value #CAPACITY} in all; past that the lane's (or, in all, the longest lane's)
+ * oldest Normal Event is dropped, a Warning only when its lane holds nothing else, and the log says how
+ * many.
  */
 public final class EventRecorder implements Reconciliation.Events {
 
   /** Events waiting to be sent, at most. */
   static final int CAPACITY = 10_000;
+  /** Events of one namespace waiting to be sent, at most. */
+  static final int PER_NAMESPACE = 1_000;
   /** Threads sending Events at once, at most; each leaves when nothing waits. */
   static final int SENDERS = 2;
 
@@ -61,24 +69,42 @@ public final class EventRecorder implements Reconciliation.Events {
   /** Null: each Event is sent by the thread that records it. */
   private final Executor senders;
   private final int capacity;
-  private final Deque<Event> warnings = new ArrayDeque<>();
-  private final Deque<Event> normals = new ArrayDeque<>();
+  private final int perNamespace;
+  /** Per namespace, the Events waiting; a namespace is in {@link #turns} while its lane holds any. */
+  private final Map<String, Lane> lanes = new HashMap<>();
+  private final Deque<String> turns = new ArrayDeque<>();
+  private int waiting;
   private int sending;
   private long dropped;
 
+  /** One namespace's Events waiting, Warnings apart. */
+  private static final class Lane {
+    final Deque<Event> warnings = new ArrayDeque<>();
+    final Deque<Event> normals = new ArrayDeque<>();
+
+    int size() {
+      return warnings.size() + normals.size();
+    }
+
+    Event next() {
+      return warnings.isEmpty() ? normals.pollFirst() : warnings.pollFirst();
+    }
+  }
+
   /** Sends each Event as it is recorded, on the recording thread. */
   public EventRecorder(KubernetesClient client, Clock clock, String instance) {
-    this(client, clock, instance, null, null, 0);
+    this(client, clock, instance, null, null, 0, 0);
   }
 
   EventRecorder(KubernetesClient client, Clock clock, String instance, Consumer<Event> sink, Executor senders,
-      int capacity) {
+      int capacity, int perNamespace) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
     this.sink = sink != null ? sink : this::create;
     this.senders = senders;
     this.capacity = capacity;
+    this.perNamespace = perNamespace;
   }
 
   /** The operator's recorder: Events are queued and sent by their own threads, Warnings first. */
@@ -90,7 +116,7 @@ public final class EventRecorder implements Reconciliation.Events {
           return t;
         });
     threads.allowCoreThreadTimeOut(true);
-    return new EventRecorder(client, clock, instance, null, threads, CAPACITY);
+    return new EventRecorder(client, clock, instance, null, threads, CAPACITY, PER_NAMESPACE);
   }
 
   @Override
@@ -102,16 +128,22 @@ public final class EventRecorder implements Reconciliation.Events {
     }
     boolean start;
     synchronized (this) {
-      if (warnings.size() + normals.size() >= capacity) {
-        dropped++;
-        if (dropped == 1 || dropped % 1000 == 0) {
-          log.warn("{} Events waiting to be sent: dropped {} so far, the oldest Normal ones first", capacity, dropped);
-        }
-        if (normals.pollFirst() == null) {
-          return;  // only Warnings wait: this one goes
+      String ns = event.getMetadata().getNamespace();
+      Lane lane = lanes.computeIfAbsent(ns, n -> new Lane());
+      if (lane.size() >= perNamespace && !dropOldestNormal(lane, ns + "'s " + perNamespace)) {
+        return;  // only Warnings wait in this lane: this one goes
+      }
+      if (waiting >= capacity) {
+        Lane longest = lanes.values().stream().max(Comparator.comparingInt(Lane::size)).orElse(lane);
+        if (!dropOldestNormal(longest, "all " + capacity)) {
+          return;
         }
       }
-      ("Warning".equals(event.getType()) ? warnings : normals).addLast(event);
+      if (lane.size() == 0) {
+        turns.addLast(ns);
+      }
+      ("Warning".equals(event.getType()) ? lane.warnings : lane.normals).addLast(event);
+      waiting++;
       start = sending < SENDERS;
       if (start) {
         sending++;
@@ -122,17 +154,41 @@ public final class EventRecorder implements Reconciliation.Events {
     }
   }
 
-  /** Sends what waits, Warnings first, until nothing does. */
+  /** Drops {@code lane}'s oldest Normal Event, if it has one; whether it had. Holds the lock. */
+  private boolean dropOldestNormal(Lane lane, String full) {
+    dropped++;
+    if (dropped == 1 || dropped % 1000 == 0) {
+      log.warn("{} Events waiting to be sent: dropped {} so far, the oldest Normal ones first", full, dropped);
+    }
+    if (lane.normals.pollFirst() == null) {
+      return false;
+    }
+    waiting--;
+    return true;
+  }
+
+  /** Sends what waits, a namespace at a time in turn, Warnings first in each, until nothing does. */
   private void send() {
     while (true) {
       Event next;
       synchronized (this) {
-        next = warnings.isEmpty() ? normals.pollFirst() : warnings.pollFirst();
-        if (next == null) {
-          sending--;
-          notifyAll();
-          return;
+        next = null;
+        while (next == null) {
+          String ns = turns.pollFirst();
+          if (ns == null) {
+            sending--;
+            notifyAll();
+            return;
+          }
+          Lane lane = lanes.get(ns);
+          next = lane == null ? null : lane.next();
+          if (lane != null && lane.size() > 0) {
+            turns.addLast(ns);
+          } else {
+            lanes.remove(ns);  // emptied, here or by a drop
+          }
         }
+        waiting--;
       }
       try {
         sink.accept(next);
@@ -144,13 +200,13 @@ public final class EventRecorder implements Reconciliation.Events {
 
   /** Events queued and not yet being sent. */
   synchronized int waiting() {
-    return warnings.size() + normals.size();
+    return waiting;
   }
 
   /** Waits up to {@code timeout} for every queued Event to be sent; whether they were. */
   public synchronized boolean flush(Duration timeout) throws InterruptedException {
     long until = System.nanoTime() + timeout.toNanos();
-    while (!warnings.isEmpty() || !normals.isEmpty() || sending > 0) {
+    while (waiting > 0 || sending > 0) {
       long left = until - System.nanoTime();
       if (left <= 0) {
         return false;

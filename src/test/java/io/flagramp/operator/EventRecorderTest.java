@@ -43,7 +43,7 @@ class EventRecorderTest {
     EventRecorder recorder = new EventRecorder(null, Clock.systemUTC(), "it", e -> {
       hold(release);
       sent.add(e.getReason());
-    }, threads, 100);
+    }, threads, 100, 100);
     try {
       recorder.record(change(), Notice.normal("StepEntered", "first"));
       await().until(() -> recorder.waiting() == 0);
@@ -69,7 +69,7 @@ class EventRecorderTest {
     EventRecorder recorder = new EventRecorder(null, Clock.systemUTC(), "it", e -> {
       hold(release);
       sent.add(e.getNote());
-    }, threads, 3);
+    }, threads, 3, 3);
     try {
       recorder.record(change(), Notice.normal("StepEntered", "in flight"));
       await().until(() -> recorder.waiting() == 0);
@@ -100,5 +100,38 @@ class EventRecorderTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** One tenant's flood of Events does not hold up another's: the namespaces take turns. */
+  @Test
+  void aNamespaceFloodingEventsDelaysAnotherByOneEventAtMost() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> sent = new CopyOnWriteArrayList<>();
+    ExecutorService threads = Executors.newFixedThreadPool(1);
+    EventRecorder recorder = new EventRecorder(null, Clock.systemUTC(), "it", e -> {
+      hold(release);
+      sent.add(e.getMetadata().getNamespace() + " " + e.getNote());
+    }, threads, 100, 10);
+    try {
+      recorder.record(change("noisy"), Notice.normal("StepEntered", "in flight"));
+      await().until(() -> recorder.waiting() == 0);
+      for (int i = 0; i < 30; i++) {
+        recorder.record(change("noisy"), Notice.normal("StepEntered", "n" + i));
+      }
+      recorder.record(change("quiet"), Notice.normal("StepEntered", "q"));
+      release.countDown();
+      assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(sent.subList(0, 3)).containsExactly("noisy in flight", "noisy n20", "quiet q");
+      assertThat(sent).as("noisy kept its newest 10, the oldest Normal ones dropped").hasSize(12)
+          .endsWith("noisy n29");
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static ScalingChange change(String namespace) {
+    ScalingChange sc = change();
+    sc.getMetadata().setNamespace(namespace);
+    return sc;
   }
 }
