@@ -39,8 +39,7 @@ import org.slf4j.LoggerFactory;
  * recorded on the Reconciling condition and retried with backoff, deletion waits for the restore.
  */
 @ControllerConfiguration(name = ScalingChangeReconciler.NAME, finalizerName = ScalingChangeReconciler.FINALIZER,
-    generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = ActionableUpdates.class,
-        itemStore = KeptScalingChange.Store.class))
+    generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = ActionableUpdates.class))
 public final class ScalingChangeReconciler implements Reconciler<ScalingChange>, Cleaner<ScalingChange> {
 
   public static final String NAME = "scalingchange";
