@@ -264,13 +264,9 @@ public final class ScaleBed implements AutoCloseable {
 
   /** Runs {@code run} with a fresh operator and returns its figures once every change has Succeeded. */
   public Figures run(Run run) {
-    runs++;
-    List<String> namespaces = new ArrayList<>();
-    for (int i = 0; i < run.namespaces(); i++) {
-      namespaces.add(cluster.createNamespace("scale-" + run.label()));
-    }
+    List<String> namespaces = namespaces("scale-" + run.label(), run.namespaces());
     int port = freePort();
-    String lease = "flagramp-" + runs;
+    String lease = nextLease();
     List<TestApp> teams = run.interval().isPresent() ? apps() : List.of();
     try (OperatorProcess operator = startOperator(run, port, lease)) {
       Instant opening = opening(run);
@@ -313,10 +309,7 @@ public final class ScaleBed implements AutoCloseable {
    * step's path is two writes.
    */
   public Floor floor(String label, int changes, int namespaces, int inFlight, boolean eventsAfter) {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < namespaces; i++) {
-      names.add(cluster.createNamespace("floor-" + label));
-    }
+    List<String> names = namespaces("floor-" + label, namespaces);
     Run run = Run.withoutAnalysis(label, changes, namespaces, Duration.ofSeconds(20));
     Instant opening = opening(run);
     create(run, names, opening, List.of());
@@ -424,13 +417,9 @@ public final class ScaleBed implements AutoCloseable {
    */
   public Reverts revertsDuringABurst(String label, int stepping, int breaching, int namespaces, Duration interval,
       Duration breakAfter) {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < namespaces; i++) {
-      names.add(cluster.createNamespace("reverts-" + label));
-    }
-    runs++;
+    List<String> names = namespaces("reverts-" + label, namespaces);
     int port = freePort();
-    String lease = "flagramp-" + runs;
+    String lease = nextLease();
     Run run = Run.withoutAnalysis(label, stepping, namespaces, Duration.ofSeconds(20));
     try (OperatorProcess operator = startOperator(run, port, lease)) {
       Instant opening = opening(new Run(label, stepping + breaching, namespaces, run.pause(), Optional.empty(),
@@ -549,13 +538,9 @@ public final class ScaleBed implements AutoCloseable {
    * (CPU, reconciles, API requests), and its heap after a full GC with every change still there, Succeeded.
    */
   public Spreading spread(String label, int changes, int namespaces, double perSecond, Duration pause) {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < namespaces; i++) {
-      names.add(cluster.createNamespace("spread-" + label));
-    }
-    runs++;
+    List<String> names = namespaces("spread-" + label, namespaces);
     int port = freePort();
-    String lease = "flagramp-" + runs;
+    String lease = nextLease();
     // The second steps come due as the first came, at the creation rate, and never on top of creations.
     Duration creating = Duration.ofMillis((long) (changes * 1000 / perSecond));
     Duration soak = pause.compareTo(creating.plusSeconds(30)) >= 0 ? pause : creating.plusSeconds(30);
@@ -632,6 +617,20 @@ public final class ScaleBed implements AutoCloseable {
   public record Spreading(String label, int changes, int namespaces, double perSecond, Duration soak,
       int succeeded, Spread lag, double reconcilesPerChange, double cpuMillisPerReconcile, double cpuMillisPerChange,
       double apiRequestsPerReconcile, double writesPerStep, long heapAfterGcBytes, int threads, long millis) {}
+
+  /** {@code count} fresh namespaces named after {@code prefix}. */
+  private List<String> namespaces(String prefix, int count) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      names.add(cluster.createNamespace(prefix));
+    }
+    return names;
+  }
+
+  /** A Lease of its own for the next operator: each run's operator leads afresh. */
+  private String nextLease() {
+    return "flagramp-" + ++runs;
+  }
 
   /** The packaged operator, leading on its own Lease, the chart's settings otherwise. */
   private OperatorProcess startOperator(Run run, int port, String lease) {
